@@ -1,0 +1,42 @@
+#include "engine/command.h"
+
+#include <array>
+#include <utility>
+
+namespace stockroom {
+namespace {
+
+// Names in the order of the Command variant's alternatives.
+constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandNames = {
+    "product.define",  "product.reprice",    "product.retire",    "inventory.receive",
+    "inventory.adjust", "cart.open",         "cart.add_item",     "cart.remove_item",
+    "cart.abandon",    "cart.checkout",      "order.cancel",      "order.ship",
+    "order.deliver",   "order.return",       "payment.authorize", "payment.capture",
+    "payment.void",    "payment.fail",       "payment.refund",    "rating.submit",
+    "rating.reject",   "order.expire",
+};
+
+template <size_t... I>
+std::optional<Command> make_alternative(size_t index, std::index_sequence<I...>) {
+  std::optional<Command> out;
+  ((index == I ? (out.emplace(std::in_place_index<I>), true) : false) || ...);
+  return out;
+}
+
+}  // namespace
+
+std::string_view command_name(const Command& command) noexcept {
+  return kCommandNames[command.index()];
+}
+
+std::optional<Command> command_for_name(std::string_view name) {
+  // order.expire is the engine's own command and has no public name.
+  for (size_t i = 0; i + 1 < kCommandNames.size(); ++i) {
+    if (kCommandNames[i] == name) {
+      return make_alternative(i, std::make_index_sequence<std::variant_size_v<Command>>{});
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace stockroom

@@ -1,0 +1,193 @@
+// Commands: what a caller asks the engine to do (domain.md, "Commands").
+//
+// One struct per command, named imperatively. A Command is the variant of all of
+// them; a CommandEnvelope adds what every command carries (id, actor, optional
+// expected version). Form checks live in validate.h, rules in decide.h.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "engine/types.h"
+
+namespace stockroom {
+
+struct DefineProduct {
+  Sku sku;
+  std::string name;
+  Money price;
+  bool operator==(const DefineProduct&) const = default;
+};
+
+struct RepriceProduct {
+  Sku sku;
+  Money price;
+  bool operator==(const RepriceProduct&) const = default;
+};
+
+struct RetireProduct {
+  Sku sku;
+  bool operator==(const RetireProduct&) const = default;
+};
+
+struct ReceiveStock {
+  Sku sku;
+  Quantity quantity;
+  std::string reference;  // optional; empty when absent
+  bool operator==(const ReceiveStock&) const = default;
+};
+
+struct AdjustStock {
+  Sku sku;
+  Quantity delta;  // may be negative, never zero
+  std::string reason;
+  bool operator==(const AdjustStock&) const = default;
+};
+
+struct OpenCart {
+  CartId cart_id;
+  CustomerId customer_id;
+  Currency currency;
+  bool operator==(const OpenCart&) const = default;
+};
+
+struct AddCartItem {
+  CartId cart_id;
+  Sku sku;
+  Quantity quantity;
+  bool operator==(const AddCartItem&) const = default;
+};
+
+struct RemoveCartItem {
+  CartId cart_id;
+  Sku sku;
+  std::optional<Quantity> quantity;  // absent: the whole line
+  bool operator==(const RemoveCartItem&) const = default;
+};
+
+struct AbandonCart {
+  CartId cart_id;
+  bool operator==(const AbandonCart&) const = default;
+};
+
+struct CheckOutCart {
+  CartId cart_id;
+  OrderId order_id;
+  bool operator==(const CheckOutCart&) const = default;
+};
+
+struct CancelOrder {
+  OrderId order_id;
+  std::string reason;
+  bool operator==(const CancelOrder&) const = default;
+};
+
+struct ShipOrder {
+  OrderId order_id;
+  std::string carrier;   // optional; empty when absent
+  std::string tracking;  // optional; empty when absent
+  bool operator==(const ShipOrder&) const = default;
+};
+
+struct DeliverOrder {
+  OrderId order_id;
+  bool operator==(const DeliverOrder&) const = default;
+};
+
+struct ReturnLine {
+  Sku sku;
+  Quantity quantity;
+  bool operator==(const ReturnLine&) const = default;
+};
+
+struct ReturnOrderItems {
+  OrderId order_id;
+  std::vector<ReturnLine> lines;
+  bool restock = false;
+  bool operator==(const ReturnOrderItems&) const = default;
+};
+
+struct AuthorizePayment {
+  OrderId order_id;
+  PaymentId payment_id;
+  Money amount;
+  std::string provider_ref;  // optional; empty when absent
+  bool operator==(const AuthorizePayment&) const = default;
+};
+
+struct CapturePayment {
+  OrderId order_id;
+  PaymentId payment_id;
+  std::optional<Money> amount;  // absent: all that is authorized and not captured
+  bool operator==(const CapturePayment&) const = default;
+};
+
+struct VoidPayment {
+  OrderId order_id;
+  PaymentId payment_id;
+  bool operator==(const VoidPayment&) const = default;
+};
+
+struct FailPayment {
+  OrderId order_id;
+  PaymentId payment_id;
+  std::string reason;
+  bool operator==(const FailPayment&) const = default;
+};
+
+struct RefundPayment {
+  OrderId order_id;
+  PaymentId payment_id;
+  Money amount;
+  std::string reason;
+  bool operator==(const RefundPayment&) const = default;
+};
+
+struct SubmitRating {
+  OrderId order_id;
+  Sku sku;
+  int32_t stars = 0;
+  std::string comment;  // optional; empty when absent
+  bool operator==(const SubmitRating&) const = default;
+};
+
+struct RejectRating {
+  Sku sku;
+  CustomerId customer_id;
+  std::string reason;
+  bool operator==(const RejectRating&) const = default;
+};
+
+// Issued by the engine itself when an order's reservation TTL has passed; never
+// accepted from outside (no subject maps to it).
+struct ExpireOrder {
+  OrderId order_id;
+  bool operator==(const ExpireOrder&) const = default;
+};
+
+using Command =
+    std::variant<DefineProduct, RepriceProduct, RetireProduct, ReceiveStock, AdjustStock,
+                 OpenCart, AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder,
+                 ShipOrder, DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment,
+                 VoidPayment, FailPayment, RefundPayment, SubmitRating, RejectRating,
+                 ExpireOrder>;
+
+// The contract name of a command, e.g. "cart.add_item" (the NATS subject suffix).
+[[nodiscard]] std::string_view command_name(const Command& command) noexcept;
+
+// The command kind for a contract name; nullopt for an unknown name. The returned
+// command has empty fields: it tells the kind, e.g. for the decoder to fill in.
+[[nodiscard]] std::optional<Command> command_for_name(std::string_view name);
+
+struct CommandEnvelope {
+  CommandId command_id;
+  Actor actor;
+  std::optional<StreamVersion> expected_version;  // of the command's target stream
+  Command command;
+  bool operator==(const CommandEnvelope&) const = default;
+};
+
+}  // namespace stockroom

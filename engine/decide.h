@@ -1,0 +1,42 @@
+// decide(): the domain's one decision function. Pure: no clock, no I/O.
+//
+// Given a command and the states it reads (through StateReader), returns the events
+// that record it, or the refusal. Checks in this order: form (validate.h), role
+// policy, expected_version, then the rules of domain.md. A refusal writes nothing.
+#pragma once
+
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/error.h"
+#include "engine/event.h"
+#include "engine/state.h"
+
+namespace stockroom {
+
+// Read access to aggregate states. A stream that has no events yields an empty state
+// (version 0). Returned references stay valid for as long as the reader lives;
+// implementations are not thread-safe (the engine's single writer owns one).
+class StateReader {
+ public:
+  virtual ~StateReader() = default;
+  virtual const ProductState& product(const Sku& sku) = 0;
+  virtual const CartState& cart(const CartId& cart_id) = 0;
+  virtual const OrderState& order(const OrderId& order_id) = 0;
+  virtual const ReviewState& review(const Sku& sku, const CustomerId& customer_id) = 0;
+};
+
+// What a decision may depend on besides state: the engine clock's reading and config.
+struct DecideContext {
+  Timestamp now;
+  Duration reservation_ttl{15LL * 60 * 1'000'000};
+};
+
+// The stream a command's expected_version refers to (its primary aggregate).
+[[nodiscard]] std::string target_stream(const Command& command);
+
+[[nodiscard]] Result<std::vector<EventData>> decide(const CommandEnvelope& envelope,
+                                                    StateReader& states,
+                                                    const DecideContext& context);
+
+}  // namespace stockroom

@@ -1,0 +1,101 @@
+// Aggregate states: what a decider needs to know about one stream, folded from its
+// events by evolve() (evolve.h). Plain values; the engine caches them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/event.h"
+#include "engine/types.h"
+
+namespace stockroom {
+
+// product-<sku>: the catalogue entry and its stock.
+struct ProductState {
+  StreamVersion version;  // 0: nothing recorded, the product is not defined
+  bool defined = false;
+  std::string name;
+  Money price;
+  bool retired = false;
+  int64_t on_hand = 0;
+  int64_t reserved = 0;
+  [[nodiscard]] int64_t available() const noexcept { return on_hand - reserved; }
+  bool operator==(const ProductState&) const = default;
+};
+
+enum class CartStatus : uint8_t { kNone, kOpen, kCheckedOut, kAbandoned };
+
+struct CartLine {
+  Sku sku;
+  Quantity quantity;
+  Money unit_price;  // price when last added; the cart view shows current prices
+  bool operator==(const CartLine&) const = default;
+};
+
+// cart-<cart_id>.
+struct CartState {
+  StreamVersion version;
+  CartStatus status = CartStatus::kNone;
+  CustomerId customer_id;
+  Currency currency;
+  std::vector<CartLine> lines;  // in order of first addition; no zero-quantity line
+  OrderId order_id;             // set once checked out
+  bool operator==(const CartState&) const = default;
+};
+
+enum class OrderStatus : uint8_t {
+  kNone,
+  kAwaitingPayment,
+  kPaid,
+  kShipped,
+  kDelivered,
+  kCancelled,
+  kExpired,
+};
+
+enum class PaymentStatus : uint8_t { kAuthorized, kVoided, kFailed };
+
+struct PaymentState {
+  PaymentId payment_id;
+  PaymentStatus status = PaymentStatus::kAuthorized;
+  int64_t authorized = 0;  // minor units of the order's currency
+  int64_t captured = 0;
+  int64_t refunded = 0;
+  int64_t voided = 0;  // authorized remainder released by a void, a failure or a cancel
+  [[nodiscard]] int64_t uncaptured() const noexcept { return authorized - captured - voided; }
+  bool operator==(const PaymentState&) const = default;
+};
+
+// order-<order_id>: the order, its payments, shipment and returns.
+struct OrderState {
+  StreamVersion version;
+  OrderStatus status = OrderStatus::kNone;
+  CartId cart_id;
+  CustomerId customer_id;
+  Currency currency;
+  std::vector<OrderLine> lines;
+  Money total;
+  Timestamp placed_at;
+  Timestamp expires_at;
+  std::vector<PaymentState> payments;  // in order of first appearance
+  std::vector<ReturnLine> returned;    // per sku, what has come back so far
+  int64_t refund_due = 0;              // after cancel: captured - refunded still owed
+  [[nodiscard]] int64_t captured_net() const noexcept;  // sum of captured - refunded
+  bool operator==(const OrderState&) const = default;
+};
+
+// review-<sku>-<customer_id>: one customer's rating of one product.
+struct ReviewState {
+  StreamVersion version;
+  bool exists = false;
+  bool counts = false;  // false after RatingRejected until the next revise
+  Sku sku;
+  CustomerId customer_id;
+  OrderId order_id;
+  int32_t stars = 0;
+  std::string comment;
+  bool operator==(const ReviewState&) const = default;
+};
+
+}  // namespace stockroom

@@ -1,0 +1,163 @@
+// EventLog: the append-only event log in RocksDB (docs/storage.md).
+//
+// The log stores records as opaque bytes (the FlatBuffers encoding lives in
+// record_codec.h) and owns what makes it a log: global positions without gaps,
+// per-stream versions without gaps, the SHA-256 hash chain, the stream and time
+// indexes, the command-id (idempotency) records and the head. One LogBatch is one
+// atomic RocksDB WriteBatch: after a crash either all of it is there or none.
+//
+// Threads: reads may run from any thread, concurrently with a writer. Only one
+// thread at a time may build and commit batches (the engine's single writer).
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/types.h"
+
+namespace stockroom::events {
+
+using Hash = std::array<uint8_t, 32>;
+
+// Lowercase hex of a hash, as shown to auditors.
+[[nodiscard]] std::string to_hex(const Hash& hash);
+
+enum class Durability : uint8_t {
+  kSync,   // fsync before commit() returns
+  kBatch,  // written to the OS at once; fsynced by a background flush every N ms
+  kNone,   // no WAL sync at all: tests and benchmarks only
+};
+
+[[nodiscard]] std::string_view durability_name(Durability d) noexcept;
+
+struct LogOptions {
+  Durability durability = Durability::kSync;
+  int batch_sync_interval_ms = 10;                  // kBatch only
+  Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
+  bool read_only = false;  // open without changing anything (offline tools)
+  // The clock the compaction filter compares command records against. Tests inject
+  // one to make retention observable; default: the system clock.
+  std::function<Timestamp()> clock;
+  // Auxiliary keyspaces (column families) for LogBatch::put and EventLog::get/scan,
+  // e.g. "expiry" and the read models. Created on open when missing.
+  std::vector<std::string> spaces;
+};
+
+// One stored event: its position, the exact stored record bytes, and the chain hash
+// after it (hash_n = SHA-256(hash_{n-1} || record_n)).
+struct StoredEvent {
+  Position position;
+  std::string record;
+  Hash hash{};
+};
+
+struct Head {
+  Position position;  // 0 for an empty log
+  Hash hash{};        // 32 zero bytes for an empty log
+};
+
+// The idempotency record of an accepted command.
+struct CommandRecord {
+  Hash fingerprint{};    // SHA-256 of the command's canonical encoding
+  Timestamp recorded_at;  // retention counts from here
+  std::string result;    // the original result, opaque to the log
+};
+
+struct VerifyReport {
+  bool ok = true;
+  uint64_t checked = 0;
+  Head head;                          // of the whole log
+  std::optional<Position> first_bad;  // set when !ok
+  std::string reason;                 // why first_bad fails
+};
+
+class LogBatch;
+
+class EventLog {
+ public:
+  // Opens (creating if needed, unless read_only) the log in `dir`.
+  [[nodiscard]] static Result<std::unique_ptr<EventLog>> open(const std::string& dir,
+                                                              const LogOptions& options);
+  virtual ~EventLog() = default;
+
+  // The head as of the last committed batch.
+  [[nodiscard]] virtual Head head() const = 0;
+
+  // The last version of `stream` (0 when it has no events).
+  [[nodiscard]] virtual Result<StreamVersion> stream_version(std::string_view stream) const = 0;
+
+  // A new batch that will append after the current head. Only one may be open.
+  [[nodiscard]] virtual std::unique_ptr<LogBatch> begin_batch() = 0;
+
+  // Writes the batch atomically with the configured durability. On failure nothing of
+  // the batch is visible and the log refuses further batches (kUnavailable) until
+  // reopened; reads keep working.
+  [[nodiscard]] virtual Status commit(LogBatch& batch) = 0;
+
+  [[nodiscard]] virtual Result<std::optional<StoredEvent>> read(Position position) const = 0;
+
+  // Events of `stream` with version >= from_version, at most `limit`, in version order.
+  [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_stream(
+      std::string_view stream, StreamVersion from_version, size_t limit) const = 0;
+
+  // Events with from <= position <= to, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_range(Position from, Position to,
+                                                                    size_t limit) const = 0;
+
+  // Positions of events with from <= time < until, in position order, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<Position>> positions_in_time(Timestamp from,
+                                                                       Timestamp until,
+                                                                       size_t limit) const = 0;
+
+  [[nodiscard]] virtual Result<std::optional<CommandRecord>> find_command(
+      const CommandId& command_id) const = 0;
+
+  // Recomputes the chain over [from, to] (to clamped to the head) starting from the
+  // stored hash of from-1, and checks the stream index of each event.
+  [[nodiscard]] virtual Result<VerifyReport> verify(Position from, Position to) const = 0;
+
+  // Reads an auxiliary keyspace.
+  [[nodiscard]] virtual Result<std::optional<std::string>> get(std::string_view space,
+                                                               std::string_view key) const = 0;
+  // Key/value pairs with begin <= key < end in key order, at most `limit`.
+  [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> scan(
+      std::string_view space, std::string_view begin, std::string_view end,
+      size_t limit) const = 0;
+
+  // Runs a full manual compaction (tests: makes the retention filter observable).
+  [[nodiscard]] virtual Status compact() = 0;
+};
+
+// The writes of one group of commands. Built by the single writer, committed by
+// EventLog::commit. Appends must come in position order starting at head + 1.
+class LogBatch {
+ public:
+  virtual ~LogBatch() = default;
+
+  // Appends one event. `position` must be the next position; `version` the next
+  // version of `stream` (the caller tracks versions: it owns the states). Returns the
+  // chain hash after this event.
+  [[nodiscard]] virtual Result<Hash> append(Position position, std::string_view stream,
+                                            StreamVersion version, Timestamp time,
+                                            std::span<const uint8_t> record) = 0;
+
+  // Records an accepted command for idempotency.
+  virtual void put_command(const CommandId& command_id, const CommandRecord& record) = 0;
+
+  // A write to an auxiliary keyspace (read models, the expiry schedule), atomic with
+  // the events. `space` names a column family registered with the log.
+  virtual void put(std::string_view space, std::string_view key, std::string_view value) = 0;
+  virtual void remove(std::string_view space, std::string_view key) = 0;
+
+  [[nodiscard]] virtual size_t event_count() const = 0;
+};
+
+}  // namespace stockroom::events
