@@ -121,6 +121,7 @@ struct OrderCancelled {
 };
 struct OrderExpired {
   OrderId order_id;
+  Money refund_due;  // captured - refunded at the moment of expiry
   bool operator==(const OrderExpired&) const = default;
 };
 struct OrderPaid {

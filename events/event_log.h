@@ -23,6 +23,10 @@
 #include "engine/error.h"
 #include "engine/types.h"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace stockroom::events {
 
 using Hash = std::array<uint8_t, 32>;
@@ -49,6 +53,9 @@ struct LogOptions {
   // Auxiliary keyspaces (column families) for LogBatch::put and EventLog::get/scan,
   // e.g. "expiry" and the read models. Created on open when missing.
   std::vector<std::string> spaces;
+  // The RocksDB Env to run on. Tests pass one whose file system injects write faults
+  // (real RocksDB, failing disk); default: rocksdb::Env::Default().
+  std::shared_ptr<rocksdb::Env> env;
 };
 
 // One stored event: its position, the exact stored record bytes, and the chain hash
