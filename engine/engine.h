@@ -1,0 +1,135 @@
+// Engine: the in-process API of Stockroom. Tests, the CLI and the NATS adapter all
+// go through it.
+//
+// Commands go to a single writer thread that practises group commit: it drains what
+// is waiting, checks idempotency, decides each command against the in-memory states
+// (a bounded cache that folds a stream from the log on a miss), writes the events of
+// every accepted command of the group in ONE atomic batch, and only then completes
+// the callers. A refused command writes nothing. A storage failure fails the whole
+// group with UNAVAILABLE and puts the engine in a read-only state until reopened.
+//
+// Threads: every public method is safe to call from any thread. Completion callbacks
+// run on the writer thread, after the group is durable: keep them short.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/command.h"
+#include "engine/error.h"
+#include "engine/event.h"
+#include "events/event_log.h"
+
+namespace stockroom::engine {
+
+struct EngineOptions {
+  std::string data_dir;
+  events::Durability durability = events::Durability::kSync;
+  int batch_sync_interval_ms = 10;  // durability kBatch
+  Duration reservation_ttl{15LL * 60 * 1'000'000};
+  Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
+  size_t cache_capacity = 100'000;  // aggregate states kept in memory
+  size_t max_group = 1024;          // commands per group commit at most
+  // How often the writer looks for orders whose reservation has expired.
+  Duration expiry_interval{1'000'000};
+  // The engine clock. Tests inject one; default: the system clock.
+  std::function<Timestamp()> clock;
+  // Tests: a RocksDB Env that injects faults (see events::LogOptions::env).
+  std::shared_ptr<rocksdb::Env> env;
+};
+
+// One event a command recorded, as the reply shows it.
+struct EventRef {
+  std::string type;
+  std::string stream;
+  StreamVersion version;
+  Position position;
+  bool operator==(const EventRef&) const = default;
+};
+
+// The result of an accepted command. A duplicate (same command_id, same body) gets
+// the original result back with duplicate = true and writes nothing.
+struct CommandResult {
+  CommandId command_id;
+  bool duplicate = false;
+  Position position;  // of the command's last event
+  std::vector<EventRef> events;
+  bool operator==(const CommandResult&) const = default;
+};
+
+// An event read back from the log, with its chain hash.
+struct LoggedEvent {
+  RecordedEvent event;
+  events::Hash hash{};
+};
+
+// Counters for metrics and benchmarks; monotonic since open.
+struct EngineStats {
+  uint64_t commands_accepted = 0;
+  uint64_t commands_refused = 0;
+  uint64_t duplicates = 0;
+  uint64_t groups = 0;  // batches committed (one write and, in sync mode, one fsync each)
+  uint64_t events = 0;
+  uint64_t cache_misses = 0;
+  uint64_t expired_orders = 0;
+};
+
+using Completion = std::function<void(Result<CommandResult>)>;
+
+class Engine {
+ public:
+  // Opens (creates) the data directory and starts the writer thread.
+  [[nodiscard]] static Result<std::unique_ptr<Engine>> open(const EngineOptions& options);
+
+  // Stops taking commands, finishes every command already submitted, stops the writer
+  // and closes the log.
+  ~Engine();
+
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Queues a command; `done` is called exactly once, on the writer thread, after the
+  // command's events are durable (or with its refusal). Never blocks on the writer.
+  void submit(CommandEnvelope envelope, Completion done);
+
+  // submit() as a future.
+  [[nodiscard]] std::future<Result<CommandResult>> submit(CommandEnvelope envelope);
+
+  // submit() and wait.
+  [[nodiscard]] Result<CommandResult> execute(CommandEnvelope envelope);
+
+  // Looks for orders whose reservation has expired and expires them now (the writer
+  // also does this every expiry_interval). Returns how many orders were expired.
+  [[nodiscard]] Result<size_t> expire_due();
+
+  // Reads: straight from the log, consistent with every completed command.
+  [[nodiscard]] Result<std::vector<LoggedEvent>> history(const std::string& stream,
+                                                         StreamVersion from_version,
+                                                         size_t limit) const;
+  [[nodiscard]] Result<std::vector<LoggedEvent>> events_from(Position from, size_t limit) const;
+  [[nodiscard]] Result<events::VerifyReport> verify(Position from, Position to) const;
+  [[nodiscard]] events::Head head() const;
+
+  // True after a storage failure: commands are refused with UNAVAILABLE until reopen.
+  [[nodiscard]] bool read_only() const;
+
+  [[nodiscard]] EngineStats stats() const;
+  [[nodiscard]] const EngineOptions& options() const;
+
+  struct Impl;
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Decodes stored events (shared by history(), events_from() and offline tools).
+[[nodiscard]] Result<std::vector<LoggedEvent>> decode_all(
+    const std::vector<events::StoredEvent>& stored);
+
+}  // namespace stockroom::engine

@@ -1,0 +1,291 @@
+#include "engine/internal/writer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "engine/decide.h"
+#include "engine/internal/expiry_schedule.h"
+#include "engine/internal/result_codec.h"
+#include "events/record_codec.h"
+
+namespace stockroom::engine::internal {
+namespace {
+
+std::span<const uint8_t> bytes_of(const std::string& s) {
+  return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+}
+
+Timestamp system_now() {
+  using namespace std::chrono;
+  return Timestamp{duration_cast<microseconds>(system_clock::now().time_since_epoch()).count()};
+}
+
+Error unavailable(std::string_view why) {
+  return Error{ErrorCode::kUnavailable, std::string(why), {}, {}};
+}
+
+// The engine's own commands (expiry) are not recorded for idempotency: no caller
+// will ever resend them, and their id is derived from the order.
+bool is_internal(const CommandEnvelope& envelope) {
+  return std::holds_alternative<ExpireOrder>(envelope.command);
+}
+
+}  // namespace
+
+Writer::Writer(events::EventLog& log, const EngineOptions& options)
+    : log_(log), options_(options), cache_(log, options.cache_capacity) {
+  if (!options_.clock) options_.clock = system_now;
+  if (options_.max_group == 0) options_.max_group = 1;
+}
+
+Writer::~Writer() { stop(); }
+
+void Writer::start() {
+  next_expiry_check_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this] { run(); });
+}
+
+void Writer::submit(Pending pending) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_ && !read_only_.load()) {
+      const bool was_empty = queue_.empty();
+      queue_.push_back(std::move(pending));
+      if (was_empty) cv_.notify_one();
+      return;
+    }
+  }
+  if (pending.done) {
+    pending.done(std::unexpected(unavailable(
+        read_only_.load() ? "the engine is read-only after a storage failure; reopen it"
+                          : "the engine is shutting down; retry on another instance")));
+  }
+}
+
+void Writer::stop() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+Timestamp Writer::now() const { return options_.clock(); }
+
+EngineStats Writer::stats() const {
+  EngineStats s;
+  s.commands_accepted = accepted_.load();
+  s.commands_refused = refused_.load();
+  s.duplicates = duplicates_.load();
+  s.groups = groups_.load();
+  s.events = events_.load();
+  s.expired_orders = expired_.load();
+  s.cache_misses = cache_.misses();
+  return s;
+}
+
+void Writer::run() {
+  std::vector<Pending> group;
+  for (;;) {
+    take_work(group);
+    if (group.empty()) {
+      std::lock_guard lock(mu_);
+      if (stopping_ && queue_.empty()) break;
+    }
+    add_due_expiries(group);
+    if (!group.empty()) process_group(group);
+    group.clear();
+    cache_.trim();
+  }
+}
+
+void Writer::take_work(std::vector<Pending>& group) {
+  std::unique_lock lock(mu_);
+  cv_.wait_until(lock, next_expiry_check_, [&] { return !queue_.empty() || stopping_; });
+  if (queue_.size() <= options_.max_group) {
+    group.swap(queue_);
+    return;
+  }
+  auto first = queue_.begin();
+  auto last = first + static_cast<std::ptrdiff_t>(options_.max_group);
+  group.assign(std::make_move_iterator(first), std::make_move_iterator(last));
+  queue_.erase(first, last);
+}
+
+void Writer::add_due_expiries(std::vector<Pending>& group) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_expiry_check_ || read_only_.load()) return;
+  next_expiry_check_ = now + std::chrono::microseconds(options_.expiry_interval.micros);
+  auto due = due_expiries(options_.clock());
+  if (!due) return;  // a read failure: the next check tries again
+  for (CommandEnvelope& e : *due) group.push_back(Pending{std::move(e), {}});
+}
+
+Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
+  constexpr size_t kMaxPerCheck = 1024;
+  auto due = log_.scan(kExpirySpace, "", expiry_key_after(now), kMaxPerCheck);
+  if (!due) return std::unexpected(due.error());
+  std::vector<CommandEnvelope> out;
+  out.reserve(due->size());
+  for (const auto& [key, value] : *due) {
+    OrderId order = expiry_order(key);
+    if (order.empty()) continue;
+    // The id is derived from the order so that an auditor sees which expiry it was.
+    CommandId id("expire-" + order.str().substr(0, 57));
+    out.push_back(CommandEnvelope{std::move(id), engine_actor(), std::nullopt,
+                                  ExpireOrder{std::move(order)}});
+  }
+  return out;
+}
+
+void Writer::process_group(std::vector<Pending>& group) {
+  Group g;
+  g.batch = log_.begin_batch();
+  g.now = std::max(options_.clock(), last_now_);  // event time never goes backwards
+  g.next = Position{log_.head().position.value + 1};
+  std::vector<Result<CommandResult>> results;
+  results.reserve(group.size());
+  for (Pending& p : group) {
+    if (g.failure) {
+      results.push_back(std::unexpected(*g.failure));
+      continue;
+    }
+    results.push_back(process_one(p.envelope, g));
+  }
+  finish_group(group, results, g);
+}
+
+Result<CommandResult> Writer::process_one(const CommandEnvelope& envelope, Group& g) {
+  const bool internal = is_internal(envelope);
+  events::Hash fingerprint{};
+  if (!internal) {
+    fingerprint = events::command_fingerprint(envelope);
+    if (auto known = check_idempotency(envelope, fingerprint, g)) return std::move(*known);
+  }
+  DecideContext context{g.now, options_.reservation_ttl};
+  auto decided = decide(envelope, cache_, context);
+  if (auto error = cache_.take_error()) {
+    g.failure = unavailable("storage read failed: " + error->message);
+    return std::unexpected(*g.failure);
+  }
+  if (!decided) return std::unexpected(std::move(decided.error()));
+
+  CommandResult result{envelope.command_id, false, {}, {}};
+  for (const EventData& event : *decided) {
+    if (auto staged = stage_event(event, envelope, g, result); !staged) {
+      g.failure = staged.error();
+      return std::unexpected(*g.failure);
+    }
+  }
+  if (!internal) {
+    encode_result(result, result_buffer_);
+    g.batch->put_command(envelope.command_id,
+                         events::CommandRecord{fingerprint, g.now, result_buffer_});
+    g.seen[envelope.command_id.str()] = Seen{fingerprint, result};
+  }
+  return result;
+}
+
+std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnvelope& envelope,
+                                                               const events::Hash& fingerprint,
+                                                               Group& g) {
+  auto conflict = [&] {
+    return Result<CommandResult>(std::unexpected(Error{
+        ErrorCode::kConflict,
+        "command_id " + envelope.command_id.str() + " was already used for another command",
+        {{"command_id", envelope.command_id.str()}},
+        {}}));
+  };
+  if (auto it = g.seen.find(envelope.command_id.str()); it != g.seen.end()) {
+    if (it->second.fingerprint != fingerprint) return conflict();
+    CommandResult again = it->second.result;
+    again.duplicate = true;
+    return again;
+  }
+  auto stored = log_.find_command(envelope.command_id);
+  if (!stored) {
+    g.failure = unavailable("storage read failed: " + stored.error().message);
+    return std::unexpected(*g.failure);
+  }
+  if (!*stored) return std::nullopt;
+  if ((*stored)->fingerprint != fingerprint) return conflict();
+  auto original = decode_result((*stored)->result);
+  if (!original) return std::unexpected(original.error());
+  original->command_id = envelope.command_id;
+  original->duplicate = true;
+  return std::move(*original);
+}
+
+Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelope, Group& g,
+                           CommandResult& result) {
+  RecordedEvent recorded{g.next,     stream_of(event),   StreamVersion{}, g.now,
+                         envelope.command_id, envelope.actor, kEventSchemaVersion, event};
+  recorded.version = cache_.apply(event, g.now);
+  if (auto error = cache_.take_error()) return std::unexpected(*error);
+  events::encode_event(recorded, record_buffer_);
+  auto appended = g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
+                                  bytes_of(record_buffer_));
+  if (!appended) return std::unexpected(appended.error());
+  schedule_expiry(event, g);
+  result.position = recorded.position;
+  result.events.push_back(EventRef{std::string(event_type_name(event)),
+                                   std::move(recorded.stream), recorded.version,
+                                   recorded.position});
+  ++g.next.value;
+  return {};
+}
+
+void Writer::schedule_expiry(const EventData& event, Group& g) {
+  if (const auto* placed = std::get_if<OrderPlaced>(&event)) {
+    g.batch->put(kExpirySpace, expiry_key(placed->expires_at, placed->order_id), "");
+    return;
+  }
+  const OrderId* settled = nullptr;
+  if (const auto* e = std::get_if<OrderPaid>(&event)) settled = &e->order_id;
+  if (const auto* e = std::get_if<OrderCancelled>(&event)) settled = &e->order_id;
+  if (const auto* e = std::get_if<OrderExpired>(&event)) {
+    settled = &e->order_id;
+    ++g.expired;
+  }
+  if (settled != nullptr) {
+    g.batch->remove(kExpirySpace, expiry_key(cache_.order(*settled).expires_at, *settled));
+  }
+}
+
+void Writer::finish_group(std::vector<Pending>& group,
+                          std::vector<Result<CommandResult>>& results, Group& g) {
+  if (!g.failure && g.batch->event_count() > 0) {
+    if (auto committed = log_.commit(*g.batch); !committed) {
+      g.failure = unavailable("storage write failed, nothing of this group was written: " +
+                              committed.error().message);
+    } else {
+      groups_.fetch_add(1);
+      events_.fetch_add(g.batch->event_count());
+      expired_.fetch_add(g.expired);
+      last_now_ = g.now;
+    }
+  }
+  if (g.failure) {
+    // The cache may hold changes that were never written: forget it, stop writing.
+    cache_.clear();
+    read_only_.store(true);
+    for (auto& r : results) r = std::unexpected(*g.failure);
+  }
+  for (size_t i = 0; i < group.size(); ++i) {
+    count(results[i]);
+    if (group[i].done) group[i].done(std::move(results[i]));
+  }
+}
+
+void Writer::count(const Result<CommandResult>& r) {
+  if (!r) {
+    refused_.fetch_add(1);
+  } else if (r->duplicate) {
+    duplicates_.fetch_add(1);
+  } else {
+    accepted_.fetch_add(1);
+  }
+}
+
+}  // namespace stockroom::engine::internal

@@ -1,0 +1,105 @@
+// Writer: the single writer thread of the engine, practising group commit.
+//
+// Callers on any thread submit() commands into a queue. The writer thread takes up
+// to max_group of them at a time and runs process_group(): for each command it checks
+// idempotency, decides against the StateCache, and stages the events of accepted
+// commands into ONE LogBatch; then it commits the batch (one write, one fsync in sync
+// mode) and only then completes every command of the group. If anything in the group
+// meets a storage failure, every command of the group fails with UNAVAILABLE, the
+// cache is dropped (it may hold uncommitted changes) and the writer turns read-only.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/internal/state_cache.h"
+#include "events/event_log.h"
+
+namespace stockroom::engine::internal {
+
+struct Pending {
+  CommandEnvelope envelope;
+  Completion done;  // may be empty (the engine's own expiry commands)
+};
+
+class Writer {
+ public:
+  // `log` must outlive the writer.
+  Writer(events::EventLog& log, const EngineOptions& options);
+  ~Writer();  // stop()
+
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  void start();
+
+  // Thread-safe. After stop() or in read-only state, completes at once with UNAVAILABLE.
+  void submit(Pending pending);
+
+  // Finishes every queued command, then joins the thread. Idempotent.
+  void stop();
+
+  // ExpireOrder commands for every order whose deadline is <= now (reads the log).
+  [[nodiscard]] Result<std::vector<CommandEnvelope>> due_expiries(Timestamp now) const;
+
+  [[nodiscard]] bool read_only() const noexcept { return read_only_.load(); }
+  [[nodiscard]] EngineStats stats() const;
+  [[nodiscard]] Timestamp now() const;
+
+ private:
+  // What the group has already recorded for a command id (duplicates within a group).
+  struct Seen {
+    events::Hash fingerprint{};
+    CommandResult result;
+  };
+
+  struct Group {
+    std::unique_ptr<events::LogBatch> batch;
+    Timestamp now;
+    Position next;
+    std::unordered_map<std::string, Seen> seen;
+    std::optional<Error> failure;  // a storage failure: the whole group fails
+    uint64_t expired = 0;          // orders this group expires
+  };
+
+  void run();
+  void take_work(std::vector<Pending>& group);
+  void add_due_expiries(std::vector<Pending>& group);
+  void process_group(std::vector<Pending>& group);
+  [[nodiscard]] Result<CommandResult> process_one(const CommandEnvelope& envelope, Group& g);
+  [[nodiscard]] std::optional<Result<CommandResult>> check_idempotency(
+      const CommandEnvelope& envelope, const events::Hash& fingerprint, Group& g);
+  [[nodiscard]] Status stage_event(const EventData& event, const CommandEnvelope& envelope,
+                                   Group& g, CommandResult& result);
+  void schedule_expiry(const EventData& event, Group& g);
+  void finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
+                    Group& g);
+  void count(const Result<CommandResult>& r);
+
+  events::EventLog& log_;
+  EngineOptions options_;
+  StateCache cache_;
+  std::string record_buffer_;  // reused for every event's encoding
+  std::string result_buffer_;
+  Timestamp last_now_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Pending> queue_;
+  bool stopping_ = false;
+  std::thread thread_;
+  std::atomic<bool> read_only_{false};
+  std::chrono::steady_clock::time_point next_expiry_check_;
+
+  std::atomic<uint64_t> accepted_{0}, refused_{0}, duplicates_{0}, groups_{0}, events_{0},
+      expired_{0};
+};
+
+}  // namespace stockroom::engine::internal
