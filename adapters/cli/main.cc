@@ -1,0 +1,22 @@
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <map>
+#include <string>
+
+#include "adapters/cli/subcommands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"stockroom: an event-sourced order and inventory engine"};
+  app.require_subcommand(1);
+  std::map<std::string, stockroom::cli::Runner> runners;
+  runners["demo"] = stockroom::cli::add_demo(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  }
+  for (CLI::App* sub : app.get_subcommands()) return runners.at(sub->get_name())();
+  return 2;
+}
