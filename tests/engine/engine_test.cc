@@ -1,0 +1,269 @@
+// The engine end to end in-process: real RocksDB directory, real writer thread.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <future>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/support/commands.h"
+#include "support/temp_dir.h"
+
+namespace stockroom::testing {
+namespace {
+
+using engine::Engine;
+using engine::EngineOptions;
+
+struct Fixture {
+  TempDir dir;
+  std::shared_ptr<std::atomic<int64_t>> clock =
+      std::make_shared<std::atomic<int64_t>>(1'700'000'000'000'000);
+
+  EngineOptions options(size_t cache = 1000) {
+    EngineOptions o;
+    o.data_dir = dir.str();
+    o.cache_capacity = cache;
+    o.reservation_ttl = Duration{10'000'000};
+    o.expiry_interval = Duration{3600LL * 1'000'000};  // tests call expire_due() themselves
+    auto c = clock;
+    o.clock = [c] { return Timestamp{c->load()}; };
+    return o;
+  }
+
+  std::unique_ptr<Engine> open(size_t cache = 1000) {
+    auto e = Engine::open(options(cache));
+    REQUIRE(e.has_value());
+    return std::move(*e);
+  }
+};
+
+void stock(Engine& e, const std::string& sku, int64_t on_hand, int64_t price = 1000) {
+  REQUIRE(e.execute(envelope("def-" + sku, staff(), DefineProduct{Sku(sku), "P " + sku, eur(price)})));
+  REQUIRE(e.execute(envelope("rcv-" + sku, staff(), ReceiveStock{Sku(sku), Quantity{on_hand}, ""})));
+}
+
+// Opens a cart for `who` with one line and checks it out into `order`.
+Result<engine::CommandResult> checkout(Engine& e, const std::string& who, const std::string& sku,
+                                       int64_t q, const std::string& order) {
+  auto a = customer(who);
+  REQUIRE(e.execute(envelope("open-" + order, a, OpenCart{CartId("c-" + order), CustomerId(who), Currency("EUR")})));
+  REQUIRE(e.execute(envelope("add-" + order, a, AddCartItem{CartId("c-" + order), Sku(sku), Quantity{q}})));
+  return e.execute(envelope("co-" + order, a, CheckOutCart{CartId("c-" + order), OrderId(order)}));
+}
+
+}  // namespace
+
+TEST_CASE("an accepted command is recorded with gap-free positions and versions", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 5);
+  auto r = checkout(*e, "ann", "A", 2, "o1");
+  REQUIRE(r.has_value());
+  REQUIRE(r->events.size() == 3);
+  CHECK(r->events[0].type == "CartCheckedOut");
+  CHECK(r->events[1].type == "OrderPlaced");
+  CHECK(r->events[2].type == "StockReserved");
+  CHECK(r->events[2].stream == "product-A");
+  CHECK(r->events[2].version.value == 3);
+  CHECK(r->position == r->events[2].position);
+  CHECK(e->head().position.value == 7);
+  auto all = e->events_from(Position{1}, 100);
+  REQUIRE(all.has_value());
+  for (size_t i = 0; i < all->size(); ++i) CHECK((*all)[i].event.position.value == i + 1);
+}
+
+TEST_CASE("a refused command writes nothing and is judged afresh when retried", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  auto refused = e->execute(envelope("rcv-1", staff(), ReceiveStock{Sku("X"), Quantity{3}, ""}));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kNotFound);
+  CHECK(e->head().position.value == 0);
+  REQUIRE(e->execute(envelope("def-X", staff(), DefineProduct{Sku("X"), "X", eur(1)})));
+  auto retried = e->execute(envelope("rcv-1", staff(), ReceiveStock{Sku("X"), Quantity{3}, ""}));
+  REQUIRE(retried.has_value());
+  CHECK_FALSE(retried->duplicate);
+}
+
+TEST_CASE("a resent command id with the same body returns the original result", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 1);
+  auto cmd = envelope("once", staff(), ReceiveStock{Sku("A"), Quantity{4}, "PO"});
+  auto first = e->execute(cmd);
+  REQUIRE(first.has_value());
+  const auto head = e->head().position;
+  auto again = e->execute(cmd);
+  REQUIRE(again.has_value());
+  CHECK(again->duplicate);
+  CHECK(again->position == first->position);
+  CHECK(again->events == first->events);
+  CHECK(e->head().position == head);
+  SECTION("also after a reopen") {
+    e.reset();
+    e = f.open();
+    auto after = e->execute(cmd);
+    REQUIRE(after.has_value());
+    CHECK(after->duplicate);
+    CHECK(after->events == first->events);
+  }
+}
+
+TEST_CASE("a reused command id with another body conflicts and writes nothing", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 1);
+  REQUIRE(e->execute(envelope("id-1", staff(), ReceiveStock{Sku("A"), Quantity{4}, ""})));
+  const auto head = e->head().position;
+  auto other = e->execute(envelope("id-1", staff(), ReceiveStock{Sku("A"), Quantity{5}, ""}));
+  REQUIRE_FALSE(other.has_value());
+  CHECK(other.error().code == ErrorCode::kConflict);
+  auto other_actor = e->execute(envelope("id-1", service(), ReceiveStock{Sku("A"), Quantity{4}, ""}));
+  REQUIRE_FALSE(other_actor.has_value());
+  CHECK(other_actor.error().code == ErrorCode::kConflict);
+  CHECK(e->head().position == head);
+}
+
+TEST_CASE("the same command twice in one group is applied once", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 1);
+  std::vector<std::future<Result<engine::CommandResult>>> futures;
+  for (int i = 0; i < 50; ++i) {
+    futures.push_back(e->submit(envelope("same", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""})));
+  }
+  int applied = 0;
+  int duplicates = 0;
+  for (auto& fu : futures) {
+    auto r = fu.get();
+    REQUIRE(r.has_value());
+    (r->duplicate ? duplicates : applied)++;
+  }
+  CHECK(applied == 1);
+  CHECK(duplicates == 49);
+  CHECK(e->head().position.value == 3);
+}
+
+TEST_CASE("concurrent submissions share group commits", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 1);
+  const auto groups_before = e->stats().groups;
+  std::vector<std::future<Result<engine::CommandResult>>> futures;
+  for (int i = 0; i < 500; ++i) {
+    futures.push_back(e->submit(envelope("r" + std::to_string(i), staff(),
+                                         ReceiveStock{Sku("A"), Quantity{1}, ""})));
+  }
+  for (auto& fu : futures) REQUIRE(fu.get().has_value());
+  const auto st = e->stats();
+  CHECK(st.commands_accepted == 502);
+  CHECK(st.groups - groups_before < 500);
+  CHECK(e->head().position.value == 502);
+}
+
+TEST_CASE("states are folded from the log after a reopen with a tiny cache", "[engine]") {
+  Fixture f;
+  {
+    auto e = f.open();
+    stock(*e, "A", 3);
+    stock(*e, "B", 3);
+    REQUIRE(checkout(*e, "ann", "A", 2, "o1"));
+  }
+  auto e = f.open(/*cache=*/1);
+  auto short_of_stock = checkout(*e, "bob", "A", 2, "o2");
+  REQUIRE_FALSE(short_of_stock.has_value());
+  CHECK(short_of_stock.error().code == ErrorCode::kOutOfStock);
+  REQUIRE(checkout(*e, "cem", "A", 1, "o3"));
+  REQUIRE(checkout(*e, "dee", "B", 3, "o4"));
+  CHECK(e->stats().cache_misses > 0);
+}
+
+TEST_CASE("an unpaid order expires after the reservation TTL and releases its stock", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 2);
+  REQUIRE(checkout(*e, "ann", "A", 2, "unpaid"));
+  auto early = e->expire_due();
+  REQUIRE(early.has_value());
+  CHECK(*early == 0);
+  f.clock->fetch_add(10'000'001);
+  auto due = e->expire_due();
+  REQUIRE(due.has_value());
+  CHECK(*due == 1);
+  auto h = e->history("order-unpaid", StreamVersion{1}, 10);
+  REQUIRE(h.has_value());
+  REQUIRE(h->size() == 2);
+  CHECK(std::holds_alternative<OrderExpired>(h->back().event.data));
+  CHECK(h->back().event.actor == engine_actor());
+  REQUIRE(checkout(*e, "bob", "A", 2, "second"));
+  CHECK(e->stats().expired_orders == 1);
+}
+
+TEST_CASE("a paid order does not expire, and the schedule survives a restart", "[engine]") {
+  Fixture f;
+  {
+    auto e = f.open();
+    stock(*e, "A", 4, 500);
+    REQUIRE(checkout(*e, "ann", "A", 1, "paid"));
+    REQUIRE(checkout(*e, "bob", "A", 1, "unpaid"));
+    REQUIRE(e->execute(envelope("auth", service(), AuthorizePayment{OrderId("paid"), PaymentId("p1"), eur(500), ""})));
+    REQUIRE(e->execute(envelope("cap", service(), CapturePayment{OrderId("paid"), PaymentId("p1"), std::nullopt})));
+  }
+  f.clock->fetch_add(60'000'000);
+  auto e = f.open();
+  auto due = e->expire_due();
+  REQUIRE(due.has_value());
+  CHECK(*due == 1);
+  auto paid = e->history("order-paid", StreamVersion{1}, 10);
+  REQUIRE(paid.has_value());
+  for (const auto& ev : *paid) CHECK_FALSE(std::holds_alternative<OrderExpired>(ev.event.data));
+  auto again = e->expire_due();
+  REQUIRE(again.has_value());
+  CHECK(*again == 0);
+}
+
+TEST_CASE("the writer expires due orders by itself on its timer", "[engine]") {
+  Fixture f;
+  auto o = f.options();
+  o.expiry_interval = Duration{20'000};
+  auto opened = Engine::open(o);
+  REQUIRE(opened.has_value());
+  auto& e = **opened;
+  stock(e, "A", 1);
+  REQUIRE(checkout(e, "ann", "A", 1, "o1"));
+  f.clock->fetch_add(11'000'000);
+  for (int i = 0; i < 200 && e.stats().expired_orders == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(e.stats().expired_orders == 1);
+}
+
+TEST_CASE("every durability mode commits and reads back", "[engine]") {
+  for (auto mode : {events::Durability::kSync, events::Durability::kBatch, events::Durability::kNone}) {
+    Fixture f;
+    auto o = f.options();
+    o.durability = mode;
+    {
+      auto e = Engine::open(o);
+      REQUIRE(e.has_value());
+      stock(**e, "A", 3);
+    }
+    auto e = Engine::open(o);
+    REQUIRE(e.has_value());
+    CHECK((*e)->head().position.value == 2);
+  }
+}
+
+TEST_CASE("the hash chain verifies over everything the engine wrote", "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 3);
+  REQUIRE(checkout(*e, "ann", "A", 1, "o1"));
+  auto report = e->verify(Position{1}, e->head().position);
+  REQUIRE(report.has_value());
+  CHECK(report->ok);
+  CHECK(report->checked == e->head().position.value);
+}
+
+}  // namespace stockroom::testing

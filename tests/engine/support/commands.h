@@ -1,0 +1,20 @@
+// Short constructors of command envelopes for engine tests.
+#pragma once
+
+#include <string>
+
+#include "engine/command.h"
+
+namespace stockroom::testing {
+
+inline Money eur(int64_t cents) { return Money{cents, Currency("EUR")}; }
+inline Actor staff() { return Actor{ActorId("ops-1"), Role::kStaff}; }
+inline Actor service() { return Actor{ActorId("svc-1"), Role::kService}; }
+inline Actor customer(const std::string& id) { return Actor{ActorId(id), Role::kCustomer}; }
+
+inline CommandEnvelope envelope(std::string id, Actor actor, Command command) {
+  return CommandEnvelope{CommandId(std::move(id)), std::move(actor), std::nullopt,
+                         std::move(command)};
+}
+
+}  // namespace stockroom::testing
