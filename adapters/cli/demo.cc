@@ -102,10 +102,10 @@ void pay_ship_deliver_rate(Store& s, const std::string& who) {
   (void)s.run("deliver", staff(), DeliverOrder{order});
   (void)s.run("rate the lamp 5 stars", customer(who.c_str()),
               SubmitRating{order, Sku("LAMP"), 5, "bright"});
-  (void)s.run("same rating command again (same id)", customer(who.c_str()),
-              SubmitRating{order, Sku("LAMP"), 5, "bright"}, "rate-once");
-  (void)s.run("  ... and once more with that id", customer(who.c_str()),
-              SubmitRating{order, Sku("LAMP"), 5, "bright"}, "rate-once");
+  (void)s.run("revise to 4 stars (command id rate-2)", customer(who.c_str()),
+              SubmitRating{order, Sku("LAMP"), 4, "bright, a bit loud"}, "rate-2");
+  (void)s.run("the client resends rate-2 (a retry)", customer(who.c_str()),
+              SubmitRating{order, Sku("LAMP"), 4, "bright, a bit loud"}, "rate-2");
 }
 
 void cancel_and_expire(Engine& engine, Store& s, const std::vector<std::string>& winners) {
