@@ -5,6 +5,7 @@
 // policy, expected_version, then the rules of domain.md. A refusal writes nothing.
 #pragma once
 
+#include <string>
 #include <vector>
 
 #include "engine/command.h"
@@ -32,8 +33,12 @@ struct DecideContext {
   Duration reservation_ttl{15LL * 60 * 1'000'000};
 };
 
-// The stream a command's expected_version refers to (its primary aggregate).
-[[nodiscard]] std::string target_stream(const Command& command);
+// The stream a command's expected_version refers to (its primary aggregate): the
+// product stream for product.* and inventory.*, the cart stream for cart.* (checkout
+// too), the order stream for order.*, payment.* and the engine's expiry, and the
+// review stream for rating.*. It takes the envelope because the review stream of
+// rating.submit is keyed by the submitting actor's id (its customer id).
+[[nodiscard]] std::string target_stream(const CommandEnvelope& envelope);
 
 [[nodiscard]] Result<std::vector<EventData>> decide(const CommandEnvelope& envelope,
                                                     StateReader& states,

@@ -1,0 +1,246 @@
+#include "engine/validate.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace stockroom {
+namespace {
+
+constexpr size_t kMaxNameChars = 200;
+constexpr size_t kMaxTextChars = 200;  // reasons, carriers, tracking, references
+constexpr size_t kMaxCommentChars = 2000;
+
+// The first failure of several checks, in order.
+Status first_failure(std::initializer_list<Status> checks) {
+  for (const Status& s : checks) {
+    if (!s) return s;
+  }
+  return {};
+}
+
+Status invalid(std::string_view field, std::string message) {
+  return fail(ErrorCode::kInvalidArgument, std::string(field) + " " + message,
+              {{"field", std::string(field)}});
+}
+
+// The length of the UTF-8 sequence a lead byte starts; 0 for a byte that cannot lead.
+size_t sequence_length(unsigned char lead) {
+  if (lead < 0x80) return 1;
+  if ((lead & 0xE0) == 0xC0) return 2;
+  if ((lead & 0xF0) == 0xE0) return 3;
+  if ((lead & 0xF8) == 0xF0) return 4;
+  return 0;
+}
+
+// The number of code points of UTF-8 text; nullopt when its sequences are malformed.
+std::optional<size_t> utf8_length(std::string_view text) {
+  size_t count = 0;
+  for (size_t i = 0; i < text.size(); ++count) {
+    size_t n = sequence_length(static_cast<unsigned char>(text[i]));
+    if (n == 0 || text.size() - i < n) return std::nullopt;
+    for (size_t k = 1; k < n; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
+    }
+    i += n;
+  }
+  return count;
+}
+
+Status check_id(std::string_view field, const std::string& value) {
+  if (is_valid_id(value)) return {};
+  return invalid(field, "must be 1-64 characters of A-Z, a-z, 0-9, '_' or '-'");
+}
+
+Status check_currency(std::string_view field, const Currency& currency) {
+  if (is_valid_currency(currency.str())) return {};
+  return invalid(field, "must be an ISO 4217 code of three upper-case letters");
+}
+
+enum class Sign : uint8_t { kNonNegative, kPositive };
+
+Status check_money(std::string_view field, const Money& money, Sign sign) {
+  std::string amount = std::string(field) + ".amount";
+  if (sign == Sign::kPositive && money.amount <= 0) {
+    return invalid(amount, "must be greater than 0, got " + std::to_string(money.amount));
+  }
+  if (money.amount < 0) {
+    return invalid(amount, "must not be negative, got " + std::to_string(money.amount));
+  }
+  return check_currency(std::string(field) + ".currency", money.currency);
+}
+
+Status check_quantity(std::string_view field, Quantity q) {
+  if (q.value >= 1 && q.value <= kMaxLineQuantity) return {};
+  return invalid(
+      field, "must be 1-" + std::to_string(kMaxLineQuantity) + ", got " + std::to_string(q.value));
+}
+
+Status check_text(std::string_view field, std::string_view text, size_t min, size_t max) {
+  std::optional<size_t> length = utf8_length(text);
+  if (!length) return invalid(field, "is not valid UTF-8");
+  if (*length >= min && *length <= max) return {};
+  if (min > 0 && *length == 0) return invalid(field, "must not be empty");
+  return invalid(field, "must be at most " + std::to_string(max) + " characters, got " +
+                            std::to_string(*length));
+}
+
+Status check_reason(std::string_view text) { return check_text("reason", text, 1, kMaxTextChars); }
+
+Status check_optional(std::string_view field, std::string_view text) {
+  return check_text(field, text, 0, kMaxTextChars);
+}
+
+}  // namespace
+
+namespace {
+
+Status check(const DefineProduct& c) {
+  return first_failure({check_id("sku", c.sku.str()), check_text("name", c.name, 1, kMaxNameChars),
+                        check_money("price", c.price, Sign::kNonNegative)});
+}
+
+Status check(const RepriceProduct& c) {
+  return first_failure(
+      {check_id("sku", c.sku.str()), check_money("price", c.price, Sign::kNonNegative)});
+}
+
+Status check(const RetireProduct& c) { return check_id("sku", c.sku.str()); }
+
+Status check(const ReceiveStock& c) {
+  return first_failure({check_id("sku", c.sku.str()), check_quantity("quantity", c.quantity),
+                        check_optional("reference", c.reference)});
+}
+
+Status check_delta(Quantity delta) {
+  if (delta.value == 0) return invalid("delta", "must not be 0");
+  if (delta.value < -kMaxLineQuantity || delta.value > kMaxLineQuantity) {
+    return invalid("delta", "must be within +/-" + std::to_string(kMaxLineQuantity) + ", got " +
+                                std::to_string(delta.value));
+  }
+  return {};
+}
+
+Status check(const AdjustStock& c) {
+  return first_failure(
+      {check_id("sku", c.sku.str()), check_delta(c.delta), check_reason(c.reason)});
+}
+
+Status check(const OpenCart& c) {
+  return first_failure({check_id("cart_id", c.cart_id.str()),
+                        check_id("customer_id", c.customer_id.str()),
+                        check_currency("currency", c.currency)});
+}
+
+Status check(const AddCartItem& c) {
+  return first_failure({check_id("cart_id", c.cart_id.str()), check_id("sku", c.sku.str()),
+                        check_quantity("quantity", c.quantity)});
+}
+
+Status check(const RemoveCartItem& c) {
+  return first_failure({check_id("cart_id", c.cart_id.str()), check_id("sku", c.sku.str()),
+                        c.quantity ? check_quantity("quantity", *c.quantity) : Status{}});
+}
+
+Status check(const AbandonCart& c) { return check_id("cart_id", c.cart_id.str()); }
+
+Status check(const CheckOutCart& c) {
+  return first_failure(
+      {check_id("cart_id", c.cart_id.str()), check_id("order_id", c.order_id.str())});
+}
+
+Status check(const CancelOrder& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_reason(c.reason)});
+}
+
+Status check(const ShipOrder& c) {
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_optional("carrier", c.carrier),
+                        check_optional("tracking", c.tracking)});
+}
+
+Status check(const DeliverOrder& c) { return check_id("order_id", c.order_id.str()); }
+
+Status check_return_lines(const std::vector<ReturnLine>& lines) {
+  if (lines.empty()) return invalid("lines", "must name at least one line");
+  std::set<std::string> seen;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string field = "lines[" + std::to_string(i) + "]";
+    if (auto s = first_failure({check_id(field + ".sku", lines[i].sku.str()),
+                                check_quantity(field + ".quantity", lines[i].quantity)});
+        !s) {
+      return s;
+    }
+    if (!seen.insert(lines[i].sku.str()).second) {
+      return invalid(field + ".sku", "repeats sku " + lines[i].sku.str() + "; name it once");
+    }
+  }
+  return {};
+}
+
+Status check(const ReturnOrderItems& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_return_lines(c.lines)});
+}
+
+Status check(const AuthorizePayment& c) {
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_id("payment_id", c.payment_id.str()),
+                        check_money("amount", c.amount, Sign::kPositive),
+                        check_optional("provider_ref", c.provider_ref)});
+}
+
+Status check(const CapturePayment& c) {
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_id("payment_id", c.payment_id.str()),
+                        c.amount ? check_money("amount", *c.amount, Sign::kPositive) : Status{}});
+}
+
+Status check(const VoidPayment& c) {
+  return first_failure(
+      {check_id("order_id", c.order_id.str()), check_id("payment_id", c.payment_id.str())});
+}
+
+Status check(const FailPayment& c) {
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_id("payment_id", c.payment_id.str()), check_reason(c.reason)});
+}
+
+Status check(const RefundPayment& c) {
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_id("payment_id", c.payment_id.str()),
+                        check_money("amount", c.amount, Sign::kPositive), check_reason(c.reason)});
+}
+
+Status check_stars(int32_t stars) {
+  if (stars >= 1 && stars <= 5) return {};
+  return invalid("stars", "must be 1-5, got " + std::to_string(stars));
+}
+
+Status check(const SubmitRating& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_id("sku", c.sku.str()),
+                        check_stars(c.stars),
+                        check_text("comment", c.comment, 0, kMaxCommentChars)});
+}
+
+Status check(const RejectRating& c) {
+  return first_failure({check_id("sku", c.sku.str()), check_id("customer_id", c.customer_id.str()),
+                        check_reason(c.reason)});
+}
+
+Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
+
+}  // namespace
+
+Status validate(const CommandEnvelope& envelope) {
+  return first_failure({check_id("command_id", envelope.command_id.str()),
+                        check_id("actor.id", envelope.actor.id.str()),
+                        std::visit([](const auto& c) { return check(c); }, envelope.command)});
+}
+
+}  // namespace stockroom

@@ -1,0 +1,144 @@
+#include "events/internal/log_store.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include "events/internal/rocks_status.h"
+
+namespace stockroom::events::internal {
+namespace {
+
+constexpr std::array<std::string_view, 5> kCoreFamilies = {kLogFamily, kChainFamily, kStreamsFamily,
+                                                           kTimeFamily, kCommandsFamily};
+
+Status check_spaces(const std::vector<std::string>& spaces) {
+  std::set<std::string_view> seen;
+  for (const std::string& space : spaces) {
+    if (space.empty() || is_core_family(space)) {
+      return fail(ErrorCode::kInvalidArgument,
+                  fmt::format("keyspace name \"{}\" is empty or reserved by the log", space));
+    }
+    if (!seen.insert(space).second) {
+      return fail(ErrorCode::kInvalidArgument, fmt::format("keyspace \"{}\" named twice", space));
+    }
+  }
+  return {};
+}
+
+void add_unique(std::vector<std::string>& names, std::string_view name) {
+  if (std::ranges::find(names, name) == names.end()) names.emplace_back(name);
+}
+
+// A read-only store opens what it has and must be a log; a writable one opens what it
+// has plus what the log needs (RocksDB requires every existing family to be opened).
+Result<std::vector<std::string>> family_names(const std::string& dir,
+                                              const rocksdb::DBOptions& db_options,
+                                              const LogOptions& options) {
+  std::vector<std::string> names;
+  const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
+  if (options.read_only) {
+    if (!listed.ok()) {
+      return fail(ErrorCode::kNotFound,
+                  fmt::format("no event log at {}: {}", dir, listed.ToString()));
+    }
+    for (std::string_view core : kCoreFamilies) {
+      if (std::ranges::find(names, core) == names.end()) {
+        return fail(ErrorCode::kNotFound,
+                    fmt::format("{} is not an event log: it has no \"{}\" family", dir, core));
+      }
+    }
+    return names;
+  }
+  // Listing fails for a store not created yet; Open creates it, or reports what is wrong.
+  if (!listed.ok()) names.clear();
+  add_unique(names, rocksdb::kDefaultColumnFamilyName);
+  for (std::string_view core : kCoreFamilies) add_unique(names, core);
+  for (const std::string& space : options.spaces) add_unique(names, space);
+  return names;
+}
+
+}  // namespace
+
+LogStore::LogStore(const LogOptions& options)
+    : env_(options.env),
+      command_filter_(options.idempotency_retention, options.clock),
+      tuning_(make_tuning(&command_filter_)),
+      spaces_(options.spaces),
+      read_only_(options.read_only) {}
+
+LogStore::~LogStore() {
+  if (!db_) return;
+  // Nothing can be done about a failure here; the WAL holds every committed write.
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& dir,
+                                                 const LogOptions& options) {
+  if (Status valid = check_spaces(options.spaces); !valid) return std::unexpected(valid.error());
+  std::unique_ptr<LogStore> store(new LogStore(options));
+  if (Status opened = store->open_db(dir, options); !opened) {
+    return std::unexpected(opened.error());
+  }
+  return store;
+}
+
+Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
+  const rocksdb::DBOptions db_options = make_db_options(options, env_.get());
+  Result<std::vector<std::string>> names = family_names(dir, db_options, options);
+  if (!names) return std::unexpected(names.error());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : *names) {
+    descriptors.emplace_back(name, make_family_options(name, tuning_));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status status =
+      read_only_ ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &db)
+                 : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
+  if (!status.ok()) return std::unexpected(storage_error(status, "opening " + dir));
+  db_.reset(db);
+  return adopt_handles(std::move(handles));
+}
+
+Status LogStore::adopt_handles(std::vector<rocksdb::ColumnFamilyHandle*> handles) {
+  handles_ = std::move(handles);
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    const std::string& name = handle->GetName();
+    if (name == rocksdb::kDefaultColumnFamilyName)
+      families_.meta = handle;
+    else if (name == kLogFamily)
+      families_.log = handle;
+    else if (name == kChainFamily)
+      families_.chain = handle;
+    else if (name == kStreamsFamily)
+      families_.streams = handle;
+    else if (name == kTimeFamily)
+      families_.time = handle;
+    else if (name == kCommandsFamily)
+      families_.commands = handle;
+    else
+      space_handles_.emplace(name, handle);
+  }
+  if (families_.meta == nullptr) {
+    return fail(ErrorCode::kInvalidState, "the store opened without its default family");
+  }
+  return {};
+}
+
+Result<rocksdb::ColumnFamilyHandle*> LogStore::space(std::string_view name) const {
+  if (auto it = space_handles_.find(name); it != space_handles_.end()) return it->second;
+  if (std::ranges::find(spaces_, name) != spaces_.end()) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("keyspace \"{}\" does not exist in this read-only store", name));
+  }
+  return fail(ErrorCode::kInvalidArgument,
+              fmt::format("unknown keyspace \"{}\": name it in LogOptions::spaces", name));
+}
+
+}  // namespace stockroom::events::internal

@@ -1,0 +1,192 @@
+#include "events/internal/rocks_event_log.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <utility>
+
+#include "events/internal/chain_verifier.h"
+#include "events/internal/keys.h"
+#include "events/internal/log_batch.h"
+#include "events/internal/rocks_status.h"
+
+namespace stockroom::events::internal {
+namespace {
+
+bool same(const Head& a, const Head& b) { return a.position == b.position && a.hash == b.hash; }
+
+// The head and the log are written in one batch, so the last position in the log
+// must be the head's; anything else means the store was altered outside the log.
+Status check_log_end(const LogStore& store, const Head& head) {
+  std::unique_ptr<rocksdb::Iterator> it(
+      store.db().NewIterator(rocksdb::ReadOptions(), store.families().log));
+  it->SeekToLast();
+  if (Status ok = check(it->status(), "reading the end of the log"); !ok) return ok;
+  const std::optional<Position> last =
+      it->Valid() ? decode_position(std::string_view(it->key().data(), it->key().size()))
+                  : std::optional<Position>(Position{});
+  if (!last) return std::unexpected(corrupt_value("the last log key"));
+  if (*last != head.position) {
+    return fail(ErrorCode::kInvalidState,
+                fmt::format("the head is at position {} but the log ends at {}: the store was "
+                            "changed outside the log",
+                            head.position.value, last->value));
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<EventLog>> RocksEventLog::open(const std::string& dir,
+                                                      const LogOptions& options) {
+  if (options.durability == Durability::kBatch && options.batch_sync_interval_ms <= 0) {
+    return fail(ErrorCode::kInvalidArgument, "batch_sync_interval_ms must be positive");
+  }
+  Result<std::unique_ptr<LogStore>> store = LogStore::open(dir, options);
+  if (!store) return std::unexpected(store.error());
+  Result<Head> head = LogReader(**store).stored_head();
+  if (!head) return std::unexpected(head.error());
+  if (Status ok = check_log_end(**store, *head); !ok) return std::unexpected(ok.error());
+  return std::unique_ptr<EventLog>(new RocksEventLog(std::move(*store), options, *head));
+}
+
+RocksEventLog::RocksEventLog(std::unique_ptr<LogStore> store, const LogOptions& options,
+                             const Head& head)
+    : store_(std::move(store)), reader_(*store_), head_(head) {
+  write_options_.sync = options.durability == Durability::kSync;
+  if (options.durability == Durability::kBatch && !store_->read_only()) {
+    syncer_ = std::make_unique<WalSyncer>(std::chrono::milliseconds(options.batch_sync_interval_ms),
+                                          [this] { return sync_wal(); });
+  }
+}
+
+Head RocksEventLog::head() const {
+  std::lock_guard lock(mutex_);
+  return head_;
+}
+
+Result<StreamVersion> RocksEventLog::stream_version(std::string_view stream) const {
+  return reader_.stream_version(stream);
+}
+
+std::unique_ptr<LogBatch> RocksEventLog::begin_batch() {
+  return std::make_unique<RocksLogBatch>(this, *store_, reader_, head(), refusal());
+}
+
+Status RocksEventLog::commit(LogBatch& batch) {
+  auto* rocks = dynamic_cast<RocksLogBatch*>(&batch);
+  if (rocks == nullptr || rocks->owner() != this) {
+    return fail(ErrorCode::kInvalidArgument, "the batch was begun on another log");
+  }
+  if (std::optional<Error> refused = refusal()) return std::unexpected(std::move(*refused));
+  if (rocks->error()) return std::unexpected(*rocks->error());
+  const Head current = head();
+  if (!same(rocks->base(), current)) {
+    return fail(ErrorCode::kConflict,
+                fmt::format("the log moved to position {} after the batch began at {}",
+                            current.position.value, rocks->base().position.value));
+  }
+  {
+    std::lock_guard io(io_mutex_);
+    // The background sync may have failed since the check above; RocksDB must not
+    // write to a WAL that has seen an error.
+    if (std::optional<Error> refused = refusal()) return std::unexpected(std::move(*refused));
+    const rocksdb::Status status = store_->db().Write(write_options_, &rocks->seal());
+    if (!status.ok()) {
+      enter_failed(status);
+      return std::unexpected(*refusal());
+    }
+  }
+  rocks->mark_committed();
+  {
+    std::lock_guard lock(mutex_);
+    head_ = rocks->tip();
+  }
+  if (syncer_) syncer_->note_write();
+  return {};
+}
+
+Result<std::optional<StoredEvent>> RocksEventLog::read(Position position) const {
+  return reader_.read(position, head().position);
+}
+
+Result<std::vector<StoredEvent>> RocksEventLog::read_stream(std::string_view stream,
+                                                            StreamVersion from_version,
+                                                            size_t limit) const {
+  return reader_.read_stream(stream, from_version, limit, head().position);
+}
+
+Result<std::vector<StoredEvent>> RocksEventLog::read_range(Position from, Position to,
+                                                           size_t limit) const {
+  return reader_.read_range(from, to, limit, head().position);
+}
+
+Result<std::vector<Position>> RocksEventLog::positions_in_time(Timestamp from, Timestamp until,
+                                                               size_t limit) const {
+  return reader_.positions_in_time(from, until, limit, head().position);
+}
+
+Result<std::optional<CommandRecord>> RocksEventLog::find_command(
+    const CommandId& command_id) const {
+  return reader_.find_command(command_id);
+}
+
+Result<VerifyReport> RocksEventLog::verify(Position from, Position to) const {
+  return verify_chain(*store_, reader_, head(), from, to);
+}
+
+Result<std::optional<std::string>> RocksEventLog::get(std::string_view space,
+                                                      std::string_view key) const {
+  return reader_.get(space, key);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> RocksEventLog::scan(std::string_view space,
+                                                                             std::string_view begin,
+                                                                             std::string_view end,
+                                                                             size_t limit) const {
+  return reader_.scan(space, begin, end, limit);
+}
+
+Status RocksEventLog::compact() {
+  if (store_->read_only()) return std::unexpected(*refusal());
+  rocksdb::CompactRangeOptions options;
+  // Rewrites even a lone bottom-level file, so the retention filter sees every record.
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  for (rocksdb::ColumnFamilyHandle* family : store_->all_families()) {
+    if (Status ok = check(store_->db().CompactRange(options, family, nullptr, nullptr),
+                          "compacting " + family->GetName());
+        !ok) {
+      return ok;
+    }
+  }
+  return {};
+}
+
+std::optional<Error> RocksEventLog::refusal() const {
+  if (store_->read_only()) {
+    return Error{ErrorCode::kUnavailable, "the log is open read-only: it refuses writes", {}, {}};
+  }
+  std::lock_guard lock(mutex_);
+  return failure_;
+}
+
+bool RocksEventLog::sync_wal() {
+  std::lock_guard io(io_mutex_);
+  if (refusal()) return false;
+  const rocksdb::Status status = store_->db().SyncWAL();
+  if (status.ok()) return true;
+  enter_failed(status);
+  return false;
+}
+
+void RocksEventLog::enter_failed(const rocksdb::Status& status) {
+  std::lock_guard lock(mutex_);
+  if (failure_) return;
+  failure_ =
+      Error{ErrorCode::kUnavailable,
+            fmt::format("storage failed: {}; reopen after fixing the disk", status.ToString()),
+            {},
+            {}};
+}
+
+}  // namespace stockroom::events::internal

@@ -1,0 +1,95 @@
+#include "events/internal/store_options.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include <algorithm>
+#include <array>
+
+#include "events/internal/stream_prefix_extractor.h"
+
+namespace stockroom::events::internal {
+namespace {
+
+constexpr size_t kMiB = size_t{1} << 20;
+constexpr size_t kBlockCacheBytes = 32 * kMiB;
+// All memtables of the store together; bounds memory however many spaces there are.
+constexpr size_t kAllMemtablesBytes = 128 * kMiB;
+// A stale WAL pins every family's memtable; past this RocksDB flushes the laggards.
+constexpr uint64_t kMaxWalBytes = 256 * kMiB;
+// The writer keeps at most this many table files open; tools opening read-only keep
+// all of theirs (see make_db_options).
+constexpr int kWriterOpenFiles = 128;
+constexpr double kBloomBitsPerKey = 10.0;
+
+std::shared_ptr<rocksdb::TableFactory> table_factory(const StoreTuning& tuning, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = tuning.block_cache;
+  // Index and filter blocks live in the bounded cache, not outside it, so memory stays
+  // bounded as the log grows; L0's stay pinned because every read touches them.
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  if (bloom) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+  return std::shared_ptr<rocksdb::TableFactory>(rocksdb::NewBlockBasedTableFactory(table));
+}
+
+rocksdb::ColumnFamilyOptions base_options(size_t write_buffer_bytes) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = write_buffer_bytes;
+  // Keys arrive mostly in order, so most data settles in the last level; sizing levels
+  // from the bottom keeps space amplification near 1.1.
+  cf.level_compaction_dynamic_level_bytes = true;
+  return cf;
+}
+
+}  // namespace
+
+bool is_core_family(std::string_view name) noexcept {
+  constexpr std::array<std::string_view, 5> kCore = {kLogFamily, kChainFamily, kStreamsFamily,
+                                                     kTimeFamily, kCommandsFamily};
+  return name == rocksdb::kDefaultColumnFamilyName || std::ranges::find(kCore, name) != kCore.end();
+}
+
+StoreTuning make_tuning(const rocksdb::CompactionFilter* command_filter) {
+  return StoreTuning{rocksdb::NewLRUCache(kBlockCacheBytes),
+                     std::make_shared<StreamPrefixExtractor>(), command_filter};
+}
+
+rocksdb::DBOptions make_db_options(const LogOptions& options, rocksdb::Env* env) {
+  rocksdb::DBOptions db;
+  db.create_if_missing = !options.read_only;
+  db.create_missing_column_families = !options.read_only;
+  if (env != nullptr) db.env = env;
+  // A read-only instance may run beside a writer that compacts and deletes table
+  // files; holding every file open from the start keeps its view readable.
+  db.max_open_files = options.read_only ? -1 : kWriterOpenFiles;
+  db.db_write_buffer_size = kAllMemtablesBytes;
+  db.max_total_wal_size = kMaxWalBytes;
+  db.max_background_jobs = 2;
+  db.bytes_per_sync = kMiB;
+  db.keep_log_file_num = 4;
+  return db;
+}
+
+rocksdb::ColumnFamilyOptions make_family_options(std::string_view name, const StoreTuning& tuning) {
+  if (name == kLogFamily) {
+    // Records are read by position (point lookups of keys that exist, or scans):
+    // a Bloom filter would not save a read.
+    rocksdb::ColumnFamilyOptions cf = base_options(32 * kMiB);
+    cf.table_factory = table_factory(tuning, false);
+    return cf;
+  }
+  rocksdb::ColumnFamilyOptions cf = base_options(8 * kMiB);
+  const bool bloom =
+      name != kChainFamily && name != kTimeFamily && name != rocksdb::kDefaultColumnFamilyName;
+  cf.table_factory = table_factory(tuning, bloom);
+  if (name == kStreamsFamily) {
+    cf.prefix_extractor = tuning.stream_prefix;
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  if (name == kCommandsFamily) cf.compaction_filter = tuning.command_filter;
+  return cf;
+}
+
+}  // namespace stockroom::events::internal

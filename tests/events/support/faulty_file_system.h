@@ -1,0 +1,111 @@
+// FaultyFileSystem: the real file system, except that writes and syncs of RocksDB's
+// write-ahead log (*.log) fail on demand, as a full or broken disk would make them.
+//
+// Header-only: test support beside the tests, not a library. Threads: the switches are
+// atomic; flip them from the test thread while RocksDB's threads write.
+#pragma once
+
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+namespace stockroom::events::testing {
+
+struct Faults {
+  std::atomic<bool> writes{false};
+  std::atomic<bool> syncs{false};
+};
+using Switch = std::shared_ptr<Faults>;
+
+// A WAL file whose writes and syncs fail while their switches are on.
+class FaultyWalFile final : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  FaultyWalFile(std::unique_ptr<rocksdb::FSWritableFile> file, Switch failing)
+      : FSWritableFileOwnerWrapper(std::move(file)), failing_(std::move(failing)) {}
+
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           rocksdb::IODebugContext* dbg) override {
+    if (failing_->writes) return fault();
+    return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+  }
+  rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                           const rocksdb::DataVerificationInfo& info,
+                           rocksdb::IODebugContext* dbg) override {
+    if (failing_->writes) return fault();
+    return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+  }
+  rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset,
+                                     const rocksdb::IOOptions& options,
+                                     rocksdb::IODebugContext* dbg) override {
+    if (failing_->writes) return fault();
+    return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
+  }
+  rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    if (failing_->syncs) return fault();
+    return FSWritableFileOwnerWrapper::Sync(options, dbg);
+  }
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
+    if (failing_->syncs) return fault();
+    return FSWritableFileOwnerWrapper::Fsync(options, dbg);
+  }
+
+ private:
+  static rocksdb::IOStatus fault() { return rocksdb::IOStatus::IOError("injected WAL fault"); }
+
+  Switch failing_;
+};
+
+class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
+ public:
+  FaultyFileSystem()
+      : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(std::make_shared<Faults>()) {}
+
+  const char* Name() const override { return "StockroomFaultyFileSystem"; }
+
+  // While on, every write and sync of a WAL file fails with an I/O error.
+  void fail_wal(bool on) {
+    failing_->writes = on;
+    failing_->syncs = on;
+  }
+  // While on, only syncs fail: the bytes reach the OS but are not made durable.
+  void fail_wal_sync(bool on) { failing_->syncs = on; }
+
+  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                    rocksdb::IODebugContext* dbg) override {
+    return wrap(name, target()->NewWritableFile(name, options, result, dbg), result);
+  }
+  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                       rocksdb::IODebugContext* dbg) override {
+    return wrap(name, target()->ReopenWritableFile(name, options, result, dbg), result);
+  }
+  rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
+                                      const rocksdb::FileOptions& options,
+                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
+                                      rocksdb::IODebugContext* dbg) override {
+    return wrap(name, target()->ReuseWritableFile(name, old_name, options, result, dbg), result);
+  }
+
+ private:
+  rocksdb::IOStatus wrap(const std::string& name, rocksdb::IOStatus status,
+                         std::unique_ptr<rocksdb::FSWritableFile>* result) {
+    if (status.ok() && name.ends_with(".log")) {
+      *result = std::make_unique<FaultyWalFile>(std::move(*result), failing_);
+    }
+    return status;
+  }
+
+  Switch failing_;
+};
+
+// An Env over `fs`, for LogOptions::env.
+inline std::shared_ptr<rocksdb::Env> env_over(const std::shared_ptr<FaultyFileSystem>& fs) {
+  return std::shared_ptr<rocksdb::Env>(rocksdb::NewCompositeEnv(fs));
+}
+
+}  // namespace stockroom::events::testing
