@@ -8,7 +8,7 @@
 #include "events/sha256.h"
 #include "events/support/log_helpers.h"
 #include "events/support/raw_store.h"
-#include "events/support/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace stockroom::events {
 namespace {
@@ -18,7 +18,7 @@ using testing::bytes;
 using testing::commit_events;
 using testing::open_log;
 using testing::RawStore;
-using testing::TempDir;
+using stockroom::testing::TempDir;
 
 // Eight events over three streams, in two batches.
 void fill(EventLog& log) {

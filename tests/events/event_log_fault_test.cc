@@ -8,7 +8,7 @@
 #include "events/event_log.h"
 #include "events/support/faulty_file_system.h"
 #include "events/support/log_helpers.h"
-#include "events/support/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace stockroom::events {
 namespace {
@@ -17,7 +17,7 @@ using testing::bytes;
 using testing::commit_events;
 using testing::FaultyFileSystem;
 using testing::open_log;
-using testing::TempDir;
+using stockroom::testing::TempDir;
 
 struct FaultyDisk {
   std::shared_ptr<FaultyFileSystem> fs = std::make_shared<FaultyFileSystem>();

@@ -6,14 +6,14 @@
 
 #include "events/event_log.h"
 #include "events/support/log_helpers.h"
-#include "events/support/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace stockroom::events {
 namespace {
 
 using testing::commit_events;
 using testing::open_log;
-using testing::TempDir;
+using stockroom::testing::TempDir;
 
 constexpr int64_t kDay = 24LL * 3600 * 1'000'000;
 

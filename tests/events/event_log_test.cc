@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "events/support/log_helpers.h"
-#include "events/support/temp_dir.h"
+#include "support/temp_dir.h"
 
 namespace stockroom::events {
 namespace {
@@ -17,7 +17,7 @@ using testing::Appended;
 using testing::bytes;
 using testing::commit_events;
 using testing::open_log;
-using testing::TempDir;
+using stockroom::testing::TempDir;
 
 constexpr Hash kZeroHash{};
 

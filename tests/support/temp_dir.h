@@ -1,24 +1,23 @@
-// A fresh directory under the system temp dir, removed with everything in it when
-// the object goes away. Tests open real RocksDB directories here.
+// TempDir: a fresh directory under the system temp dir (mkdtemp), removed with
+// everything in it when the TempDir goes out of scope. One per test, so tests never
+// share a store.
 #pragma once
 
-#include <atomic>
-#include <chrono>
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <unistd.h>
+#include <system_error>
 
 namespace stockroom::testing {
 
 class TempDir {
  public:
   TempDir() {
-    static std::atomic<int> counter{0};
-    const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-    path_ = std::filesystem::temp_directory_path() /
-            ("stockroom-test-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
-             std::to_string(counter++));
-    std::filesystem::create_directories(path_);
+    std::string pattern = (std::filesystem::temp_directory_path() / "stockroom-test-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
   }
   ~TempDir() {
     std::error_code ignored;  // a leftover temp dir is not worth failing a test over
@@ -27,11 +26,13 @@ class TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
 
-  [[nodiscard]] std::string str() const { return path_.string(); }
-  [[nodiscard]] std::string sub(const std::string& name) const { return (path_ / name).string(); }
+  [[nodiscard]] const std::string& path() const { return path_; }
+  [[nodiscard]] const std::string& str() const { return path_; }
+  // A path inside the directory (not created).
+  [[nodiscard]] std::string sub(const std::string& name) const { return path_ + "/" + name; }
 
  private:
-  std::filesystem::path path_;
+  std::string path_;
 };
 
 }  // namespace stockroom::testing
