@@ -5,7 +5,8 @@
 // mode given, then in the same run writes RocksDB WriteBatches of the engine's
 // observed mean group size with sync=true (the raw limit of the same disk).
 //
-//   build/bench/engine_bench [--seconds S] [--submitters N] [--depth D] [--durability sync|batch|none]
+//   build/bench/engine_bench [--seconds S] [--submitters N] [--depth D] [--durability
+//   sync|batch|none]
 #include <fmt/format.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
@@ -43,7 +44,7 @@ Args parse(int argc, char** argv) {
     if (k == "--submitters") a.submitters = std::stoi(v);
     if (k == "--depth") a.depth = std::stoi(v);
     if (k == "--durability") {
-      a.durability = v == "none" ? events::Durability::kNone
+      a.durability = v == "none"    ? events::Durability::kNone
                      : v == "batch" ? events::Durability::kBatch
                                     : events::Durability::kSync;
     }
@@ -59,10 +60,10 @@ std::string temp_dir(const char* tag) {
 }
 
 CommandEnvelope receipt(int submitter, int64_t n) {
-  return CommandEnvelope{CommandId(fmt::format("b{}-{}", submitter, n)),
-                         Actor{ActorId("bench"), Role::kStaff}, std::nullopt,
-                         ReceiveStock{Sku(fmt::format("sku-{}", (n * 7919 + submitter) % 10000)),
-                                      Quantity{1}, ""}};
+  return CommandEnvelope{
+      CommandId(fmt::format("b{}-{}", submitter, n)), Actor{ActorId("bench"), Role::kStaff},
+      std::nullopt,
+      ReceiveStock{Sku(fmt::format("sku-{}", (n * 7919 + submitter) % 10000)), Quantity{1}, ""}};
 }
 
 struct EngineRun {
@@ -95,8 +96,10 @@ EngineRun run_engine(const Args& a) {
       std::vector<double> mine;
       int64_t n = 0;
       while (!stop.load()) {
-        std::vector<std::pair<Clock::time_point, std::future<Result<engine::CommandResult>>>> inflight;
-        for (int d = 0; d < a.depth; ++d) inflight.emplace_back(Clock::now(), (*e)->submit(receipt(s, n++)));
+        std::vector<std::pair<Clock::time_point, std::future<Result<engine::CommandResult>>>>
+            inflight;
+        for (int d = 0; d < a.depth; ++d)
+          inflight.emplace_back(Clock::now(), (*e)->submit(receipt(s, n++)));
         for (auto& [t0, f] : inflight) {
           (void)f.get();
           mine.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
@@ -117,7 +120,8 @@ EngineRun run_engine(const Args& a) {
   EngineRun r;
   r.commands = after.commands_accepted - before.commands_accepted;
   r.rate = static_cast<double>(r.commands) / elapsed;
-  r.mean_group = static_cast<double>(r.commands) / static_cast<double>(std::max<uint64_t>(1, after.groups - before.groups));
+  r.mean_group = static_cast<double>(r.commands) /
+                 static_cast<double>(std::max<uint64_t>(1, after.groups - before.groups));
   r.p50_us = latencies[latencies.size() / 2];
   r.p99_us = latencies[latencies.size() * 99 / 100];
   return r;
@@ -158,15 +162,21 @@ int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   const EngineRun e = run_engine(a);
   const int group = std::max(1, static_cast<int>(e.mean_group + 0.5));
-  // ~5 keys and ~250 bytes per recorded receipt: event, chain, stream and time index, command record.
+  // ~5 keys and ~250 bytes per recorded receipt: event, chain, stream and time index, command
+  // record.
   const double raw = run_raw(a.seconds, group * 5, 50);
-  fmt::print("| run | durability | submitters x depth | commands/s | mean group | p50 us | p99 us |\n");
+  fmt::print(
+      "| run | durability | submitters x depth | commands/s | mean group | p50 us | p99 us |\n");
   fmt::print("|---|---|---|---|---|---|---|\n");
-  fmt::print("| engine: stock receipts, 10k products | {} | {} x {} | {:.0f} | {:.1f} | {:.0f} | {:.0f} |\n",
-             events::durability_name(a.durability), a.submitters, a.depth, e.rate, e.mean_group,
-             e.p50_us, e.p99_us);
-  fmt::print("| raw RocksDB WriteBatch of {} x 50 B puts, sync | sync | 1 | {:.0f} (batches of {} commands' keys) | {} | | |\n",
-             group * 5, raw / 5, group, group);
+  fmt::print(
+      "| engine: stock receipts, 10k products | {} | {} x {} | {:.0f} | {:.1f} | {:.0f} | {:.0f} "
+      "|\n",
+      events::durability_name(a.durability), a.submitters, a.depth, e.rate, e.mean_group, e.p50_us,
+      e.p99_us);
+  fmt::print(
+      "| raw RocksDB WriteBatch of {} x 50 B puts, sync | sync | 1 | {:.0f} (batches of {} "
+      "commands' keys) | {} | | |\n",
+      group * 5, raw / 5, group, group);
   fmt::print("engine/raw ratio: {:.2f}\n", e.rate / (raw / 5));
   return 0;
 }

@@ -169,11 +169,10 @@ struct ExpireOrder {
 };
 
 using Command =
-    std::variant<DefineProduct, RepriceProduct, RetireProduct, ReceiveStock, AdjustStock,
-                 OpenCart, AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder,
-                 ShipOrder, DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment,
-                 VoidPayment, FailPayment, RefundPayment, SubmitRating, RejectRating,
-                 ExpireOrder>;
+    std::variant<DefineProduct, RepriceProduct, RetireProduct, ReceiveStock, AdjustStock, OpenCart,
+                 AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
+                 DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
+                 FailPayment, RefundPayment, SubmitRating, RejectRating, ExpireOrder>;
 
 // The contract name of a command, e.g. "cart.add_item" (the NATS subject suffix).
 [[nodiscard]] std::string_view command_name(const Command& command) noexcept;

@@ -7,13 +7,13 @@ namespace {
 
 // Names in the order of the EventData variant's alternatives.
 constexpr std::array<std::string_view, std::variant_size_v<EventData>> kEventNames = {
-    "ProductDefined",   "ProductRepriced",   "ProductRetired",     "StockReceived",
-    "StockAdjusted",    "StockReserved",     "StockReleased",      "StockShipped",
-    "StockReturned",    "CartOpened",        "CartItemAdded",      "CartItemRemoved",
-    "CartAbandoned",    "CartCheckedOut",    "OrderPlaced",        "OrderCancelled",
-    "OrderExpired",     "OrderPaid",         "OrderShipped",       "OrderDelivered",
-    "OrderItemsReturned", "PaymentAuthorized", "PaymentCaptured",  "PaymentVoided",
-    "PaymentFailed",    "PaymentRefunded",   "ProductRated",       "RatingRevised",
+    "ProductDefined",     "ProductRepriced",   "ProductRetired",  "StockReceived",
+    "StockAdjusted",      "StockReserved",     "StockReleased",   "StockShipped",
+    "StockReturned",      "CartOpened",        "CartItemAdded",   "CartItemRemoved",
+    "CartAbandoned",      "CartCheckedOut",    "OrderPlaced",     "OrderCancelled",
+    "OrderExpired",       "OrderPaid",         "OrderShipped",    "OrderDelivered",
+    "OrderItemsReturned", "PaymentAuthorized", "PaymentCaptured", "PaymentVoided",
+    "PaymentFailed",      "PaymentRefunded",   "ProductRated",    "RatingRevised",
     "RatingRejected",
 };
 
@@ -37,29 +37,28 @@ std::string review_stream(const Sku& sku, const CustomerId& customer_id) {
 
 std::string stream_of(const EventData& event) {
   // Each event names its aggregate by its leading id field.
-  return std::visit(
-      Overloaded{
-          [](const ProductDefined& e) { return product_stream(e.sku); },
-          [](const ProductRepriced& e) { return product_stream(e.sku); },
-          [](const ProductRetired& e) { return product_stream(e.sku); },
-          [](const StockReceived& e) { return product_stream(e.sku); },
-          [](const StockAdjusted& e) { return product_stream(e.sku); },
-          [](const StockReserved& e) { return product_stream(e.sku); },
-          [](const StockReleased& e) { return product_stream(e.sku); },
-          [](const StockShipped& e) { return product_stream(e.sku); },
-          [](const StockReturned& e) { return product_stream(e.sku); },
-          [](const CartOpened& e) { return cart_stream(e.cart_id); },
-          [](const CartItemAdded& e) { return cart_stream(e.cart_id); },
-          [](const CartItemRemoved& e) { return cart_stream(e.cart_id); },
-          [](const CartAbandoned& e) { return cart_stream(e.cart_id); },
-          [](const CartCheckedOut& e) { return cart_stream(e.cart_id); },
-          [](const ProductRated& e) { return review_stream(e.sku, e.customer_id); },
-          [](const RatingRevised& e) { return review_stream(e.sku, e.customer_id); },
-          [](const RatingRejected& e) { return review_stream(e.sku, e.customer_id); },
-          // Every other event is an order's (its lifecycle and its payments).
-          [](const auto& e) { return order_stream(e.order_id); },
-      },
-      event);
+  return std::visit(Overloaded{
+                        [](const ProductDefined& e) { return product_stream(e.sku); },
+                        [](const ProductRepriced& e) { return product_stream(e.sku); },
+                        [](const ProductRetired& e) { return product_stream(e.sku); },
+                        [](const StockReceived& e) { return product_stream(e.sku); },
+                        [](const StockAdjusted& e) { return product_stream(e.sku); },
+                        [](const StockReserved& e) { return product_stream(e.sku); },
+                        [](const StockReleased& e) { return product_stream(e.sku); },
+                        [](const StockShipped& e) { return product_stream(e.sku); },
+                        [](const StockReturned& e) { return product_stream(e.sku); },
+                        [](const CartOpened& e) { return cart_stream(e.cart_id); },
+                        [](const CartItemAdded& e) { return cart_stream(e.cart_id); },
+                        [](const CartItemRemoved& e) { return cart_stream(e.cart_id); },
+                        [](const CartAbandoned& e) { return cart_stream(e.cart_id); },
+                        [](const CartCheckedOut& e) { return cart_stream(e.cart_id); },
+                        [](const ProductRated& e) { return review_stream(e.sku, e.customer_id); },
+                        [](const RatingRevised& e) { return review_stream(e.sku, e.customer_id); },
+                        [](const RatingRejected& e) { return review_stream(e.sku, e.customer_id); },
+                        // Every other event is an order's (its lifecycle and its payments).
+                        [](const auto& e) { return order_stream(e.order_id); },
+                    },
+                    event);
 }
 
 }  // namespace stockroom

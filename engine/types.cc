@@ -7,8 +7,8 @@ namespace stockroom {
 bool is_valid_id(std::string_view s) noexcept {
   if (s.empty() || s.size() > 64) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -26,9 +26,12 @@ bool is_valid_currency(std::string_view code) noexcept {
 
 std::string_view role_name(Role role) noexcept {
   switch (role) {
-    case Role::kCustomer: return "customer";
-    case Role::kStaff: return "staff";
-    case Role::kService: return "service";
+    case Role::kCustomer:
+      return "customer";
+    case Role::kStaff:
+      return "staff";
+    case Role::kService:
+      return "service";
   }
   return "unknown";
 }

@@ -44,7 +44,7 @@ enum class Durability : uint8_t {
 
 struct LogOptions {
   Durability durability = Durability::kSync;
-  int batch_sync_interval_ms = 10;                  // kBatch only
+  int batch_sync_interval_ms = 10;  // kBatch only
   Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
   bool read_only = false;  // open without changing anything (offline tools)
   // The clock the compaction filter compares command records against. Tests inject
@@ -73,9 +73,9 @@ struct Head {
 
 // The idempotency record of an accepted command.
 struct CommandRecord {
-  Hash fingerprint{};    // SHA-256 of the command's canonical encoding
+  Hash fingerprint{};     // SHA-256 of the command's canonical encoding
   Timestamp recorded_at;  // retention counts from here
-  std::string result;    // the original result, opaque to the log
+  std::string result;     // the original result, opaque to the log
 };
 
 struct VerifyReport {
@@ -112,8 +112,9 @@ class EventLog {
   [[nodiscard]] virtual Result<std::optional<StoredEvent>> read(Position position) const = 0;
 
   // Events of `stream` with version >= from_version, at most `limit`, in version order.
-  [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_stream(
-      std::string_view stream, StreamVersion from_version, size_t limit) const = 0;
+  [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_stream(std::string_view stream,
+                                                                     StreamVersion from_version,
+                                                                     size_t limit) const = 0;
 
   // Events with from <= position <= to, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_range(Position from, Position to,
@@ -121,8 +122,8 @@ class EventLog {
 
   // Positions of events with from <= time < until, in position order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<Position>> positions_in_time(Timestamp from,
-                                                                       Timestamp until,
-                                                                       size_t limit) const = 0;
+                                                                        Timestamp until,
+                                                                        size_t limit) const = 0;
 
   [[nodiscard]] virtual Result<std::optional<CommandRecord>> find_command(
       const CommandId& command_id) const = 0;
@@ -136,8 +137,7 @@ class EventLog {
                                                                std::string_view key) const = 0;
   // Key/value pairs with begin <= key < end in key order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<std::pair<std::string, std::string>>> scan(
-      std::string_view space, std::string_view begin, std::string_view end,
-      size_t limit) const = 0;
+      std::string_view space, std::string_view begin, std::string_view end, size_t limit) const = 0;
 
   // Runs a full manual compaction (tests: makes the retention filter observable).
   [[nodiscard]] virtual Status compact() = 0;

@@ -27,8 +27,8 @@ class Store {
   Result<CommandResult> run(std::string_view what, Actor actor, Command command,
                             std::string command_id = {}) {
     if (command_id.empty()) command_id = fmt::format("demo-{}", ++counter_);
-    auto r = engine_.execute(CommandEnvelope{CommandId(command_id), std::move(actor),
-                                             std::nullopt, std::move(command)});
+    auto r = engine_.execute(
+        CommandEnvelope{CommandId(command_id), std::move(actor), std::nullopt, std::move(command)});
     print(what, r);
     return r;
   }
@@ -82,9 +82,9 @@ void race_for_the_last_lamps(Engine& engine, Store& s) {
   for (int i = 0; i < 5; ++i) {
     racers.emplace_back([&, i] {
       const std::string n = names[i];
-      results[i] = engine.execute(CommandEnvelope{
-          CommandId("checkout-" + n), customer(names[i]), std::nullopt,
-          CheckOutCart{CartId("cart-" + n), OrderId("order-" + n)}});
+      results[i] = engine.execute(
+          CommandEnvelope{CommandId("checkout-" + n), customer(names[i]), std::nullopt,
+                          CheckOutCart{CartId("cart-" + n), OrderId("order-" + n)}});
     });
   }
   for (auto& t : racers) t.join();
@@ -112,7 +112,8 @@ void cancel_and_expire(Engine& engine, Store& s, const std::vector<std::string>&
   fmt::print("\n4. {} cancels; {} never pays and the reservation expires\n", winners[1],
              winners[2]);
   (void)s.run(fmt::format("{} cancels (stock is released)", winners[1]),
-              customer(winners[1].c_str()), CancelOrder{OrderId("order-" + winners[1]), "changed mind"});
+              customer(winners[1].c_str()),
+              CancelOrder{OrderId("order-" + winners[1]), "changed mind"});
   const auto ttl = std::chrono::microseconds(engine.options().reservation_ttl.micros);
   fmt::print("  waiting {} ms for the reservation TTL...\n",
              std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count() + 300);
@@ -144,7 +145,8 @@ int run_demo(const std::string& data_dir, int ttl_ms) {
   std::string dir = data_dir;
   if (dir.empty()) {
     dir = (std::filesystem::temp_directory_path() /
-           fmt::format("stockroom-demo-{}", std::chrono::steady_clock::now().time_since_epoch().count()))
+           fmt::format("stockroom-demo-{}",
+                       std::chrono::steady_clock::now().time_since_epoch().count()))
               .string();
   }
   engine::EngineOptions options;
@@ -175,10 +177,10 @@ int run_demo(const std::string& data_dir, int ttl_ms) {
   const auto st = engine.stats();
   fmt::print("\n5. The log: {} events, head hash {}\n", report->head.position.value,
              events::to_hex(report->head.hash));
-  fmt::print("   hash chain verified over {} events; {} commands accepted, {} refused, {} "
-             "duplicates, {} group commits\n",
-             report->checked, st.commands_accepted, st.commands_refused, st.duplicates,
-             st.groups);
+  fmt::print(
+      "   hash chain verified over {} events; {} commands accepted, {} refused, {} "
+      "duplicates, {} group commits\n",
+      report->checked, st.commands_accepted, st.commands_refused, st.duplicates, st.groups);
   return 0;
 }
 

@@ -75,8 +75,8 @@ Result<std::vector<LoggedEvent>> decode_all(const std::vector<events::StoredEven
   std::vector<LoggedEvent> out;
   out.reserve(stored.size());
   for (const events::StoredEvent& s : stored) {
-    auto decoded = events::decode_event(
-        {reinterpret_cast<const uint8_t*>(s.record.data()), s.record.size()});
+    auto decoded =
+        events::decode_event({reinterpret_cast<const uint8_t*>(s.record.data()), s.record.size()});
     if (!decoded) return std::unexpected(decoded.error());
     out.push_back(LoggedEvent{std::move(*decoded), s.hash});
   }
@@ -84,8 +84,7 @@ Result<std::vector<LoggedEvent>> decode_all(const std::vector<events::StoredEven
 }
 
 Result<std::vector<LoggedEvent>> Engine::history(const std::string& stream,
-                                                 StreamVersion from_version,
-                                                 size_t limit) const {
+                                                 StreamVersion from_version, size_t limit) const {
   auto stored = impl_->log->read_stream(stream, from_version, limit);
   if (!stored) return std::unexpected(stored.error());
   return decode_all(*stored);

@@ -56,9 +56,9 @@ void Writer::submit(Pending pending) {
     }
   }
   if (pending.done) {
-    pending.done(std::unexpected(unavailable(
-        read_only_.load() ? "the engine is read-only after a storage failure; reopen it"
-                          : "the engine is shutting down; retry on another instance")));
+    pending.done(std::unexpected(
+        unavailable(read_only_.load() ? "the engine is read-only after a storage failure; reopen it"
+                                      : "the engine is shutting down; retry on another instance")));
   }
 }
 
@@ -191,11 +191,11 @@ std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnve
                                                                const events::Hash& fingerprint,
                                                                Group& g) {
   auto conflict = [&] {
-    return Result<CommandResult>(std::unexpected(Error{
-        ErrorCode::kConflict,
-        "command_id " + envelope.command_id.str() + " was already used for another command",
-        {{"command_id", envelope.command_id.str()}},
-        {}}));
+    return Result<CommandResult>(std::unexpected(
+        Error{ErrorCode::kConflict,
+              "command_id " + envelope.command_id.str() + " was already used for another command",
+              {{"command_id", envelope.command_id.str()}},
+              {}}));
   };
   if (auto it = g.seen.find(envelope.command_id.str()); it != g.seen.end()) {
     if (it->second.fingerprint != fingerprint) return conflict();
@@ -219,8 +219,14 @@ std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnve
 
 Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelope, Group& g,
                            CommandResult& result) {
-  RecordedEvent recorded{g.next,     stream_of(event),   StreamVersion{}, g.now,
-                         envelope.command_id, envelope.actor, kEventSchemaVersion, event};
+  RecordedEvent recorded{g.next,
+                         stream_of(event),
+                         StreamVersion{},
+                         g.now,
+                         envelope.command_id,
+                         envelope.actor,
+                         kEventSchemaVersion,
+                         event};
   recorded.version = cache_.apply(event, g.now);
   if (auto error = cache_.take_error()) return std::unexpected(*error);
   events::encode_event(recorded, record_buffer_);
@@ -229,9 +235,8 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
   if (!appended) return std::unexpected(appended.error());
   schedule_expiry(event, g);
   result.position = recorded.position;
-  result.events.push_back(EventRef{std::string(event_type_name(event)),
-                                   std::move(recorded.stream), recorded.version,
-                                   recorded.position});
+  result.events.push_back(EventRef{std::string(event_type_name(event)), std::move(recorded.stream),
+                                   recorded.version, recorded.position});
   ++g.next.value;
   return {};
 }
@@ -253,8 +258,8 @@ void Writer::schedule_expiry(const EventData& event, Group& g) {
   }
 }
 
-void Writer::finish_group(std::vector<Pending>& group,
-                          std::vector<Result<CommandResult>>& results, Group& g) {
+void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
+                          Group& g) {
   if (!g.failure && g.batch->event_count() > 0) {
     if (auto committed = log_.commit(*g.batch); !committed) {
       g.failure = unavailable("storage write failed, nothing of this group was written: " +

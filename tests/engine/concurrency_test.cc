@@ -1,7 +1,6 @@
 // 8 threads run a random store workload on 20 products against one engine; then
 // every invariant of domain.md is checked on the log.
 #include <catch2/catch.hpp>
-
 #include <map>
 #include <random>
 #include <thread>
@@ -44,19 +43,38 @@ class Shopper {
 
   void act(int what) {
     switch (what) {
-      case 0: receive(); break;
-      case 1: adjust(); break;
-      case 2: case 3: case 4: buy(); break;
-      case 5: pay(); break;
-      case 6: ship_or_deliver(); break;
-      case 7: cancel(); break;
-      default: refund_or_return(); break;
+      case 0:
+        receive();
+        break;
+      case 1:
+        adjust();
+        break;
+      case 2:
+      case 3:
+      case 4:
+        buy();
+        break;
+      case 5:
+        pay();
+        break;
+      case 6:
+        ship_or_deliver();
+        break;
+      case 7:
+        cancel();
+        break;
+      default:
+        refund_or_return();
+        break;
     }
   }
 
-  void receive() { (void)exec(staff(), ReceiveStock{Sku(sku_name(pick(kProducts))), Quantity{1 + pick(5)}, ""}); }
+  void receive() {
+    (void)exec(staff(), ReceiveStock{Sku(sku_name(pick(kProducts))), Quantity{1 + pick(5)}, ""});
+  }
   void adjust() {
-    (void)exec(staff(), AdjustStock{Sku(sku_name(pick(kProducts))), Quantity{pick(2) ? 2 : -3}, "count"});
+    (void)exec(staff(),
+               AdjustStock{Sku(sku_name(pick(kProducts))), Quantity{pick(2) ? 2 : -3}, "count"});
   }
 
   void buy() {
@@ -65,12 +83,15 @@ class Shopper {
     const std::string order = id("order");
     if (!exec(customer(who), OpenCart{CartId(cart), CustomerId(who), Currency("EUR")})) return;
     for (int i = 0, n = 1 + pick(3); i < n; ++i) {
-      (void)exec(customer(who), AddCartItem{CartId(cart), Sku(sku_name(pick(kProducts))), Quantity{1 + pick(3)}});
+      (void)exec(customer(who),
+                 AddCartItem{CartId(cart), Sku(sku_name(pick(kProducts))), Quantity{1 + pick(3)}});
     }
     if (exec(customer(who), CheckOutCart{CartId(cart), OrderId(order)})) orders_.push_back(order);
   }
 
-  std::string some_order() { return orders_.empty() ? "none" : orders_[pick(static_cast<int>(orders_.size()))]; }
+  std::string some_order() {
+    return orders_.empty() ? "none" : orders_[pick(static_cast<int>(orders_.size()))];
+  }
 
   void pay() {
     const std::string order = some_order();
@@ -86,7 +107,8 @@ class Shopper {
 
   void ship_or_deliver() {
     const std::string order = some_order();
-    if (!exec(staff(), ShipOrder{OrderId(order), "DHL", ""})) (void)exec(staff(), DeliverOrder{OrderId(order)});
+    if (!exec(staff(), ShipOrder{OrderId(order), "DHL", ""}))
+      (void)exec(staff(), DeliverOrder{OrderId(order)});
   }
 
   void cancel() { (void)exec(staff(), CancelOrder{OrderId(some_order()), "test"}); }
@@ -94,14 +116,16 @@ class Shopper {
   void refund_or_return() {
     if (pick(2) == 0 && !payments_.empty()) {
       const auto& [order, pay] = payments_[pick(static_cast<int>(payments_.size()))];
-      (void)exec(service(), RefundPayment{OrderId(order), PaymentId(pay), eur(1 + pick(300)), "goodwill"});
+      (void)exec(service(),
+                 RefundPayment{OrderId(order), PaymentId(pay), eur(1 + pick(300)), "goodwill"});
       return;
     }
     const std::string order = some_order();
     auto h = e_.history("order-" + order, StreamVersion{1}, 1);
     if (!h || h->empty()) return;
     const auto& line = std::get<OrderPlaced>(h->front().event.data).lines.front();
-    (void)exec(staff(), ReturnOrderItems{OrderId(order), {ReturnLine{line.sku, Quantity{1}}}, pick(2) == 0});
+    (void)exec(staff(),
+               ReturnOrderItems{OrderId(order), {ReturnLine{line.sku, Quantity{1}}}, pick(2) == 0});
   }
 
   Engine& e_;
@@ -123,7 +147,7 @@ TEST_CASE("8 threads of random store traffic keep every invariant", "[engine][co
   engine::EngineOptions options;
   options.data_dir = dir.str();
   options.durability = events::Durability::kNone;  // the invariants, not the fsyncs, are under test
-  options.cache_capacity = 64;                      // small: misses fold from the log under load
+  options.cache_capacity = 64;                     // small: misses fold from the log under load
   auto opened = Engine::open(options);
   REQUIRE(opened.has_value());
   Engine& e = **opened;
@@ -149,20 +173,26 @@ TEST_CASE("8 threads of random store traffic keep every invariant", "[engine][co
   std::map<std::string, OrderState> orders;
   for (size_t i = 0; i < all->size(); ++i) {
     const RecordedEvent& ev = (*all)[i].event;
-    REQUIRE(ev.position.value == i + 1);                     // no position gaps
-    REQUIRE(ev.version.value == ++versions[ev.stream]);      // no version gaps
-    std::visit([&](const auto& d) {
-      using T = std::decay_t<decltype(d)>;
-      if constexpr (requires { d.sku; d.quantity; }) {
-        StockSums& s = sums[d.sku.str()];
-        if constexpr (std::is_same_v<T, StockReceived>) s.received += d.quantity.value;
-        if constexpr (std::is_same_v<T, StockReserved>) s.reserved += d.quantity.value;
-        if constexpr (std::is_same_v<T, StockReleased>) s.released += d.quantity.value;
-        if constexpr (std::is_same_v<T, StockShipped>) s.shipped += d.quantity.value;
-        if constexpr (std::is_same_v<T, StockReturned>) s.returned += d.quantity.value;
-      }
-      if constexpr (std::is_same_v<T, StockAdjusted>) sums[d.sku.str()].adjusted += d.delta.value;
-    }, ev.data);
+    REQUIRE(ev.position.value == i + 1);                 // no position gaps
+    REQUIRE(ev.version.value == ++versions[ev.stream]);  // no version gaps
+    std::visit(
+        [&](const auto& d) {
+          using T = std::decay_t<decltype(d)>;
+          if constexpr (requires {
+                          d.sku;
+                          d.quantity;
+                        }) {
+            StockSums& s = sums[d.sku.str()];
+            if constexpr (std::is_same_v<T, StockReceived>) s.received += d.quantity.value;
+            if constexpr (std::is_same_v<T, StockReserved>) s.reserved += d.quantity.value;
+            if constexpr (std::is_same_v<T, StockReleased>) s.released += d.quantity.value;
+            if constexpr (std::is_same_v<T, StockShipped>) s.shipped += d.quantity.value;
+            if constexpr (std::is_same_v<T, StockReturned>) s.returned += d.quantity.value;
+          }
+          if constexpr (std::is_same_v<T, StockAdjusted>)
+            sums[d.sku.str()].adjusted += d.delta.value;
+        },
+        ev.data);
     if (ev.stream.starts_with("product-")) evolve(products[ev.stream], ev.data, ev.time);
     if (ev.stream.starts_with("order-")) evolve(orders[ev.stream], ev.data, ev.time);
   }

@@ -2,15 +2,14 @@
 // acknowledged command through a pipe; the parent kills it at a random moment, reopens
 // the directory and checks that every acknowledged command is there, no command is
 // partially there, and the hash chain verifies. Ten times over the same directory.
-#include <catch2/catch.hpp>
-
-#include <csignal>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <map>
 #include <random>
 #include <set>
@@ -42,16 +41,23 @@ CommandEnvelope unit_command(int64_t unit, int step) {
   const CartId cart("cart-" + u);
   const Actor who = customer("cust-" + u);
   switch (step) {
-    case 0: return envelope(unit_id(unit, 0), staff(), ReceiveStock{sku, Quantity{1}, ""});
-    case 1: return envelope(unit_id(unit, 1), who, OpenCart{cart, CustomerId("cust-" + u), Currency("EUR")});
-    case 2: return envelope(unit_id(unit, 2), who, AddCartItem{cart, sku, Quantity{1}});
-    default: return envelope(unit_id(unit, 3), who, CheckOutCart{cart, OrderId("order-" + u)});
+    case 0:
+      return envelope(unit_id(unit, 0), staff(), ReceiveStock{sku, Quantity{1}, ""});
+    case 1:
+      return envelope(unit_id(unit, 1), who,
+                      OpenCart{cart, CustomerId("cust-" + u), Currency("EUR")});
+    case 2:
+      return envelope(unit_id(unit, 2), who, AddCartItem{cart, sku, Quantity{1}});
+    default:
+      return envelope(unit_id(unit, 3), who, CheckOutCart{cart, OrderId("order-" + u)});
   }
 }
 
 const std::vector<std::string>& expected_types(int step) {
   static const std::vector<std::vector<std::string>> kTypes = {
-      {"StockReceived"}, {"CartOpened"}, {"CartItemAdded"},
+      {"StockReceived"},
+      {"CartOpened"},
+      {"CartItemAdded"},
       {"CartCheckedOut", "OrderPlaced", "StockReserved"}};
   return kTypes[step];
 }
@@ -159,7 +165,8 @@ void check_after_crash(const std::string& dir, const std::vector<std::string>& a
 
 }  // namespace
 
-TEST_CASE("every acknowledged command survives kill -9, none is half there", "[engine][crash][slow]") {
+TEST_CASE("every acknowledged command survives kill -9, none is half there",
+          "[engine][crash][slow]") {
   TempDir dir;
   std::mt19937 rng(std::random_device{}());
   size_t total_acked = 0;

@@ -1,11 +1,11 @@
 // The engine end to end in-process: real RocksDB directory, real writer thread.
-#include <catch2/catch.hpp>
+#include "engine/engine.h"
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <future>
 #include <vector>
 
-#include "engine/engine.h"
 #include "engine/support/commands.h"
 #include "support/temp_dir.h"
 
@@ -39,16 +39,20 @@ struct Fixture {
 };
 
 void stock(Engine& e, const std::string& sku, int64_t on_hand, int64_t price = 1000) {
-  REQUIRE(e.execute(envelope("def-" + sku, staff(), DefineProduct{Sku(sku), "P " + sku, eur(price)})));
-  REQUIRE(e.execute(envelope("rcv-" + sku, staff(), ReceiveStock{Sku(sku), Quantity{on_hand}, ""})));
+  REQUIRE(
+      e.execute(envelope("def-" + sku, staff(), DefineProduct{Sku(sku), "P " + sku, eur(price)})));
+  REQUIRE(
+      e.execute(envelope("rcv-" + sku, staff(), ReceiveStock{Sku(sku), Quantity{on_hand}, ""})));
 }
 
 // Opens a cart for `who` with one line and checks it out into `order`.
 Result<engine::CommandResult> checkout(Engine& e, const std::string& who, const std::string& sku,
                                        int64_t q, const std::string& order) {
   auto a = customer(who);
-  REQUIRE(e.execute(envelope("open-" + order, a, OpenCart{CartId("c-" + order), CustomerId(who), Currency("EUR")})));
-  REQUIRE(e.execute(envelope("add-" + order, a, AddCartItem{CartId("c-" + order), Sku(sku), Quantity{q}})));
+  REQUIRE(e.execute(envelope("open-" + order, a,
+                             OpenCart{CartId("c-" + order), CustomerId(who), Currency("EUR")})));
+  REQUIRE(e.execute(
+      envelope("add-" + order, a, AddCartItem{CartId("c-" + order), Sku(sku), Quantity{q}})));
   return e.execute(envelope("co-" + order, a, CheckOutCart{CartId("c-" + order), OrderId(order)}));
 }
 
@@ -119,7 +123,8 @@ TEST_CASE("a reused command id with another body conflicts and writes nothing", 
   auto other = e->execute(envelope("id-1", staff(), ReceiveStock{Sku("A"), Quantity{5}, ""}));
   REQUIRE_FALSE(other.has_value());
   CHECK(other.error().code == ErrorCode::kConflict);
-  auto other_actor = e->execute(envelope("id-1", service(), ReceiveStock{Sku("A"), Quantity{4}, ""}));
+  auto other_actor =
+      e->execute(envelope("id-1", service(), ReceiveStock{Sku("A"), Quantity{4}, ""}));
   REQUIRE_FALSE(other_actor.has_value());
   CHECK(other_actor.error().code == ErrorCode::kConflict);
   CHECK(e->head().position == head);
@@ -131,7 +136,8 @@ TEST_CASE("the same command twice in one group is applied once", "[engine]") {
   stock(*e, "A", 1);
   std::vector<std::future<Result<engine::CommandResult>>> futures;
   for (int i = 0; i < 50; ++i) {
-    futures.push_back(e->submit(envelope("same", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""})));
+    futures.push_back(
+        e->submit(envelope("same", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""})));
   }
   int applied = 0;
   int duplicates = 0;
@@ -152,8 +158,8 @@ TEST_CASE("concurrent submissions share group commits", "[engine]") {
   const auto groups_before = e->stats().groups;
   std::vector<std::future<Result<engine::CommandResult>>> futures;
   for (int i = 0; i < 500; ++i) {
-    futures.push_back(e->submit(envelope("r" + std::to_string(i), staff(),
-                                         ReceiveStock{Sku("A"), Quantity{1}, ""})));
+    futures.push_back(e->submit(
+        envelope("r" + std::to_string(i), staff(), ReceiveStock{Sku("A"), Quantity{1}, ""})));
   }
   for (auto& fu : futures) REQUIRE(fu.get().has_value());
   const auto st = e->stats();
@@ -207,8 +213,10 @@ TEST_CASE("a paid order does not expire, and the schedule survives a restart", "
     stock(*e, "A", 4, 500);
     REQUIRE(checkout(*e, "ann", "A", 1, "paid"));
     REQUIRE(checkout(*e, "bob", "A", 1, "unpaid"));
-    REQUIRE(e->execute(envelope("auth", service(), AuthorizePayment{OrderId("paid"), PaymentId("p1"), eur(500), ""})));
-    REQUIRE(e->execute(envelope("cap", service(), CapturePayment{OrderId("paid"), PaymentId("p1"), std::nullopt})));
+    REQUIRE(e->execute(envelope("auth", service(),
+                                AuthorizePayment{OrderId("paid"), PaymentId("p1"), eur(500), ""})));
+    REQUIRE(e->execute(envelope("cap", service(),
+                                CapturePayment{OrderId("paid"), PaymentId("p1"), std::nullopt})));
   }
   f.clock->fetch_add(60'000'000);
   auto e = f.open();
@@ -244,7 +252,8 @@ TEST_CASE("the writer expires due orders by itself on its timer", "[engine]") {
 }
 
 TEST_CASE("every durability mode commits and reads back", "[engine]") {
-  for (auto mode : {events::Durability::kSync, events::Durability::kBatch, events::Durability::kNone}) {
+  for (auto mode :
+       {events::Durability::kSync, events::Durability::kBatch, events::Durability::kNone}) {
     Fixture f;
     auto o = f.options();
     o.durability = mode;

@@ -1,7 +1,6 @@
 // A failing disk under the engine: the group fails whole with UNAVAILABLE, nothing of
 // it is written, the engine turns read-only, reads keep working, a reopen recovers.
 #include <catch2/catch.hpp>
-
 #include <future>
 #include <vector>
 
@@ -29,8 +28,8 @@ TEST_CASE("a failed write fails the whole group, writes nothing and turns the en
     fs->fail_wal(true);
     std::vector<std::future<Result<engine::CommandResult>>> futures;
     for (int i = 0; i < 20; ++i) {
-      futures.push_back(e.submit(envelope("r" + std::to_string(i), staff(),
-                                          ReceiveStock{Sku("A"), Quantity{1}, ""})));
+      futures.push_back(e.submit(
+          envelope("r" + std::to_string(i), staff(), ReceiveStock{Sku("A"), Quantity{1}, ""})));
     }
     for (auto& f : futures) {
       auto r = f.get();

@@ -13,12 +13,12 @@
 namespace stockroom::events {
 namespace {
 
+using stockroom::testing::TempDir;
 using testing::Appended;
 using testing::bytes;
 using testing::commit_events;
 using testing::open_log;
 using testing::RawStore;
-using stockroom::testing::TempDir;
 
 // Eight events over three streams, in two batches.
 void fill(EventLog& log) {

@@ -13,11 +13,11 @@
 namespace stockroom::events {
 namespace {
 
+using stockroom::testing::TempDir;
 using testing::bytes;
 using testing::commit_events;
 using testing::FaultyFileSystem;
 using testing::open_log;
-using stockroom::testing::TempDir;
 
 struct FaultyDisk {
   std::shared_ptr<FaultyFileSystem> fs = std::make_shared<FaultyFileSystem>();

@@ -11,9 +11,9 @@
 namespace stockroom::events {
 namespace {
 
+using stockroom::testing::TempDir;
 using testing::commit_events;
 using testing::open_log;
-using stockroom::testing::TempDir;
 
 constexpr int64_t kDay = 24LL * 3600 * 1'000'000;
 

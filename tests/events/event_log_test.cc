@@ -13,11 +13,11 @@
 namespace stockroom::events {
 namespace {
 
+using stockroom::testing::TempDir;
 using testing::Appended;
 using testing::bytes;
 using testing::commit_events;
 using testing::open_log;
-using stockroom::testing::TempDir;
 
 constexpr Hash kZeroHash{};
 
