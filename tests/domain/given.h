@@ -100,6 +100,15 @@ inline OrderPlaced placed(const char* order, const char* who, std::vector<OrderL
                      std::move(lines), eur(total),    Timestamp{kNow.micros + kTtl.micros}};
 }
 
+// alice's order o-1 awaiting payment: 2 x SKU-1 at 1200 and 1 x SKU-2 at 500, total
+// 2900, with both products defined and in stock.
+inline Given order_awaiting_payment() {
+  Given given;
+  given.add(product_with("SKU-1", 1200, 10)).add(product_with("SKU-2", 500, 5));
+  given.add(placed("o-1", "alice", {line("SKU-1", 2, 1200), line("SKU-2", 1, 500)}));
+  return given;
+}
+
 }  // namespace stockroom::testing
 
 namespace Catch {

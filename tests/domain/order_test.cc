@@ -13,16 +13,8 @@ const PaymentId pay1("p-1");
 const Sku mug("SKU-1");
 const Sku tee("SKU-2");
 
-// alice's order: 2 x SKU-1 at 1200 and 1 x SKU-2 at 500, total 2900.
-Given awaiting_payment() {
-  Given given;
-  given.add(product_with("SKU-1", 1200, 10)).add(product_with("SKU-2", 500, 5));
-  given.add(placed("o-1", "alice", {line("SKU-1", 2, 1200), line("SKU-2", 1, 500)}));
-  return given;
-}
-
 Given paid() {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   given.add(PaymentAuthorized{order_id, pay1, eur(2900), "psp-1"});
   given.add(PaymentCaptured{order_id, pay1, eur(2900)}).add(OrderPaid{order_id});
   return given;
@@ -35,7 +27,7 @@ Given delivered() { return std::move(shipped().add(OrderDelivered{order_id})); }
 
 TEST_CASE("cancelling an unpaid order releases its stock and voids its authorization",
           "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   given.add(PaymentAuthorized{order_id, pay1, eur(2000), ""});
   given.add(PaymentCaptured{order_id, pay1, eur(500)});
   CHECK(when(given, CancelOrder{order_id, "changed mind"}) ==
@@ -64,16 +56,16 @@ TEST_CASE("cancelling a shipped, delivered, cancelled or expired order is INVALI
   CHECK(code_of(when(ship, CancelOrder{order_id, "x"})) == "INVALID_STATE");
   Given deliver = delivered();
   CHECK(code_of(when(deliver, CancelOrder{order_id, "x"})) == "INVALID_STATE");
-  Given cancelled = awaiting_payment();
+  Given cancelled = order_awaiting_payment();
   cancelled.add(OrderCancelled{order_id, "x", eur(0)});
   CHECK(code_of(when(cancelled, CancelOrder{order_id, "x"})) == "INVALID_STATE");
-  Given expired = awaiting_payment();
+  Given expired = order_awaiting_payment();
   expired.add(OrderExpired{order_id, eur(0)});
   CHECK(code_of(when(expired, CancelOrder{order_id, "x"})) == "INVALID_STATE");
 }
 
 TEST_CASE("cancelling needs a reason", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(code_of(when(given, CancelOrder{order_id, ""})) == "INVALID_ARGUMENT");
 }
 
@@ -91,7 +83,7 @@ TEST_CASE("shipping a missing order is NOT_FOUND", "[decider]") {
 }
 
 TEST_CASE("shipping before payment is INVALID_STATE", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   auto d = when(given, ShipOrder{order_id, "", ""});
   REQUIRE(code_of(d) == "INVALID_STATE");
   CHECK(d.error().details == std::vector<ErrorDetail>{{"order_id", std::string("o-1")},

@@ -10,16 +10,8 @@ const OrderId order_id("o-1");
 const PaymentId pay1("p-1");
 const PaymentId pay2("p-2");
 
-// An order of total 2900 awaiting payment.
-Given awaiting_payment() {
-  Given given;
-  given.add(product_with("SKU-1", 1200, 10)).add(product_with("SKU-2", 500, 5));
-  given.add(placed("o-1", "alice", {line("SKU-1", 2, 1200), line("SKU-2", 1, 500)}));
-  return given;
-}
-
 Given authorized(int64_t amount) {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   given.add(PaymentAuthorized{order_id, pay1, eur(amount), ""});
   return given;
 }
@@ -33,7 +25,7 @@ Given paid() {
 }  // namespace
 
 TEST_CASE("authorizing a payment records PaymentAuthorized", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(when(given, AuthorizePayment{order_id, pay1, eur(2900), "psp-7"}, service()) ==
         then({PaymentAuthorized{order_id, pay1, eur(2900), "psp-7"}}));
 }
@@ -46,10 +38,10 @@ TEST_CASE("authorizing on a missing order is NOT_FOUND", "[decider]") {
 TEST_CASE("authorizing on a paid, cancelled or expired order is INVALID_STATE", "[decider]") {
   Given is_paid = paid();
   CHECK(code_of(when(is_paid, AuthorizePayment{order_id, pay2, eur(1), ""})) == "INVALID_STATE");
-  Given cancelled = awaiting_payment();
+  Given cancelled = order_awaiting_payment();
   cancelled.add(OrderCancelled{order_id, "x", eur(0)});
   CHECK(code_of(when(cancelled, AuthorizePayment{order_id, pay1, eur(1), ""})) == "INVALID_STATE");
-  Given expired = awaiting_payment();
+  Given expired = order_awaiting_payment();
   expired.add(OrderExpired{order_id, eur(0)});
   CHECK(code_of(when(expired, AuthorizePayment{order_id, pay1, eur(1), ""})) == "INVALID_STATE");
 }
@@ -57,13 +49,13 @@ TEST_CASE("authorizing on a paid, cancelled or expired order is INVALID_STATE", 
 TEST_CASE("authorizing a payment id already used is ALREADY_EXISTS", "[decider]") {
   Given given = authorized(100);
   CHECK(code_of(when(given, AuthorizePayment{order_id, pay1, eur(100), ""})) == "ALREADY_EXISTS");
-  Given failed = awaiting_payment();
+  Given failed = order_awaiting_payment();
   failed.add(PaymentFailed{order_id, pay2, "declined"});
   CHECK(code_of(when(failed, AuthorizePayment{order_id, pay2, eur(100), ""})) == "ALREADY_EXISTS");
 }
 
 TEST_CASE("authorizing in another currency than the order's is CURRENCY_MISMATCH", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(code_of(when(given, AuthorizePayment{order_id, pay1, usd(100), ""})) ==
         "CURRENCY_MISMATCH");
 }
@@ -88,7 +80,7 @@ TEST_CASE("voided, failed and refunded money may be authorized again", "[decider
 }
 
 TEST_CASE("authorizing 0 or a negative amount is INVALID_ARGUMENT", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(code_of(when(given, AuthorizePayment{order_id, pay1, eur(0), ""})) == "INVALID_ARGUMENT");
   CHECK(code_of(when(given, AuthorizePayment{order_id, pay1, eur(-1), ""})) == "INVALID_ARGUMENT");
 }
@@ -114,7 +106,7 @@ TEST_CASE("the capture that brings two payments to the total pays the order", "[
 }
 
 TEST_CASE("capturing an unknown payment is NOT_FOUND", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(code_of(when(given, CapturePayment{order_id, pay1, std::nullopt})) == "NOT_FOUND");
   Given none;
   CHECK(code_of(when(none, CapturePayment{order_id, pay1, std::nullopt})) == "NOT_FOUND");
@@ -160,7 +152,7 @@ TEST_CASE("voiding releases the uncaptured remainder", "[decider]") {
 }
 
 TEST_CASE("voiding an unknown payment is NOT_FOUND", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(code_of(when(given, VoidPayment{order_id, pay1})) == "NOT_FOUND");
 }
 
@@ -173,7 +165,7 @@ TEST_CASE("voiding with nothing left uncaptured is INVALID_STATE", "[decider]") 
 }
 
 TEST_CASE("failing a new payment id records the declined attempt", "[decider]") {
-  Given given = awaiting_payment();
+  Given given = order_awaiting_payment();
   CHECK(when(given, FailPayment{order_id, pay1, "card declined"}) ==
         then({PaymentFailed{order_id, pay1, "card declined"}}));
 }
@@ -196,7 +188,7 @@ TEST_CASE("failing a partly captured, voided or failed payment is INVALID_STATE"
   Given voided = authorized(2900);
   voided.add(PaymentVoided{order_id, pay1, eur(2900)});
   CHECK(code_of(when(voided, FailPayment{order_id, pay1, "x"})) == "INVALID_STATE");
-  Given failed = awaiting_payment();
+  Given failed = order_awaiting_payment();
   failed.add(PaymentFailed{order_id, pay1, "x"});
   CHECK(code_of(when(failed, FailPayment{order_id, pay1, "x"})) == "INVALID_STATE");
 }
