@@ -24,6 +24,7 @@
 #include "engine/error.h"
 #include "engine/event.h"
 #include "events/event_log.h"
+#include "projections/projection.h"
 
 namespace stockroom::engine {
 
@@ -41,7 +42,21 @@ struct EngineOptions {
   std::function<Timestamp()> clock;
   // Tests: a RocksDB Env that injects faults (see events::LogOptions::env).
   std::shared_ptr<rocksdb::Env> env;
+  // The read models kept in the same batch as the events. A projection added here
+  // later is brought up to date from the log when the engine opens.
+  std::vector<std::shared_ptr<const projections::Projection>> projections =
+      projections::standard_projections();
 };
+
+// What a rebuild (or an opening catch-up) did.
+struct RebuildReport {
+  std::vector<std::string> views;
+  uint64_t events = 0;  // events applied, summed over the views
+  double seconds = 0;
+};
+
+// Progress of a rebuild: the view, the last position applied, the head it runs to.
+using ProgressFn = std::function<void(std::string_view view, Position done, Position head)>;
 
 // One event a command recorded, as the reply shows it.
 struct EventRef {
@@ -111,7 +126,32 @@ class Engine {
   [[nodiscard]] Result<std::vector<LoggedEvent>> history(const std::string& stream,
                                                          StreamVersion from_version,
                                                          size_t limit) const;
-  [[nodiscard]] Result<std::vector<LoggedEvent>> events_from(Position from, size_t limit) const;
+  // Events from a global position, at most `limit`; with `types` non-empty, only
+  // events of those type names (the scan still stops at the head).
+  [[nodiscard]] Result<std::vector<LoggedEvent>> events_from(
+      Position from, size_t limit, const std::vector<std::string>& types = {}) const;
+
+  // A read model's current value (its JSON), or nullopt when the key has none.
+  // kNotFound for an unknown view name.
+  [[nodiscard]] Result<std::optional<std::string>> view(std::string_view name,
+                                                        std::string_view key) const;
+  // Stored entries of a view after `after_key` in key order (auxiliary entries,
+  // whose keys start with 0x01, included): for tools and tests.
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> scan_view(
+      std::string_view name, std::string_view after_key, size_t limit) const;
+  // The last position a view reflects.
+  [[nodiscard]] Result<Position> view_position(std::string_view name) const;
+
+  // A stream folded up to a position (inclusive) or a time (inclusive) into its
+  // view's shape (projections::fold_stream_view). kNotFound when the stream had no
+  // event by then.
+  [[nodiscard]] Result<std::string> as_of(const std::string& stream, Position position) const;
+  [[nodiscard]] Result<std::string> as_of(const std::string& stream, Timestamp time) const;
+
+  // Drops one view (`name`) or all (empty name) and rebuilds from the log, on the
+  // writer thread: commands wait meanwhile. A crash during it leaves the old view in
+  // use; readers never see a mix.
+  [[nodiscard]] Result<RebuildReport> rebuild(const std::string& name, ProgressFn progress = {});
   [[nodiscard]] Result<events::VerifyReport> verify(Position from, Position to) const;
   [[nodiscard]] events::Head head() const;
 

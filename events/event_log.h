@@ -163,6 +163,10 @@ class LogBatch {
   // the events. `space` names a column family registered with the log.
   virtual void put(std::string_view space, std::string_view key, std::string_view value) = 0;
   virtual void remove(std::string_view space, std::string_view key) = 0;
+  // Removes every key with begin <= key < end of an auxiliary keyspace (a RocksDB
+  // range deletion: cheap however many keys it covers).
+  virtual void remove_range(std::string_view space, std::string_view begin,
+                            std::string_view end) = 0;
 
   [[nodiscard]] virtual size_t event_count() const = 0;
 };

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::map<std::string, stockroom::cli::Runner> runners;
   runners["demo"] = stockroom::cli::add_demo(app);
+  runners["rebuild"] = stockroom::cli::add_rebuild(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

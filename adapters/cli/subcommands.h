@@ -12,5 +12,6 @@ namespace stockroom::cli {
 using Runner = std::function<int()>;
 
 Runner add_demo(CLI::App& app);
+Runner add_rebuild(CLI::App& app);
 
 }  // namespace stockroom::cli

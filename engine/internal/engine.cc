@@ -1,5 +1,6 @@
 #include "engine/engine.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "engine/internal/expiry_schedule.h"
@@ -11,6 +12,7 @@ namespace stockroom::engine {
 struct Engine::Impl {
   EngineOptions options;
   std::unique_ptr<events::EventLog> log;
+  std::unique_ptr<internal::ProjectionRuntime> views;
   std::unique_ptr<internal::Writer> writer;
 };
 
@@ -20,14 +22,20 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   log_options.batch_sync_interval_ms = options.batch_sync_interval_ms;
   log_options.idempotency_retention = options.idempotency_retention;
   log_options.clock = options.clock;
-  log_options.spaces = {std::string(internal::kExpirySpace)};
+  log_options.spaces = internal::ProjectionRuntime::spaces(options.projections);
+  log_options.spaces.emplace_back(internal::kExpirySpace);
   log_options.env = options.env;
   auto log = events::EventLog::open(options.data_dir, log_options);
   if (!log) return std::unexpected(log.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->log = std::move(*log);
-  impl->writer = std::make_unique<internal::Writer>(*impl->log, options);
+  impl->views = std::make_unique<internal::ProjectionRuntime>(*impl->log, options.projections);
+  if (auto s = impl->views->open(); !s) return std::unexpected(s.error());
+  // A projection registered since the last run (or behind for any reason) catches up
+  // before the first command, so every view is at the head when commands start.
+  if (auto caught = impl->views->catch_up({}); !caught) return std::unexpected(caught.error());
+  impl->writer = std::make_unique<internal::Writer>(*impl->log, *impl->views, options);
   impl->writer->start();
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
@@ -38,6 +46,7 @@ Engine::~Engine() {
   // The writer finishes what was submitted before the log closes under it.
   impl_->writer->stop();
   impl_->writer.reset();
+  impl_->views.reset();
   impl_->log.reset();
 }
 
@@ -90,10 +99,95 @@ Result<std::vector<LoggedEvent>> Engine::history(const std::string& stream,
   return decode_all(*stored);
 }
 
-Result<std::vector<LoggedEvent>> Engine::events_from(Position from, size_t limit) const {
-  auto stored = impl_->log->read_range(from, impl_->log->head().position, limit);
-  if (!stored) return std::unexpected(stored.error());
-  return decode_all(*stored);
+Result<std::vector<LoggedEvent>> Engine::events_from(Position from, size_t limit,
+                                                     const std::vector<std::string>& types) const {
+  const Position head = impl_->log->head().position;
+  if (types.empty()) {
+    auto stored = impl_->log->read_range(from, head, limit);
+    if (!stored) return std::unexpected(stored.error());
+    return decode_all(*stored);
+  }
+  std::vector<LoggedEvent> out;
+  constexpr size_t kChunk = 1024;
+  for (Position next = from; next <= head && out.size() < limit;) {
+    auto stored = impl_->log->read_range(next, head, kChunk);
+    if (!stored) return std::unexpected(stored.error());
+    if (stored->empty()) break;
+    auto decoded = decode_all(*stored);
+    if (!decoded) return std::unexpected(decoded.error());
+    next = Position{decoded->back().event.position.value + 1};
+    for (LoggedEvent& e : *decoded) {
+      const auto type = event_type_name(e.event.data);
+      if (out.size() < limit && std::find(types.begin(), types.end(), type) != types.end()) {
+        out.push_back(std::move(e));
+      }
+    }
+  }
+  return out;
+}
+
+Result<std::optional<std::string>> Engine::view(std::string_view name, std::string_view key) const {
+  return impl_->views->get(name, key);
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> Engine::scan_view(
+    std::string_view name, std::string_view after_key, size_t limit) const {
+  return impl_->views->scan(name, after_key, limit);
+}
+
+Result<Position> Engine::view_position(std::string_view name) const {
+  return impl_->views->checkpoint(name);
+}
+
+namespace {
+
+// Folds `stream` up to the first event for which `past` is true.
+template <class Past>
+Result<std::string> fold_until(const events::EventLog& log, const std::string& stream, Past past) {
+  std::vector<RecordedEvent> events;
+  constexpr size_t kChunk = 1024;
+  for (StreamVersion from{1};;) {
+    auto stored = log.read_stream(stream, from, kChunk);
+    if (!stored) return std::unexpected(stored.error());
+    auto decoded = decode_all(*stored);
+    if (!decoded) return std::unexpected(decoded.error());
+    for (LoggedEvent& e : *decoded) {
+      if (past(e.event)) return projections::fold_stream_view(stream, events);
+      events.push_back(std::move(e.event));
+    }
+    if (decoded->size() < kChunk) break;
+    from.value += kChunk;
+  }
+  return projections::fold_stream_view(stream, events);
+}
+
+}  // namespace
+
+Result<std::string> Engine::as_of(const std::string& stream, Position position) const {
+  return fold_until(*impl_->log, stream,
+                    [&](const RecordedEvent& e) { return e.position > position; });
+}
+
+Result<std::string> Engine::as_of(const std::string& stream, Timestamp time) const {
+  return fold_until(*impl_->log, stream, [&](const RecordedEvent& e) { return e.time > time; });
+}
+
+Result<RebuildReport> Engine::rebuild(const std::string& name, ProgressFn progress) {
+  auto promise = std::make_shared<std::promise<Result<RebuildReport>>>();
+  auto future = promise->get_future();
+  internal::Writer* writer = impl_->writer.get();
+  internal::ProjectionRuntime* views = impl_->views.get();
+  internal::Pending task;
+  task.task = [=](bool run) {
+    if (!run || writer->read_only()) {
+      promise->set_value(
+          fail(ErrorCode::kUnavailable, "the engine is read-only or shutting down; reopen it"));
+      return;
+    }
+    promise->set_value(views->rebuild(name, progress));
+  };
+  writer->submit(std::move(task));
+  return future.get();
 }
 
 Result<events::VerifyReport> Engine::verify(Position from, Position to) const {

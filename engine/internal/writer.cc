@@ -32,8 +32,8 @@ bool is_internal(const CommandEnvelope& envelope) {
 
 }  // namespace
 
-Writer::Writer(events::EventLog& log, const EngineOptions& options)
-    : log_(log), options_(options), cache_(log, options.cache_capacity) {
+Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOptions& options)
+    : log_(log), views_(views), options_(options), cache_(log, options.cache_capacity) {
   if (!options_.clock) options_.clock = system_now;
   if (options_.max_group == 0) options_.max_group = 1;
 }
@@ -94,7 +94,7 @@ void Writer::run() {
       if (stopping_ && queue_.empty()) break;
     }
     add_due_expiries(group);
-    if (!group.empty()) process_group(group);
+    if (!group.empty()) process_work(group);
     group.clear();
     cache_.trim();
   }
@@ -139,9 +139,25 @@ Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
   return out;
 }
 
+void Writer::process_work(std::vector<Pending>& work) {
+  // Commands between two tasks form one group; a task runs alone, in queue order.
+  std::vector<Pending> group;
+  for (Pending& p : work) {
+    if (!p.task) {
+      group.push_back(std::move(p));
+      continue;
+    }
+    if (!group.empty()) process_group(group);
+    group.clear();
+    p.task(true);
+  }
+  if (!group.empty()) process_group(group);
+}
+
 void Writer::process_group(std::vector<Pending>& group) {
   Group g;
   g.batch = log_.begin_batch();
+  views_.begin(g.batch.get());
   g.now = std::max(options_.clock(), last_now_);  // event time never goes backwards
   g.next = Position{log_.head().position.value + 1};
   std::vector<Result<CommandResult>> results;
@@ -233,6 +249,7 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
   auto appended = g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
                                   bytes_of(record_buffer_));
   if (!appended) return std::unexpected(appended.error());
+  if (auto viewed = views_.apply(recorded); !viewed) return viewed;
   schedule_expiry(event, g);
   result.position = recorded.position;
   result.events.push_back(EventRef{std::string(event_type_name(event)), std::move(recorded.stream),
@@ -261,6 +278,7 @@ void Writer::schedule_expiry(const EventData& event, Group& g) {
 void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
                           Group& g) {
   if (!g.failure && g.batch->event_count() > 0) {
+    views_.finish(*g.batch, Position{g.next.value - 1});
     if (auto committed = log_.commit(*g.batch); !committed) {
       g.failure = unavailable("storage write failed, nothing of this group was written: " +
                               committed.error().message);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/internal/projection_runtime.h"
 #include "engine/internal/state_cache.h"
 #include "events/event_log.h"
 
@@ -27,12 +28,16 @@ namespace stockroom::engine::internal {
 struct Pending {
   CommandEnvelope envelope;
   Completion done;  // may be empty (the engine's own expiry commands)
+  // When set, not a command: work the writer runs alone, between groups (rebuilds).
+  // Called with true on the writer thread, or with false at once when the writer
+  // refuses work (stopping, read-only): then it must not touch the log.
+  std::function<void(bool run)> task;
 };
 
 class Writer {
  public:
-  // `log` must outlive the writer.
-  Writer(events::EventLog& log, const EngineOptions& options);
+  // `log` and `views` must outlive the writer.
+  Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOptions& options);
   ~Writer();  // stop()
 
   Writer(const Writer&) = delete;
@@ -72,6 +77,7 @@ class Writer {
   void run();
   void take_work(std::vector<Pending>& group);
   void add_due_expiries(std::vector<Pending>& group);
+  void process_work(std::vector<Pending>& work);
   void process_group(std::vector<Pending>& group);
   [[nodiscard]] Result<CommandResult> process_one(const CommandEnvelope& envelope, Group& g);
   [[nodiscard]] std::optional<Result<CommandResult>> check_idempotency(
@@ -84,6 +90,7 @@ class Writer {
   void count(const Result<CommandResult>& r);
 
   events::EventLog& log_;
+  ProjectionRuntime& views_;
   EngineOptions options_;
   StateCache cache_;
   std::string record_buffer_;  // reused for every event's encoding

@@ -108,6 +108,16 @@ void RocksLogBatch::remove(std::string_view space, std::string_view key) {
   note(writes_.Delete(*family, slice(key)));
 }
 
+void RocksLogBatch::remove_range(std::string_view space, std::string_view begin,
+                                 std::string_view end) {
+  Result<rocksdb::ColumnFamilyHandle*> family = store_.space(space);
+  if (!family) {
+    static_cast<void>(refuse(family.error()));
+    return;
+  }
+  note(writes_.DeleteRange(*family, slice(begin), slice(end)));
+}
+
 rocksdb::WriteBatch& RocksLogBatch::seal() {
   if (!sealed_ && events_ > 0) {
     note(writes_.Put(store_.families().meta, slice(kHeadKey), slice(encode_head(tip_))));

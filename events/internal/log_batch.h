@@ -33,6 +33,7 @@ class RocksLogBatch final : public LogBatch {
   void put_command(const CommandId& command_id, const CommandRecord& record) override;
   void put(std::string_view space, std::string_view key, std::string_view value) override;
   void remove(std::string_view space, std::string_view key) override;
+  void remove_range(std::string_view space, std::string_view begin, std::string_view end) override;
   [[nodiscard]] size_t event_count() const override { return events_; }
 
   // For EventLog::commit.

@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/evolve.h"
 #include "engine/support/commands.h"
+#include "engine/support/workload.h"
 #include "support/temp_dir.h"
 
 namespace stockroom::testing {
@@ -16,125 +17,8 @@ namespace {
 
 using engine::Engine;
 
-constexpr int kProducts = 20;
 constexpr int kThreads = 8;
 constexpr int kStepsPerThread = 250;
-
-std::string sku_name(int i) { return "sku-" + std::to_string(i); }
-
-// One thread's customers and orders; every id is prefixed by the thread number.
-class Shopper {
- public:
-  Shopper(Engine& engine, int thread) : e_(engine), t_(thread), rng_(1234 + thread) {}
-
-  void run() {
-    for (int step = 0; step < kStepsPerThread; ++step) act(pick(9));
-  }
-
- private:
-  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
-  std::string id(const char* kind) { return fmt_id(kind, ++seq_); }
-  std::string fmt_id(const char* kind, int n) {
-    return std::string(kind) + "-" + std::to_string(t_) + "-" + std::to_string(n);
-  }
-  Result<engine::CommandResult> exec(Actor a, Command c) {
-    return e_.execute(envelope(id("cmd"), std::move(a), std::move(c)));
-  }
-
-  void act(int what) {
-    switch (what) {
-      case 0:
-        receive();
-        break;
-      case 1:
-        adjust();
-        break;
-      case 2:
-      case 3:
-      case 4:
-        buy();
-        break;
-      case 5:
-        pay();
-        break;
-      case 6:
-        ship_or_deliver();
-        break;
-      case 7:
-        cancel();
-        break;
-      default:
-        refund_or_return();
-        break;
-    }
-  }
-
-  void receive() {
-    (void)exec(staff(), ReceiveStock{Sku(sku_name(pick(kProducts))), Quantity{1 + pick(5)}, ""});
-  }
-  void adjust() {
-    (void)exec(staff(),
-               AdjustStock{Sku(sku_name(pick(kProducts))), Quantity{pick(2) ? 2 : -3}, "count"});
-  }
-
-  void buy() {
-    const std::string who = fmt_id("cust", pick(4));
-    const std::string cart = id("cart");
-    const std::string order = id("order");
-    if (!exec(customer(who), OpenCart{CartId(cart), CustomerId(who), Currency("EUR")})) return;
-    for (int i = 0, n = 1 + pick(3); i < n; ++i) {
-      (void)exec(customer(who),
-                 AddCartItem{CartId(cart), Sku(sku_name(pick(kProducts))), Quantity{1 + pick(3)}});
-    }
-    if (exec(customer(who), CheckOutCart{CartId(cart), OrderId(order)})) orders_.push_back(order);
-  }
-
-  std::string some_order() {
-    return orders_.empty() ? "none" : orders_[pick(static_cast<int>(orders_.size()))];
-  }
-
-  void pay() {
-    const std::string order = some_order();
-    auto h = e_.history("order-" + order, StreamVersion{1}, 1);
-    if (!h || h->empty()) return;
-    const auto& placed = std::get<OrderPlaced>(h->front().event.data);
-    const std::string pay = id("pay");
-    if (exec(service(), AuthorizePayment{OrderId(order), PaymentId(pay), placed.total, ""})) {
-      (void)exec(service(), CapturePayment{OrderId(order), PaymentId(pay), std::nullopt});
-      payments_.emplace_back(order, pay);
-    }
-  }
-
-  void ship_or_deliver() {
-    const std::string order = some_order();
-    if (!exec(staff(), ShipOrder{OrderId(order), "DHL", ""}))
-      (void)exec(staff(), DeliverOrder{OrderId(order)});
-  }
-
-  void cancel() { (void)exec(staff(), CancelOrder{OrderId(some_order()), "test"}); }
-
-  void refund_or_return() {
-    if (pick(2) == 0 && !payments_.empty()) {
-      const auto& [order, pay] = payments_[pick(static_cast<int>(payments_.size()))];
-      (void)exec(service(),
-                 RefundPayment{OrderId(order), PaymentId(pay), eur(1 + pick(300)), "goodwill"});
-      return;
-    }
-    const std::string order = some_order();
-    auto h = e_.history("order-" + order, StreamVersion{1}, 1);
-    if (!h || h->empty()) return;
-    const auto& line = std::get<OrderPlaced>(h->front().event.data).lines.front();
-    (void)exec(staff(),
-               ReturnOrderItems{OrderId(order), {ReturnLine{line.sku, Quantity{1}}}, pick(2) == 0});
-  }
-
-  Engine& e_;
-  int t_;
-  std::mt19937 rng_;
-  int seq_ = 0;
-  std::vector<std::string> orders_;
-  std::vector<std::pair<std::string, std::string>> payments_;
-};
 
 struct StockSums {
   int64_t received = 0, adjusted = 0, reserved = 0, released = 0, shipped = 0, returned = 0;
@@ -159,7 +43,7 @@ TEST_CASE("8 threads of random store traffic keep every invariant", "[engine][co
   }
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&e, t] { Shopper(e, t).run(); });
+    threads.emplace_back([&e, t] { Shopper(e, t).run(kStepsPerThread); });
   }
   for (auto& th : threads) th.join();
 

@@ -1,0 +1,55 @@
+// `stockroom rebuild [--view NAME] --data DIR`: rebuilds read models from the log.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+
+#include "adapters/cli/subcommands.h"
+#include "engine/engine.h"
+
+namespace stockroom::cli {
+namespace {
+
+int run_rebuild(const std::string& data, const std::string& view) {
+  engine::EngineOptions options;
+  options.data_dir = data;
+  options.durability = events::Durability::kSync;
+  auto opened = engine::Engine::open(options);
+  if (!opened) {
+    fmt::print(stderr, "stockroom rebuild: cannot open {}: {} (is serve running on it?)\n", data,
+               opened.error().message);
+    return 1;
+  }
+  const bool tty = ::isatty(STDERR_FILENO) != 0;
+  auto report =
+      (*opened)->rebuild(view, [tty](std::string_view name, Position done, Position head) {
+        if (tty) fmt::print(stderr, "\r{}: {}/{} events", name, done.value, head.value);
+      });
+  if (tty) fmt::print(stderr, "\n");
+  if (!report) {
+    fmt::print(stderr, "stockroom rebuild: {}: {}\n", error_code_name(report.error().code),
+               report.error().message);
+    return 1;
+  }
+  const double rate =
+      report->seconds > 0 ? static_cast<double>(report->events) / report->seconds : 0;
+  fmt::print("rebuilt {} view(s) ({}): {} events applied in {:.2f} s, {:.0f} events/s\n",
+             report->views.size(), fmt::join(report->views, ", "), report->events, report->seconds,
+             rate);
+  return 0;
+}
+
+}  // namespace
+
+Runner add_rebuild(CLI::App& app) {
+  auto* sub = app.add_subcommand("rebuild", "rebuild read models from the log (all, or one)");
+  auto data = std::make_shared<std::string>();
+  auto view = std::make_shared<std::string>();
+  sub->add_option("--data", *data, "data directory")->required();
+  sub->add_option("--view", *view, "the view to rebuild: order, stock, rating or cart")
+      ->check(CLI::IsMember({"order", "stock", "rating", "cart"}));
+  return [data, view] { return run_rebuild(*data, *view); };
+}
+
+}  // namespace stockroom::cli

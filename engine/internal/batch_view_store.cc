@@ -1,0 +1,56 @@
+#include "engine/internal/batch_view_store.h"
+
+#include <limits>
+
+namespace stockroom::engine::internal {
+
+BatchViewStore::BatchViewStore(const events::EventLog& log, const ViewSpace& space)
+    : log_(log), space_(space) {}
+
+void BatchViewStore::reset(events::LogBatch* batch, uint32_t gen) {
+  batch_ = batch;
+  gen_ = gen;
+  overlay_.clear();
+}
+
+Result<std::optional<std::string>> BatchViewStore::get(std::string_view key) {
+  if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  return log_.get(space_.space(), ViewSpace::view_key(gen_, key));
+}
+
+void BatchViewStore::put(std::string_view key, std::string_view value) {
+  batch_->put(space_.space(), ViewSpace::view_key(gen_, key), value);
+  overlay_.insert_or_assign(std::string(key), std::string(value));
+}
+
+void BatchViewStore::remove(std::string_view key) {
+  batch_->remove(space_.space(), ViewSpace::view_key(gen_, key));
+  overlay_.insert_or_assign(std::string(key), std::nullopt);
+}
+
+Result<std::vector<std::string>> BatchViewStore::keys_with_prefix(std::string_view prefix) {
+  std::string begin = ViewSpace::view_key(gen_, prefix);
+  std::string end = begin;
+  // The smallest key after every key with this prefix: bump the last byte below 0xFF.
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xFF) end.pop_back();
+  if (end.empty()) {
+    end = ViewSpace::gen_end(gen_);
+  } else {
+    end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  }
+  auto stored = log_.scan(space_.space(), begin, end, std::numeric_limits<size_t>::max());
+  if (!stored) return std::unexpected(stored.error());
+  std::map<std::string, bool> merged;  // key -> present
+  for (auto& [k, v] : *stored) merged.emplace(k.substr(4), true);
+  for (auto it = overlay_.lower_bound(prefix);
+       it != overlay_.end() && it->first.starts_with(prefix); ++it) {
+    merged[it->first] = it->second.has_value();
+  }
+  std::vector<std::string> keys;
+  for (auto& [k, present] : merged) {
+    if (present) keys.push_back(k);
+  }
+  return keys;
+}
+
+}  // namespace stockroom::engine::internal

@@ -1,0 +1,194 @@
+#include "engine/internal/projection_runtime.h"
+
+#include <chrono>
+
+namespace stockroom::engine::internal {
+namespace {
+
+constexpr size_t kReplayChunk = 4096;  // events per batch in catch-up and rebuild
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+ProjectionRuntime::ProjectionRuntime(
+    events::EventLog& log, std::vector<std::shared_ptr<const projections::Projection>> projections)
+    : log_(log) {
+  for (auto& p : projections) {
+    auto slot = std::make_unique<Slot>(p);
+    slot->store = std::make_unique<BatchViewStore>(log_, slot->space);
+    slots_.push_back(std::move(slot));
+  }
+}
+
+std::vector<std::string> ProjectionRuntime::spaces(
+    const std::vector<std::shared_ptr<const projections::Projection>>& projections) {
+  std::vector<std::string> out;
+  for (const auto& p : projections) out.push_back(ViewSpace(p->name()).space());
+  return out;
+}
+
+Status ProjectionRuntime::open() {
+  for (auto& slot : slots_) {
+    auto meta = slot->space.read_meta(log_);
+    if (!meta) return std::unexpected(meta.error());
+    slot->gen.store(meta->gen);
+    slot->checkpoint = meta->checkpoint;
+    if (meta->rebuilding == 0) continue;
+    // A rebuild was cut short: its generation is incomplete and never was in use.
+    auto batch = log_.begin_batch();
+    batch->remove_range(slot->space.space(), ViewSpace::gen_begin(meta->rebuilding),
+                        ViewSpace::gen_end(meta->rebuilding));
+    slot->space.clear_rebuilding(*batch);
+    if (auto s = log_.commit(*batch); !s) return s;
+  }
+  return {};
+}
+
+void ProjectionRuntime::begin(events::LogBatch* batch) {
+  for (auto& slot : slots_) slot->store->reset(batch, slot->gen.load());
+}
+
+Status ProjectionRuntime::apply(const RecordedEvent& event) {
+  for (auto& slot : slots_) {
+    if (auto s = slot->projection->apply(event, *slot->store); !s) return s;
+  }
+  return {};
+}
+
+void ProjectionRuntime::finish(events::LogBatch& batch, Position last) {
+  for (auto& slot : slots_) {
+    slot->space.put_checkpoint(batch, last);
+    slot->checkpoint = last;
+  }
+}
+
+Status ProjectionRuntime::replay(Slot& slot, uint32_t gen, Position from,
+                                 const ProgressFn& progress, RebuildReport& report) {
+  const Position head = log_.head().position;
+  for (Position next = from; next <= head;) {
+    auto stored = log_.read_range(next, head, kReplayChunk);
+    if (!stored) return std::unexpected(stored.error());
+    auto decoded = decode_all(*stored);
+    if (!decoded) return std::unexpected(decoded.error());
+    if (decoded->empty()) break;
+    auto batch = log_.begin_batch();
+    slot.store->reset(batch.get(), gen);
+    for (const LoggedEvent& e : *decoded) {
+      if (auto s = slot.projection->apply(e.event, *slot.store); !s) return s;
+    }
+    next = Position{decoded->back().event.position.value + 1};
+    // During a rebuild the checkpoint of the generation in use must not move.
+    if (gen == slot.gen.load()) slot.space.put_checkpoint(*batch, Position{next.value - 1});
+    if (auto s = log_.commit(*batch); !s) return s;
+    report.events += decoded->size();
+    if (progress) progress(slot.projection->name(), Position{next.value - 1}, head);
+  }
+  slot.store->reset(nullptr, slot.gen.load());
+  return {};
+}
+
+Result<RebuildReport> ProjectionRuntime::catch_up(const ProgressFn& progress) {
+  RebuildReport report;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& slot : slots_) {
+    if (slot->checkpoint >= log_.head().position) continue;
+    report.views.emplace_back(slot->projection->name());
+    Position from{slot->checkpoint.value + 1};
+    if (auto s = replay(*slot, slot->gen.load(), from, progress, report); !s) {
+      return std::unexpected(s.error());
+    }
+    slot->checkpoint = log_.head().position;
+  }
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+Result<RebuildReport> ProjectionRuntime::rebuild(const std::string& name,
+                                                 const ProgressFn& progress) {
+  RebuildReport report;
+  const auto start = std::chrono::steady_clock::now();
+  for (auto& slot : slots_) {
+    if (!name.empty() && slot->projection->name() != name) continue;
+    report.views.emplace_back(slot->projection->name());
+    const uint32_t old_gen = slot->gen.load();
+    const uint32_t new_gen = old_gen + 1;
+    auto mark = log_.begin_batch();
+    mark->remove_range(slot->space.space(), ViewSpace::gen_begin(new_gen),
+                       ViewSpace::gen_end(new_gen));
+    slot->space.put_rebuilding(*mark, new_gen);
+    if (auto s = log_.commit(*mark); !s) return std::unexpected(s.error());
+    if (auto s = replay(*slot, new_gen, Position{1}, progress, report); !s) {
+      return std::unexpected(s.error());
+    }
+    // The swap: one batch makes the new generation the one in use.
+    auto swap = log_.begin_batch();
+    slot->space.put_gen(*swap, new_gen);
+    slot->space.put_checkpoint(*swap, log_.head().position);
+    slot->space.clear_rebuilding(*swap);
+    swap->remove_range(slot->space.space(), ViewSpace::gen_begin(old_gen),
+                       ViewSpace::gen_end(old_gen));
+    if (auto s = log_.commit(*swap); !s) return std::unexpected(s.error());
+    slot->gen.store(new_gen);
+    slot->checkpoint = log_.head().position;
+  }
+  if (report.views.empty()) {
+    return fail(ErrorCode::kNotFound, "no view named '" + name + "'");
+  }
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+const ProjectionRuntime::Slot* ProjectionRuntime::find(std::string_view name) const {
+  for (const auto& slot : slots_) {
+    if (slot->projection->name() == name) return slot.get();
+  }
+  return nullptr;
+}
+
+Result<std::optional<std::string>> ProjectionRuntime::get(std::string_view name,
+                                                          std::string_view key) const {
+  const Slot* slot = find(name);
+  if (slot == nullptr)
+    return fail(ErrorCode::kNotFound, "no view named '" + std::string(name) + "'");
+  for (;;) {
+    const uint32_t gen = slot->gen.load();
+    auto value = log_.get(slot->space.space(), ViewSpace::view_key(gen, key));
+    // A rebuild may have swapped generations (and deleted this one) under the read.
+    if (value && !*value && slot->gen.load() != gen) continue;
+    return value;
+  }
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> ProjectionRuntime::scan(
+    std::string_view name, std::string_view after_key, size_t limit) const {
+  const Slot* slot = find(name);
+  if (slot == nullptr)
+    return fail(ErrorCode::kNotFound, "no view named '" + std::string(name) + "'");
+  const uint32_t gen = slot->gen.load();
+  std::string begin = ViewSpace::view_key(gen, after_key);
+  if (!after_key.empty()) begin.push_back('\0');
+  auto rows = log_.scan(slot->space.space(), begin, ViewSpace::gen_end(gen), limit);
+  if (!rows) return std::unexpected(rows.error());
+  for (auto& [k, v] : *rows) k.erase(0, 4);
+  return rows;
+}
+
+Result<Position> ProjectionRuntime::checkpoint(std::string_view name) const {
+  const Slot* slot = find(name);
+  if (slot == nullptr)
+    return fail(ErrorCode::kNotFound, "no view named '" + std::string(name) + "'");
+  auto meta = slot->space.read_meta(log_);
+  if (!meta) return std::unexpected(meta.error());
+  return meta->checkpoint;
+}
+
+std::vector<std::string> ProjectionRuntime::names() const {
+  std::vector<std::string> out;
+  for (const auto& slot : slots_) out.emplace_back(slot->projection->name());
+  return out;
+}
+
+}  // namespace stockroom::engine::internal

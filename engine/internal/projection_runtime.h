@@ -1,0 +1,74 @@
+// ProjectionRuntime: drives the registered projections for the engine.
+//
+// Live: the writer calls begin() for each group, apply() for each staged event and
+// finish() before committing, so view updates and every projection's checkpoint go
+// into the same WriteBatch as the events. Offline of the command flow (but still on
+// the writer thread, so nothing interleaves): catch_up() brings a projection whose
+// checkpoint is behind the head up to date (a newly registered one starts at 0), and
+// rebuild() refills a projection from position 1 into a new generation and swaps it
+// in atomically (view_space.h). Both stream the log in chunks: memory stays bounded.
+//
+// Threads: every method but get()/scan()/checkpoint() is the writer's. Those three
+// may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/internal/batch_view_store.h"
+#include "engine/internal/view_space.h"
+#include "events/event_log.h"
+#include "projections/projection.h"
+
+namespace stockroom::engine::internal {
+
+class ProjectionRuntime {
+ public:
+  ProjectionRuntime(events::EventLog& log,
+                    std::vector<std::shared_ptr<const projections::Projection>> projections);
+
+  // Keyspaces the log must open ("view-<name>" for each projection).
+  [[nodiscard]] static std::vector<std::string> spaces(
+      const std::vector<std::shared_ptr<const projections::Projection>>& projections);
+
+  // Reads each projection's meta and removes what a crashed rebuild left behind.
+  [[nodiscard]] Status open();
+
+  void begin(events::LogBatch* batch);
+  [[nodiscard]] Status apply(const RecordedEvent& event);
+  void finish(events::LogBatch& batch, Position last);
+
+  [[nodiscard]] Result<RebuildReport> catch_up(const ProgressFn& progress);
+  [[nodiscard]] Result<RebuildReport> rebuild(const std::string& name, const ProgressFn& progress);
+
+  [[nodiscard]] Result<std::optional<std::string>> get(std::string_view name,
+                                                       std::string_view key) const;
+  [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> scan(
+      std::string_view name, std::string_view after_key, size_t limit) const;
+  [[nodiscard]] Result<Position> checkpoint(std::string_view name) const;
+  [[nodiscard]] std::vector<std::string> names() const;
+
+ private:
+  struct Slot {
+    explicit Slot(std::shared_ptr<const projections::Projection> p)
+        : projection(std::move(p)), space(projection->name()) {}
+    std::shared_ptr<const projections::Projection> projection;
+    ViewSpace space;
+    std::unique_ptr<BatchViewStore> store;
+    std::atomic<uint32_t> gen{1};
+    Position checkpoint;  // writer's copy
+  };
+
+  [[nodiscard]] const Slot* find(std::string_view name) const;
+  [[nodiscard]] Status replay(Slot& slot, uint32_t gen, Position from, const ProgressFn& progress,
+                              RebuildReport& report);
+
+  events::EventLog& log_;
+  std::vector<std::unique_ptr<Slot>> slots_;
+};
+
+}  // namespace stockroom::engine::internal

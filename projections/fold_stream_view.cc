@@ -1,0 +1,61 @@
+// fold_stream_view(): the view of one stream as of its last given event (as_of).
+#include <algorithm>
+
+#include "projections/cart_view.h"
+#include "projections/order_view.h"
+#include "projections/projection.h"
+#include "projections/rating_view.h"
+#include "projections/stock_view.h"
+
+namespace stockroom::projections {
+namespace {
+
+// Folds the events that belong to `stream` with the pure apply of View. A cart is
+// folded from its own events only, so its lines keep the prices its CartItemAdded
+// events recorded (reprices are product-stream events, filtered out here).
+template <class View>
+std::string fold(std::string_view stream, const std::vector<RecordedEvent>& events) {
+  View view;
+  for (const RecordedEvent& event : events) {
+    if (event.stream == stream) apply(view, event);
+  }
+  return to_json(view);
+}
+
+// One review stream: a single customer, so the contribution is carried along here.
+std::string fold_review(std::string_view stream, const std::vector<RecordedEvent>& events) {
+  RatingView view;
+  RatingContribution contribution;
+  for (const RecordedEvent& event : events) {
+    if (event.stream != stream) continue;
+    apply(view, event, contribution);
+    contribution = contribution_after(contribution, event.data);
+  }
+  return to_json(view);
+}
+
+bool has_events_of(std::string_view stream, const std::vector<RecordedEvent>& events) {
+  return std::any_of(events.begin(), events.end(),
+                     [&](const RecordedEvent& e) { return e.stream == stream; });
+}
+
+}  // namespace
+
+Result<std::string> fold_stream_view(std::string_view stream,
+                                     const std::vector<RecordedEvent>& events) {
+  const bool known = stream.starts_with("product-") || stream.starts_with("cart-") ||
+                     stream.starts_with("order-") || stream.starts_with("review-");
+  if (!known) {
+    return fail(ErrorCode::kInvalidArgument, "unknown stream kind",
+                {{"stream", std::string(stream)}});
+  }
+  if (!has_events_of(stream, events)) {
+    return fail(ErrorCode::kNotFound, "stream has no events", {{"stream", std::string(stream)}});
+  }
+  if (stream.starts_with("product-")) return fold<StockView>(stream, events);
+  if (stream.starts_with("cart-")) return fold<CartView>(stream, events);
+  if (stream.starts_with("order-")) return fold<OrderView>(stream, events);
+  return fold_review(stream, events);
+}
+
+}  // namespace stockroom::projections

@@ -1,0 +1,66 @@
+// Projection: a read model kept from the event log (domain.md, "Read models").
+//
+// A projection owns one keyspace. For every recorded event the engine calls apply()
+// inside the writer's group, with a ViewStore whose writes go into the same
+// WriteBatch as the events (and the projection's checkpoint), so a view is never
+// ahead of or behind the log after a crash. A rebuild calls the same apply() over the
+// log from position 1; apply() must therefore be deterministic: the same events in
+// the same order give byte-for-byte the same stored values.
+//
+// Adding a projection: implement this interface, add it to the list the engine is
+// given (EngineOptions::projections, default standard_projections()), and rebuild it
+// once to bring it up to date; the engine itself does not change.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/error.h"
+#include "engine/event.h"
+
+namespace stockroom::projections {
+
+// One projection's keyspace during an update. Reads see the writes made earlier in
+// the same group. Threads: the writer's only.
+class ViewStore {
+ public:
+  virtual ~ViewStore() = default;
+  [[nodiscard]] virtual Result<std::optional<std::string>> get(std::string_view key) = 0;
+  virtual void put(std::string_view key, std::string_view value) = 0;
+  virtual void remove(std::string_view key) = 0;
+  // Keys starting with `prefix`, in key order, including this group's writes.
+  [[nodiscard]] virtual Result<std::vector<std::string>> keys_with_prefix(
+      std::string_view prefix) = 0;
+};
+
+class Projection {
+ public:
+  virtual ~Projection() = default;
+
+  // The view's name: "order", "stock", "rating", "cart". Also names its keyspace.
+  [[nodiscard]] virtual std::string_view name() const = 0;
+
+  // Applies one recorded event (most events touch no view of a given projection).
+  // Errors are storage errors from `store` or a corrupt stored view (kMalformed).
+  [[nodiscard]] virtual Status apply(const RecordedEvent& event, ViewStore& store) const = 0;
+
+  // The stored value of the view with this key is what queries return: its JSON.
+  // Keys of auxiliary entries a projection keeps (indexes) start with '\x01' and are
+  // never returned by a query.
+};
+
+// The four views of domain.md: order, stock, rating, cart.
+[[nodiscard]] std::vector<std::shared_ptr<const Projection>> standard_projections();
+
+// as_of: folds the events of ONE stream (in version order) into the view shape of
+// that stream's kind and returns its JSON: product-* -> stock view, cart-* -> cart
+// view (prices as recorded in the cart's own events), order-* -> order view,
+// review-* -> a rating view of that single review. kInvalidArgument for an unknown
+// stream kind, kNotFound when `events` is empty.
+[[nodiscard]] Result<std::string> fold_stream_view(std::string_view stream,
+                                                   const std::vector<RecordedEvent>& events);
+
+}  // namespace stockroom::projections

@@ -1,0 +1,259 @@
+// Read models kept by the engine: same batch as the events, queries, as_of, rebuild
+// (byte-for-byte equal, crash-safe) and a projection registered later.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <random>
+#include <thread>
+
+#include "engine/engine.h"
+#include "engine/support/commands.h"
+#include "engine/support/workload.h"
+#include "support/temp_dir.h"
+
+namespace stockroom::testing {
+namespace {
+
+using engine::Engine;
+using ViewDump = std::map<std::string, std::map<std::string, std::string>>;
+
+engine::EngineOptions view_options(const std::string& dir) {
+  engine::EngineOptions o;
+  o.data_dir = dir;
+  o.durability = events::Durability::kNone;
+  o.expiry_interval = Duration{3600LL * 1'000'000};
+  return o;
+}
+
+std::unique_ptr<Engine> open_engine(const engine::EngineOptions& o) {
+  auto e = Engine::open(o);
+  REQUIRE(e.has_value());
+  return std::move(*e);
+}
+
+// Every stored entry of every view (auxiliary entries included).
+ViewDump dump(const Engine& e) {
+  ViewDump out;
+  for (const char* name : {"order", "stock", "rating", "cart"}) {
+    std::string after;
+    auto& rows = out[name];
+    for (;;) {
+      auto page = e.scan_view(name, after, 10'000);
+      REQUIRE(page.has_value());
+      if (page->empty()) break;
+      for (auto& [k, v] : *page) rows.emplace(k, v);
+      after = page->back().first;
+    }
+  }
+  return out;
+}
+
+// Runs the random store workload from 8 threads until `total` commands were sent.
+void run_workload(Engine& e, uint64_t total) {
+  std::atomic<uint64_t> sent{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&, t] {
+      Shopper shopper(e, t, 99);
+      while (sent.load() < total) {
+        const uint64_t before = shopper.commands();
+        shopper.run(50);
+        sent.fetch_add(shopper.commands() - before);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+}
+
+}  // namespace
+
+TEST_CASE("views change in the same batch as the events and carry the head position",
+          "[engine][views]") {
+  TempDir dir;
+  auto e = open_engine(view_options(dir.str()));
+  REQUIRE(e->execute(envelope("d", staff(), DefineProduct{Sku("A"), "Lamp", eur(4900)})));
+  auto r = e->execute(envelope("r", staff(), ReceiveStock{Sku("A"), Quantity{7}, ""}));
+  REQUIRE(r.has_value());
+  auto v = e->view("stock", "A");
+  REQUIRE(v.has_value());
+  REQUIRE(v->has_value());
+  CHECK_THAT(**v, Catch::Contains("\"on_hand\":7"));
+  CHECK_THAT(**v, Catch::Contains("\"position\":2"));
+  for (const char* name : {"order", "stock", "rating", "cart"}) {
+    auto p = e->view_position(name);
+    REQUIRE(p.has_value());
+    CHECK(*p == e->head().position);
+  }
+  auto missing = e->view("stock", "nope");
+  REQUIRE(missing.has_value());
+  CHECK_FALSE(missing->has_value());
+  auto unknown = e->view("weather", "A");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("as_of folds a stream up to a position or a time", "[engine][views]") {
+  TempDir dir;
+  auto clock = std::make_shared<std::atomic<int64_t>>(1'700'000'000'000'000);
+  auto o = view_options(dir.str());
+  o.clock = [clock] { return Timestamp{clock->load()}; };
+  auto e = open_engine(o);
+  REQUIRE(e->execute(envelope("d", staff(), DefineProduct{Sku("A"), "Chair", eur(4000)})));
+  clock->fetch_add(1'000'000);
+  auto at = e->execute(envelope("r1", staff(), ReceiveStock{Sku("A"), Quantity{5}, ""}));
+  REQUIRE(at.has_value());
+  const Timestamp t_first{clock->load()};
+  clock->fetch_add(1'000'000);
+  REQUIRE(e->execute(envelope("r2", staff(), ReceiveStock{Sku("A"), Quantity{20}, ""})));
+
+  auto by_position = e->as_of("product-A", at->position);
+  REQUIRE(by_position.has_value());
+  CHECK_THAT(*by_position, Catch::Contains("\"on_hand\":5"));
+  auto first = e->as_of("product-A", Position{1});
+  REQUIRE(first.has_value());
+  CHECK_THAT(*first, Catch::Contains("\"on_hand\":0"));
+  auto later = e->as_of("product-A", Position{1'000'000});
+  REQUIRE(later.has_value());
+  CHECK_THAT(*later, Catch::Contains("\"on_hand\":25"));
+  auto by_time = e->as_of("product-A", t_first);
+  REQUIRE(by_time.has_value());
+  CHECK_THAT(*by_time, Catch::Contains("\"on_hand\":5"));
+  auto before = e->as_of("product-A", Timestamp{t_first.micros - 2'000'000});
+  REQUIRE_FALSE(before.has_value());
+  CHECK(before.error().code == ErrorCode::kNotFound);
+  CHECK(*later == **e->view("stock", "A"));  // the fold equals the view kept live
+}
+
+TEST_CASE("the event feed filters by type", "[engine][views]") {
+  TempDir dir;
+  auto e = open_engine(view_options(dir.str()));
+  stock_products(*e, 3);
+  auto received = e->events_from(Position{1}, 1000, {"StockReceived"});
+  REQUIRE(received.has_value());
+  CHECK(received->size() == kProducts);
+  for (const auto& ev : *received) CHECK(std::holds_alternative<StockReceived>(ev.event.data));
+  auto limited = e->events_from(Position{1}, 3, {"ProductDefined", "StockReceived"});
+  REQUIRE(limited.has_value());
+  CHECK(limited->size() == 3);
+}
+
+TEST_CASE("a rebuild after 100,000 random commands is byte-for-byte the live views",
+          "[engine][views][slow]") {
+  TempDir dir;
+  auto e = open_engine(view_options(dir.str()));
+  stock_products(*e, 200);
+  run_workload(*e, 100'000);
+  CHECK(e->stats().commands_accepted + e->stats().commands_refused >= 100'000);
+  const ViewDump live = dump(*e);
+  CHECK(live.at("order").size() > 1000);
+  CHECK(live.at("cart").size() > 1000);
+  CHECK(live.at("rating").size() > 0);
+  uint64_t progress_calls = 0;
+  auto report = e->rebuild("", [&](std::string_view, Position, Position) { ++progress_calls; });
+  REQUIRE(report.has_value());
+  CHECK(report->views.size() == 4);
+  CHECK(report->events == 4 * e->head().position.value);
+  CHECK(progress_calls >= 4);
+  WARN("rebuild of 4 views: " << report->events << " events in " << report->seconds
+                              << " s = " << static_cast<uint64_t>(report->events / report->seconds)
+                              << " events/s");
+  const ViewDump rebuilt = dump(*e);
+  for (const auto& [name, rows] : live) {
+    INFO("view " << name);
+    CHECK(rebuilt.at(name) == rows);
+  }
+  // Live updates go on in the new generation.
+  REQUIRE(e->execute(envelope("after", staff(), ReceiveStock{Sku(sku_name(0)), Quantity{1}, ""})));
+  CHECK(e->view_position("stock").value() == e->head().position);
+}
+
+TEST_CASE("one view rebuilds alone and the others are untouched", "[engine][views]") {
+  TempDir dir;
+  auto e = open_engine(view_options(dir.str()));
+  stock_products(*e, 5);
+  run_workload(*e, 2'000);
+  const ViewDump before = dump(*e);
+  auto report = e->rebuild("stock");
+  REQUIRE(report.has_value());
+  CHECK(report->views == std::vector<std::string>{"stock"});
+  CHECK(dump(*e) == before);
+  auto unknown = e->rebuild("weather");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == ErrorCode::kNotFound);
+}
+
+TEST_CASE("a crash during a rebuild leaves the old views in use, never a mix",
+          "[engine][views][crash][slow]") {
+  TempDir dir;
+  ViewDump before;
+  {
+    auto e = open_engine(view_options(dir.str()));
+    stock_products(*e, 50);
+    run_workload(*e, 20'000);
+    before = dump(*e);
+  }
+  std::mt19937 rng(std::random_device{}());
+  for (int round = 0; round < 5; ++round) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    const pid_t pid = ::fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+      ::close(fds[0]);
+      auto opened = Engine::open(view_options(dir.str()));
+      if (!opened) _exit(3);
+      // Reports every chunk, so the parent can kill it in the middle of the work.
+      (void)(*opened)->rebuild("", [&](std::string_view, Position, Position) {
+        if (::write(fds[1], "p", 1) < 0) _exit(4);
+      });
+      _exit(0);
+    }
+    ::close(fds[1]);
+    const int chunks = std::uniform_int_distribution<int>(1, 12)(rng);
+    char c;
+    for (int i = 0; i < chunks && ::read(fds[0], &c, 1) == 1; ++i) {
+    }
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    ::close(fds[0]);
+    INFO("round " << round << " killed after " << chunks << " chunks");
+    auto e = open_engine(view_options(dir.str()));
+    CHECK(dump(*e) == before);
+  }
+  auto e = open_engine(view_options(dir.str()));
+  REQUIRE(e->rebuild("").has_value());
+  CHECK(dump(*e) == before);
+}
+
+TEST_CASE("a projection registered later catches up from the log when the engine opens",
+          "[engine][views]") {
+  TempDir dir;
+  auto only_stock = view_options(dir.str());
+  for (const auto& p : only_stock.projections) {
+    if (p->name() == "stock") only_stock.projections = {p};
+  }
+  REQUIRE(only_stock.projections.size() == 1);
+  {
+    auto e = open_engine(only_stock);
+    stock_products(*e, 5);
+    run_workload(*e, 2'000);
+    auto orders = e->view("order", "x");
+    REQUIRE_FALSE(orders.has_value());  // not registered: no such view
+  }
+  auto e = open_engine(view_options(dir.str()));  // order, rating, cart registered now
+  for (const char* name : {"order", "stock", "rating", "cart"}) {
+    CHECK(e->view_position(name).value() == e->head().position);
+  }
+  const ViewDump caught_up = dump(*e);
+  CHECK(caught_up.at("order").size() > 10);
+  REQUIRE(e->rebuild("").has_value());
+  CHECK(dump(*e) == caught_up);  // catching up gives what a rebuild gives
+}
+
+}  // namespace stockroom::testing
