@@ -132,6 +132,30 @@ void cancel_and_expire(Engine& engine, Store& s, const std::vector<std::string>&
   }
 }
 
+void show_views(Engine& engine, const std::vector<std::string>& winners) {
+  fmt::print("\n5. The read models, updated in the same write as the events\n");
+  const auto show = [&](const char* view, const std::string& key) {
+    auto v = engine.view(view, key);
+    fmt::print("  {:<6} {:<14} {}\n", view, key,
+               v && *v ? **v : std::string(v ? "(none)" : error_code_name(v.error().code)));
+  };
+  show("stock", "LAMP");
+  show("rating", "LAMP");
+  show("order", "order-" + winners[0]);
+  show("order", "order-" + winners[2]);
+  show("cart", "cart-" + winners[0]);
+  // An auditor's question: what did the LAMP stock look like right after the race?
+  auto lamp = engine.history("product-LAMP", StreamVersion{1}, 100);
+  if (!lamp) return;
+  Position race_end;
+  for (const auto& e : *lamp) {
+    if (std::holds_alternative<StockReserved>(e.event.data)) race_end = e.event.position;
+  }
+  auto then = engine.as_of("product-LAMP", race_end);
+  fmt::print("  as of position {} (the race just over) product-LAMP was\n  {:<21} {}\n",
+             race_end.value, "", then ? *then : std::string(error_code_name(then.error().code)));
+}
+
 std::vector<std::string> winners_of_race(Engine& engine) {
   std::vector<std::string> winners;
   for (const char* n : {"ann", "bob", "cem", "dee", "eli"}) {
@@ -169,13 +193,14 @@ int run_demo(const std::string& data_dir, int ttl_ms) {
   }
   pay_ship_deliver_rate(store, winners[0]);
   cancel_and_expire(engine, store, winners);
+  show_views(engine, winners);
   auto report = engine.verify(Position{1}, engine.head().position);
   if (!report || !report->ok) {
     fmt::print(stderr, "stockroom demo: the hash chain does not verify\n");
     return 1;
   }
   const auto st = engine.stats();
-  fmt::print("\n5. The log: {} events, head hash {}\n", report->head.position.value,
+  fmt::print("\n6. The log: {} events, head hash {}\n", report->head.position.value,
              events::to_hex(report->head.hash));
   fmt::print(
       "   hash chain verified over {} events; {} commands accepted, {} refused, {} "
