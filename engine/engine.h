@@ -28,6 +28,33 @@
 
 namespace stockroom::engine {
 
+// An event read back from the log, with its chain hash.
+struct LoggedEvent {
+  RecordedEvent event;
+  events::Hash hash{};
+};
+
+// A view as a group left it (the last value a projection stored for that key).
+struct ViewChange {
+  std::string view;  // the projection's name
+  std::string key;
+  std::string json;  // the stored view, as a query returns it
+};
+
+// What one group commit made durable: its events in position order and the views it
+// changed (auxiliary entries excluded). For pushes to consumers.
+struct CommittedGroup {
+  std::vector<LoggedEvent> events;
+  std::vector<ViewChange> views;
+  size_t commands = 0;  // commands the group decided (accepted, refused, duplicates)
+};
+
+// Called on the writer thread after each group that wrote events is durable, in
+// commit (position) order, before the group's callers are completed. Must be quick
+// and must not call back into the engine's command path: hand the group to another
+// thread.
+using CommitListener = std::function<void(CommittedGroup&&)>;
+
 struct EngineOptions {
   std::string data_dir;
   events::Durability durability = events::Durability::kSync;
@@ -46,6 +73,8 @@ struct EngineOptions {
   // later is brought up to date from the log when the engine opens.
   std::vector<std::shared_ptr<const projections::Projection>> projections =
       projections::standard_projections();
+  // Optional: told about every durable group (see CommitListener).
+  CommitListener on_commit;
 };
 
 // What a rebuild (or an opening catch-up) did.
@@ -77,12 +106,6 @@ struct CommandResult {
   bool operator==(const CommandResult&) const = default;
 };
 
-// An event read back from the log, with its chain hash.
-struct LoggedEvent {
-  RecordedEvent event;
-  events::Hash hash{};
-};
-
 // Counters for metrics and benchmarks; monotonic since open.
 struct EngineStats {
   uint64_t commands_accepted = 0;
@@ -92,6 +115,7 @@ struct EngineStats {
   uint64_t events = 0;
   uint64_t cache_misses = 0;
   uint64_t expired_orders = 0;
+  uint64_t syncs = 0;  // WAL syncs (events::EventLog::syncs)
 };
 
 using Completion = std::function<void(Result<CommandResult>)>;

@@ -98,6 +98,10 @@ class EventLog {
   // The head as of the last committed batch.
   [[nodiscard]] virtual Head head() const = 0;
 
+  // How many times the WAL was made durable since open: one per commit in kSync, one
+  // per background sync in kBatch, none in kNone (metrics).
+  [[nodiscard]] virtual uint64_t syncs() const = 0;
+
   // The last version of `stream` (0 when it has no events).
   [[nodiscard]] virtual Result<StreamVersion> stream_version(std::string_view stream) const = 0;
 

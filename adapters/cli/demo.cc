@@ -1,211 +1,276 @@
-// `stockroom demo`: a small store played against the engine in this process, printed
-// so that a newcomer can follow what the engine decided and recorded.
+// `stockroom demo`: a small store played against a running `stockroom serve` over
+// NATS, printed so that a newcomer can follow what was sent, what the engine decided
+// and what the read models show. Ids carry a run tag, so the demo can run again and
+// again against the same store.
 #include <fmt/format.h>
+#include <rapidjson/document.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
-#include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "adapters/cli/subcommands.h"
-#include "engine/engine.h"
+#include "adapters/nats/client.h"
 
 namespace stockroom::cli {
 namespace {
 
-using engine::CommandResult;
-using engine::Engine;
+using nats_adapter::Client;
 
-class Store {
- public:
-  explicit Store(Engine& engine) : engine_(engine) {}
-
-  // Runs one command, prints the outcome in one or a few lines, returns the result.
-  Result<CommandResult> run(std::string_view what, Actor actor, Command command,
-                            std::string command_id = {}) {
-    if (command_id.empty()) command_id = fmt::format("demo-{}", ++counter_);
-    auto r = engine_.execute(
-        CommandEnvelope{CommandId(command_id), std::move(actor), std::nullopt, std::move(command)});
-    print(what, r);
-    return r;
-  }
-
-  static void print(std::string_view what, const Result<CommandResult>& r) {
-    if (!r) {
-      fmt::print("  {:<46} REFUSED {}: {}\n", what, error_code_name(r.error().code),
-                 r.error().message);
-      return;
-    }
-    fmt::print("  {:<46} ok{}\n", what, r->duplicate ? " (duplicate: nothing written)" : "");
-    for (const auto& e : r->events) {
-      fmt::print("      #{:<4} {:<20} v{:<3} {}\n", e.position.value, e.stream, e.version.value,
-                 e.type);
-    }
-  }
-
- private:
-  Engine& engine_;
-  int counter_ = 0;
+struct DemoArgs {
+  std::string nats = "nats://127.0.0.1:4222";
+  std::string prefix = "stockroom";
+  int load = 2000;  // commands in the closing quick load (0: none)
 };
 
-Money eur(int64_t cents) { return Money{cents, Currency("EUR")}; }
-Actor staff() { return Actor{ActorId("ops-1"), Role::kStaff}; }
-Actor payments() { return Actor{ActorId("payment-svc"), Role::kService}; }
-Actor customer(const char* id) { return Actor{ActorId(id), Role::kCustomer}; }
-
-void stock_the_shelves(Store& s) {
-  fmt::print("\n1. Staff define two products and receive stock\n");
-  (void)s.run("define LAMP at 49.00 EUR", staff(),
-              DefineProduct{Sku("LAMP"), "Desk lamp", eur(4900)});
-  (void)s.run("define MUG at 9.50 EUR", staff(), DefineProduct{Sku("MUG"), "Mug", eur(950)});
-  (void)s.run("receive 3 LAMP", staff(), ReceiveStock{Sku("LAMP"), Quantity{3}, "PO-1"});
-  (void)s.run("receive 40 MUG", staff(), ReceiveStock{Sku("MUG"), Quantity{40}, "PO-2"});
-  (void)s.run("a customer tries to receive stock", customer("mallory"),
-              ReceiveStock{Sku("MUG"), Quantity{5}, ""});
+const char* kStaff = R"({"id":"ops-1","role":"staff"})";
+const char* kPayments = R"({"id":"payment-svc","role":"service"})";
+std::string customer(const std::string& who) {
+  return R"({"id":")" + who + R"(","role":"customer"})";
 }
 
-void race_for_the_last_lamps(Engine& engine, Store& s) {
-  fmt::print("\n2. Five customers race for the last 3 lamps (5 threads, one writer)\n");
-  const char* names[] = {"ann", "bob", "cem", "dee", "eli"};
-  for (const char* n : names) {
-    const std::string cart = fmt::format("cart-{}", n);
-    (void)s.run(fmt::format("{} opens a cart", n), customer(n),
-                OpenCart{CartId(cart), CustomerId(n), Currency("EUR")});
-    (void)s.run(fmt::format("{} adds 1 LAMP", n), customer(n),
-                AddCartItem{CartId(cart), Sku("LAMP"), Quantity{1}});
+class Demo {
+ public:
+  Demo(Client& client, DemoArgs args, std::string tag)
+      : client_(client), args_(std::move(args)), tag_(std::move(tag)) {}
+
+  [[nodiscard]] std::string id(std::string_view name) const {
+    return fmt::format("{}-{}", name, tag_);
   }
+
+  // Sends a command; prints the outcome. Returns the parsed reply (null on no reply).
+  rapidjson::Document cmd(std::string_view what, std::string_view name, const std::string& actor,
+                          const std::string& fields, std::string command_id = {}) {
+    if (command_id.empty()) command_id = fmt::format("demo-{}-{}", tag_, ++seq_);
+    const std::string body =
+        fmt::format(R"({{"command_id":"{}","actor":{},{}}})", command_id, actor, fields);
+    return show(what, send(fmt::format("cmd.{}", name), body));
+  }
+
+  std::string query(std::string_view name, const std::string& body) {
+    auto r = client_.request(fmt::format("{}.query.{}", args_.prefix, name), body);
+    return r ? r->data : fmt::format("(no reply: {})", r.error().message);
+  }
+
+  Result<std::string> send(const std::string& tail, const std::string& body) {
+    auto r = client_.request(fmt::format("{}.{}", args_.prefix, tail), body);
+    if (!r) return std::unexpected(r.error());
+    return r->data;
+  }
+
+  static rapidjson::Document show(std::string_view what, const Result<std::string>& reply) {
+    rapidjson::Document d;
+    if (!reply) {
+      fmt::print("  {:<46} NO REPLY: {}\n", what, reply.error().message);
+      return d;
+    }
+    d.Parse(reply->c_str(), reply->size());
+    if (d.HasParseError() || !d.IsObject() || !d.HasMember("ok")) {
+      fmt::print("  {:<46} ? {}\n", what, *reply);
+      return d;
+    }
+    if (!d["ok"].GetBool()) {
+      fmt::print("  {:<46} REFUSED {}: {}\n", what, d["error"]["code"].GetString(),
+                 d["error"]["message"].GetString());
+      return d;
+    }
+    fmt::print("  {:<46} ok{}\n", what,
+               d["duplicate"].GetBool() ? " (duplicate: nothing written)" : "");
+    for (const auto& e : d["events"].GetArray()) {
+      fmt::print("      #{:<5} {:<26} v{:<3} {}\n", e["position"].GetUint64(),
+                 e["stream"].GetString(), e["version"].GetUint64(), e["type"].GetString());
+    }
+    return d;
+  }
+
+  Client& client_;
+  DemoArgs args_;
+  std::string tag_;
+  int seq_ = 0;
+  uint64_t lamps_arrived_at = 0;  // the position of the LAMP receipt
+};
+
+void stock_the_shelves(Demo& d) {
+  fmt::print("\n1. Staff define two products and receive stock\n");
+  d.cmd("define LAMP (EUR 49.00)", "product.define", kStaff,
+        fmt::format(R"("sku":"{}","name":"Desk lamp","price":{{"amount":4900,"currency":"EUR"}})",
+                    d.id("LAMP")));
+  d.cmd("define MUG (EUR 12.00)", "product.define", kStaff,
+        fmt::format(R"("sku":"{}","name":"Mug","price":{{"amount":1200,"currency":"EUR"}})",
+                    d.id("MUG")));
+  auto received = d.cmd("receive 3 LAMPs", "inventory.receive", kStaff,
+                        fmt::format(R"("sku":"{}","quantity":3,"reference":"PO-1")", d.id("LAMP")));
+  if (received.IsObject() && received.HasMember("position")) {
+    d.lamps_arrived_at = received["position"].GetUint64();
+  }
+  d.cmd("receive 50 MUGs", "inventory.receive", kStaff,
+        fmt::format(R"("sku":"{}","quantity":50)", d.id("MUG")));
+  d.cmd("a customer tries to receive stock", "inventory.receive", customer("mallory"),
+        fmt::format(R"("sku":"{}","quantity":99)", d.id("LAMP")));
+}
+
+std::vector<std::string> race_for_the_last_lamps(Demo& d) {
+  fmt::print("\n2. Five customers race for the last 3 lamps (5 threads at once)\n");
+  const std::vector<std::string> names = {"ann", "bob", "cem", "dee", "eli"};
+  for (const auto& n : names) {
+    d.cmd(fmt::format("{} opens a cart", n), "cart.open", customer(d.id(n)),
+          fmt::format(R"("cart_id":"{}","customer_id":"{}","currency":"EUR")", d.id("cart-" + n),
+                      d.id(n)));
+    d.cmd(
+        fmt::format("{} adds 1 LAMP", n), "cart.add_item", customer(d.id(n)),
+        fmt::format(R"("cart_id":"{}","sku":"{}","quantity":1)", d.id("cart-" + n), d.id("LAMP")));
+  }
+  std::vector<Result<std::string>> replies(names.size(), std::unexpected(Error{}));
   std::vector<std::thread> racers;
-  std::vector<Result<CommandResult>> results(5);
-  for (int i = 0; i < 5; ++i) {
+  for (size_t i = 0; i < names.size(); ++i) {
     racers.emplace_back([&, i] {
-      const std::string n = names[i];
-      results[i] = engine.execute(
-          CommandEnvelope{CommandId("checkout-" + n), customer(names[i]), std::nullopt,
-                          CheckOutCart{CartId("cart-" + n), OrderId("order-" + n)}});
+      const std::string& n = names[i];
+      replies[i] = d.send(
+          "cmd.cart.checkout",
+          fmt::format(R"({{"command_id":"checkout-{}","actor":{},"cart_id":"{}","order_id":"{}"}})",
+                      d.id(n), customer(d.id(n)), d.id("cart-" + n), d.id("order-" + n)));
     });
   }
   for (auto& t : racers) t.join();
-  for (int i = 0; i < 5; ++i) Store::print(fmt::format("{} checks out", names[i]), results[i]);
-}
-
-void pay_ship_deliver_rate(Store& s, const std::string& who) {
-  const OrderId order("order-" + who);
-  fmt::print("\n3. {}'s order is paid, shipped, delivered and rated\n", who);
-  (void)s.run("authorize 49.00 EUR", payments(),
-              AuthorizePayment{order, PaymentId("pay-" + who), eur(4900), "psp-123"});
-  (void)s.run("capture it all (the order becomes paid)", payments(),
-              CapturePayment{order, PaymentId("pay-" + who), std::nullopt});
-  (void)s.run("ship with DHL", staff(), ShipOrder{order, "DHL", "JD0001"});
-  (void)s.run("deliver", staff(), DeliverOrder{order});
-  (void)s.run("rate the lamp 5 stars", customer(who.c_str()),
-              SubmitRating{order, Sku("LAMP"), 5, "bright"});
-  (void)s.run("revise to 4 stars (command id rate-2)", customer(who.c_str()),
-              SubmitRating{order, Sku("LAMP"), 4, "bright, a bit loud"}, "rate-2");
-  (void)s.run("the client resends rate-2 (a retry)", customer(who.c_str()),
-              SubmitRating{order, Sku("LAMP"), 4, "bright, a bit loud"}, "rate-2");
-}
-
-void cancel_and_expire(Engine& engine, Store& s, const std::vector<std::string>& winners) {
-  fmt::print("\n4. {} cancels; {} never pays and the reservation expires\n", winners[1],
-             winners[2]);
-  (void)s.run(fmt::format("{} cancels (stock is released)", winners[1]),
-              customer(winners[1].c_str()),
-              CancelOrder{OrderId("order-" + winners[1]), "changed mind"});
-  const auto ttl = std::chrono::microseconds(engine.options().reservation_ttl.micros);
-  fmt::print("  waiting {} ms for the reservation TTL...\n",
-             std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count() + 300);
-  std::this_thread::sleep_for(ttl + std::chrono::milliseconds(300));
-  auto expired = engine.expire_due();
-  fmt::print("  the engine expired {} order(s) by itself\n",
-             expired ? engine.stats().expired_orders : 0);
-  auto h = engine.history("product-LAMP", StreamVersion{1}, 100);
-  if (h) {
-    fmt::print("  history of product-LAMP ({} events):\n", h->size());
-    for (const auto& e : *h) {
-      fmt::print("      #{:<4} v{:<3} {:<15} by {:<12} cmd {}\n", e.event.position.value,
-                 e.event.version.value, event_type_name(e.event.data), e.event.actor.id.str(),
-                 e.event.command_id.str());
-    }
-  }
-}
-
-void show_views(Engine& engine, const std::vector<std::string>& winners) {
-  fmt::print("\n5. The read models, updated in the same write as the events\n");
-  const auto show = [&](const char* view, const std::string& key) {
-    auto v = engine.view(view, key);
-    fmt::print("  {:<6} {:<14} {}\n", view, key,
-               v && *v ? **v : std::string(v ? "(none)" : error_code_name(v.error().code)));
-  };
-  show("stock", "LAMP");
-  show("rating", "LAMP");
-  show("order", "order-" + winners[0]);
-  show("order", "order-" + winners[2]);
-  show("cart", "cart-" + winners[0]);
-  // An auditor's question: what did the LAMP stock look like right after the race?
-  auto lamp = engine.history("product-LAMP", StreamVersion{1}, 100);
-  if (!lamp) return;
-  Position race_end;
-  for (const auto& e : *lamp) {
-    if (std::holds_alternative<StockReserved>(e.event.data)) race_end = e.event.position;
-  }
-  auto then = engine.as_of("product-LAMP", race_end);
-  fmt::print("  as of position {} (the race just over) product-LAMP was\n  {:<21} {}\n",
-             race_end.value, "", then ? *then : std::string(error_code_name(then.error().code)));
-}
-
-std::vector<std::string> winners_of_race(Engine& engine) {
   std::vector<std::string> winners;
-  for (const char* n : {"ann", "bob", "cem", "dee", "eli"}) {
-    auto h = engine.history(std::string("order-order-") + n, StreamVersion{1}, 1);
-    if (h && !h->empty()) winners.emplace_back(n);
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto doc = Demo::show(fmt::format("{} checks out", names[i]), replies[i]);
+    if (doc.IsObject() && doc.HasMember("ok") && doc["ok"].GetBool()) winners.push_back(names[i]);
   }
+  fmt::print("  -> {} orders for 3 lamps: never oversold\n", winners.size());
   return winners;
 }
 
-int run_demo(const std::string& data_dir, int ttl_ms) {
-  std::string dir = data_dir;
-  if (dir.empty()) {
-    dir = (std::filesystem::temp_directory_path() /
-           fmt::format("stockroom-demo-{}",
-                       std::chrono::steady_clock::now().time_since_epoch().count()))
-              .string();
+void pay_ship_deliver_rate(Demo& d, const std::string& who) {
+  fmt::print("\n3. {}'s order is paid, shipped, delivered and rated\n", who);
+  const std::string order = d.id("order-" + who);
+  const std::string pay = d.id("pay-" + who);
+  d.cmd("authorize EUR 49.00", "payment.authorize", kPayments,
+        fmt::format(
+            R"("order_id":"{}","payment_id":"{}","amount":{{"amount":4900,"currency":"EUR"}})",
+            order, pay));
+  d.cmd("capture it", "payment.capture", kPayments,
+        fmt::format(R"("order_id":"{}","payment_id":"{}")", order, pay));
+  d.cmd("ship with DHL", "order.ship", kStaff,
+        fmt::format(R"("order_id":"{}","carrier":"DHL","tracking":"JD0001")", order));
+  d.cmd("deliver", "order.deliver", kStaff, fmt::format(R"("order_id":"{}")", order));
+  const std::string rate =
+      fmt::format(R"("order_id":"{}","sku":"{}","stars":4,"comment":"bright, a bit loud")", order,
+                  d.id("LAMP"));
+  d.cmd("rate the lamp 4 stars (command id rate-1)", "rating.submit", customer(d.id(who)), rate,
+        d.id("rate-1"));
+  d.cmd("the client resends rate-1 (a retry)", "rating.submit", customer(d.id(who)), rate,
+        d.id("rate-1"));
+}
+
+void cancel_one(Demo& d, const std::string& who) {
+  fmt::print("\n4. {} cancels; the lamp goes back on the shelf\n", who);
+  d.cmd(fmt::format("{} cancels", who), "order.cancel", customer(d.id(who)),
+        fmt::format(R"("order_id":"{}","reason":"changed mind")", d.id("order-" + who)));
+  d.cmd("staff try to ship the cancelled order", "order.ship", kStaff,
+        fmt::format(R"("order_id":"{}")", d.id("order-" + who)));
+}
+
+void show_views(Demo& d, const std::vector<std::string>& winners) {
+  fmt::print("\n5. The read models (queries), updated in the same write as the events\n");
+  fmt::print("  stock  {}\n", d.query("stock", fmt::format(R"({{"sku":"{}"}})", d.id("LAMP"))));
+  fmt::print("  rating {}\n", d.query("rating", fmt::format(R"({{"sku":"{}"}})", d.id("LAMP"))));
+  fmt::print("  order  {}\n",
+             d.query("order", fmt::format(R"({{"order_id":"{}"}})", d.id("order-" + winners[0]))));
+  fmt::print("  as of position {} (the lamps just arrived), product-{} was\n         {}\n",
+             d.lamps_arrived_at, d.id("LAMP"),
+             d.query("as_of", fmt::format(R"({{"stream":"product-{}","position":{}}})",
+                                          d.id("LAMP"), d.lamps_arrived_at)));
+  fmt::print("  verify {}\n", d.query("verify", "{}"));
+}
+
+// A closing quick load: `n` stock receipts from 16 clients at once; prints the rate
+// and latency percentiles as a backend would see them.
+void quick_load(Demo& d, const DemoArgs& args, int n) {
+  if (n <= 0) return;
+  constexpr int kClients = 16;
+  fmt::print("\n6. A quick load: {} inventory.receive from {} clients at once\n", n, kClients);
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kClients; ++i) {
+    nats_adapter::ConnectOptions o;
+    o.url = args.nats;
+    auto c = Client::connect(o);
+    if (!c) return;
+    clients.push_back(std::move(*c));
   }
-  engine::EngineOptions options;
-  options.data_dir = dir;
-  options.reservation_ttl = Duration{int64_t{ttl_ms} * 1000};
-  auto opened = Engine::open(options);
-  if (!opened) {
-    fmt::print(stderr, "stockroom demo: cannot open {}: {}\n", dir, opened.error().message);
+  std::vector<std::vector<double>> micros(kClients);
+  std::atomic<int> next{0};
+  std::atomic<int> failed{0};
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kClients; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = next++; i < n; i = next++) {
+        const std::string body =
+            fmt::format(R"({{"command_id":"load-{}-{}","actor":{},"sku":"{}","quantity":1}})",
+                        d.tag_, i, kStaff, d.id("MUG"));
+        const auto t0 = std::chrono::steady_clock::now();
+        auto r = clients[t]->request(args.prefix + ".cmd.inventory.receive", body);
+        micros[t].push_back(
+            std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                .count());
+        if (!r || !r->data.starts_with("{\"ok\":true")) ++failed;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  const double secs =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<double> all;
+  for (auto& m : micros) all.insert(all.end(), m.begin(), m.end());
+  std::sort(all.begin(), all.end());
+  auto pct = [&](double p) { return all[std::min(all.size() - 1, size_t(p * all.size()))]; };
+  fmt::print(
+      "  {} commands in {:.2f} s = {:.0f} commands/s; latency p50 {:.0f} us, p99 {:.0f} us; "
+      "{} not ok\n",
+      all.size(), secs, all.size() / secs, pct(0.50), pct(0.99), failed.load());
+}
+
+int run_demo(const DemoArgs& args) {
+  nats_adapter::ConnectOptions o;
+  o.url = args.nats;
+  o.name = "stockroom-demo";
+  auto client = Client::connect(o);
+  if (!client) {
+    fmt::print(stderr, "stockroom demo: {}\n", client.error().message);
     return 1;
   }
-  Engine& engine = **opened;
-  fmt::print("Stockroom demo: the engine in this process, data in {} (durability sync)\n", dir);
-  Store store(engine);
-  stock_the_shelves(store);
-  race_for_the_last_lamps(engine, store);
-  auto winners = winners_of_race(engine);
+  // Is serve there? A verify query answers fast on any store.
+  auto probe =
+      (*client)->request(args.prefix + ".query.verify", "{}", {}, std::chrono::milliseconds(3000));
+  if (!probe) {
+    fmt::print(
+        stderr,
+        "stockroom demo: no stockroom serve answers on {} ({}); start one with scripts/run\n",
+        args.nats, probe.error().message);
+    return 1;
+  }
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  Demo d(**client, args,
+         fmt::format("{:x}", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  fmt::print("Stockroom demo against serve on {} (prefix {}), run tag {}\n", args.nats, args.prefix,
+             d.tag_);
+  stock_the_shelves(d);
+  const auto winners = race_for_the_last_lamps(d);
   if (winners.size() != 3) {
     fmt::print(stderr, "stockroom demo: expected 3 winners, got {}\n", winners.size());
     return 1;
   }
-  pay_ship_deliver_rate(store, winners[0]);
-  cancel_and_expire(engine, store, winners);
-  show_views(engine, winners);
-  auto report = engine.verify(Position{1}, engine.head().position);
-  if (!report || !report->ok) {
-    fmt::print(stderr, "stockroom demo: the hash chain does not verify\n");
-    return 1;
-  }
-  const auto st = engine.stats();
-  fmt::print("\n6. The log: {} events, head hash {}\n", report->head.position.value,
-             events::to_hex(report->head.hash));
-  fmt::print(
-      "   hash chain verified over {} events; {} commands accepted, {} refused, {} "
-      "duplicates, {} group commits\n",
-      report->checked, st.commands_accepted, st.commands_refused, st.duplicates, st.groups);
+  pay_ship_deliver_rate(d, winners[0]);
+  cancel_one(d, winners[1]);
+  fmt::print("  ({}'s order stays unpaid: the engine expires it after the reservation TTL)\n",
+             winners[2]);
+  show_views(d, winners);
+  quick_load(d, args, args.load);
   return 0;
 }
 
@@ -213,13 +278,18 @@ int run_demo(const std::string& data_dir, int ttl_ms) {
 
 Runner add_demo(CLI::App& app) {
   auto* sub = app.add_subcommand(
-      "demo", "play a small store against the engine in this process and print what happened");
-  auto data = std::make_shared<std::string>();
-  auto ttl_ms = std::make_shared<int>(1500);
-  sub->add_option("--data", *data, "data directory (default: a new temporary one)");
-  sub->add_option("--reservation-ttl-ms", *ttl_ms, "reservation TTL of the demo store")
-      ->check(CLI::Range(1, 60000));
-  return [data, ttl_ms] { return run_demo(*data, *ttl_ms); };
+      "demo", "play a small store against a running `stockroom serve` and print what happened");
+  auto a = std::make_shared<DemoArgs>();
+  sub->add_option("--nats", a->nats, "NATS server URL")
+      ->envname("STOCKROOM_NATS")
+      ->capture_default_str();
+  sub->add_option("--prefix", a->prefix, "subject prefix")
+      ->envname("STOCKROOM_PREFIX")
+      ->capture_default_str();
+  sub->add_option("--load", a->load, "commands in the closing quick load (0: none)")
+      ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  return [a] { return run_demo(*a); };
 }
 
 }  // namespace stockroom::cli

@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
   std::map<std::string, stockroom::cli::Runner> runners;
   runners["demo"] = stockroom::cli::add_demo(app);
   runners["rebuild"] = stockroom::cli::add_rebuild(app);
+  runners["send"] = stockroom::cli::add_send(app);
+  runners["serve"] = stockroom::cli::add_serve(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

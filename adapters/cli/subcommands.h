@@ -13,5 +13,7 @@ using Runner = std::function<int()>;
 
 Runner add_demo(CLI::App& app);
 Runner add_rebuild(CLI::App& app);
+Runner add_send(CLI::App& app);
+Runner add_serve(CLI::App& app);
 
 }  // namespace stockroom::cli

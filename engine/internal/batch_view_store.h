@@ -28,6 +28,9 @@ class BatchViewStore final : public projections::ViewStore {
   void remove(std::string_view key) override;
   [[nodiscard]] Result<std::vector<std::string>> keys_with_prefix(std::string_view prefix) override;
 
+  // This batch's writes by view key; nullopt marks a removal.
+  [[nodiscard]] const auto& writes() const noexcept { return overlay_; }
+
  private:
   const events::EventLog& log_;
   const ViewSpace& space_;

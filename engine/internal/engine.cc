@@ -198,7 +198,11 @@ events::Head Engine::head() const { return impl_->log->head(); }
 
 bool Engine::read_only() const { return impl_->writer->read_only(); }
 
-EngineStats Engine::stats() const { return impl_->writer->stats(); }
+EngineStats Engine::stats() const {
+  EngineStats stats = impl_->writer->stats();
+  stats.syncs = impl_->log->syncs();
+  return stats;
+}
 
 const EngineOptions& Engine::options() const { return impl_->options; }
 

@@ -65,6 +65,15 @@ void ProjectionRuntime::finish(events::LogBatch& batch, Position last) {
   }
 }
 
+void ProjectionRuntime::changes(std::vector<ViewChange>& out) const {
+  for (const auto& slot : slots_) {
+    for (const auto& [key, value] : slot->store->writes()) {
+      if (!value || key.starts_with('\x01')) continue;
+      out.push_back(ViewChange{std::string(slot->projection->name()), key, *value});
+    }
+  }
+}
+
 Status ProjectionRuntime::replay(Slot& slot, uint32_t gen, Position from,
                                  const ProgressFn& progress, RebuildReport& report) {
   const Position head = log_.head().position;

@@ -41,6 +41,8 @@ class ProjectionRuntime {
   void begin(events::LogBatch* batch);
   [[nodiscard]] Status apply(const RecordedEvent& event);
   void finish(events::LogBatch& batch, Position last);
+  // The views the current group stored (auxiliary entries and removals left out).
+  void changes(std::vector<ViewChange>& out) const;
 
   [[nodiscard]] Result<RebuildReport> catch_up(const ProgressFn& progress);
   [[nodiscard]] Result<RebuildReport> rebuild(const std::string& name, const ProgressFn& progress);

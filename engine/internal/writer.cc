@@ -249,6 +249,7 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
   auto appended = g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
                                   bytes_of(record_buffer_));
   if (!appended) return std::unexpected(appended.error());
+  if (options_.on_commit) g.committed.events.push_back(LoggedEvent{recorded, *appended});
   if (auto viewed = views_.apply(recorded); !viewed) return viewed;
   schedule_expiry(event, g);
   result.position = recorded.position;
@@ -287,6 +288,11 @@ void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<Comman
       events_.fetch_add(g.batch->event_count());
       expired_.fetch_add(g.expired);
       last_now_ = g.now;
+      if (options_.on_commit) {
+        views_.changes(g.committed.views);
+        g.committed.commands = group.size();
+        options_.on_commit(std::move(g.committed));
+      }
     }
   }
   if (g.failure) {

@@ -72,6 +72,7 @@ class Writer {
     std::unordered_map<std::string, Seen> seen;
     std::optional<Error> failure;  // a storage failure: the whole group fails
     uint64_t expired = 0;          // orders this group expires
+    CommittedGroup committed;      // filled only when options_.on_commit is set
   };
 
   void run();

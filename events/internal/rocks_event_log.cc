@@ -103,7 +103,12 @@ Status RocksEventLog::commit(LogBatch& batch) {
     head_ = rocks->tip();
   }
   if (syncer_) syncer_->note_write();
+  if (write_options_.sync) sync_commits_.fetch_add(1, std::memory_order_relaxed);
   return {};
+}
+
+uint64_t RocksEventLog::syncs() const {
+  return sync_commits_.load(std::memory_order_relaxed) + (syncer_ ? syncer_->syncs() : 0);
 }
 
 Result<std::optional<StoredEvent>> RocksEventLog::read(Position position) const {

@@ -8,6 +8,7 @@
 
 #include <rocksdb/options.h>
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -27,6 +28,7 @@ class RocksEventLog final : public EventLog {
   ~RocksEventLog() override = default;
 
   [[nodiscard]] Head head() const override;
+  [[nodiscard]] uint64_t syncs() const override;
   [[nodiscard]] Result<StreamVersion> stream_version(std::string_view stream) const override;
   // On a read-only or failed log the batch refuses every append with the reason.
   [[nodiscard]] std::unique_ptr<LogBatch> begin_batch() override;
@@ -68,7 +70,8 @@ class RocksEventLog final : public EventLog {
   // assertion when SyncWAL() runs after a failed WAL write, so a sync must never start
   // between a write failing and the log entering its failed state.
   std::mutex io_mutex_;
-  std::unique_ptr<WalSyncer> syncer_;  // kBatch only; last, so it stops first
+  std::atomic<uint64_t> sync_commits_{0};  // kSync commits
+  std::unique_ptr<WalSyncer> syncer_;      // kBatch only; last, so it stops first
 };
 
 }  // namespace stockroom::events::internal

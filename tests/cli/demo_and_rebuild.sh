@@ -1,20 +1,60 @@
 #!/usr/bin/env bash
-# The demo runs to the end on a fresh data dir, and `stockroom rebuild` then rebuilds
-# its views from the log, all and one (byte equality is views_test.cc's job).
+# The command line end to end: a nats-server on a free loopback port, `stockroom
+# serve` on a fresh data dir, `stockroom demo` and `stockroom send` against it,
+# SIGTERM (serve must exit 0), then `stockroom rebuild` on the same data dir, offline
+# (byte equality of rebuilt views is views_test.cc's job).
 set -euo pipefail
 stockroom="$1"
 dir="$(mktemp -d)"
-trap 'rm -rf "$dir"' EXIT
+nats_pid=
+serve_pid=
+cleanup() {
+  [ -n "$serve_pid" ] && kill -9 "$serve_pid" 2>/dev/null || true
+  [ -n "$nats_pid" ] && kill "$nats_pid" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+fail() { echo "FAILED: $*"; for f in "$dir"/*.txt "$dir"/*.log; do echo "== $f"; tail -40 "$f"; done; exit 1; }
 
-"$stockroom" demo --data "$dir/data" --reservation-ttl-ms 100 >"$dir/demo.txt"
-grep -q '^  stock  LAMP .*"available":2,' "$dir/demo.txt" || { cat "$dir/demo.txt"; exit 1; }
-grep -q 'hash chain verified over' "$dir/demo.txt"
+port=
+for _ in $(seq 50); do
+  candidate=$((20000 + RANDOM % 20000))
+  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+done
+url="nats://127.0.0.1:$port"
+nats-server -a 127.0.0.1 -p "$port" >"$dir/nats.log" 2>&1 &
+nats_pid=$!
+"$stockroom" serve --data "$dir/data" --nats "$url" --http off 2>"$dir/serve.log" &
+serve_pid=$!
+for _ in $(seq 300); do
+  "$stockroom" send --nats "$url" --timeout-ms 200 query.verify '{}' >/dev/null 2>&1 && break
+  sleep 0.1
+done
 
-"$stockroom" rebuild --data "$dir/data" >"$dir/all.txt"
-grep -q '^rebuilt 4 view(s) (order, stock, rating, cart): ' "$dir/all.txt" || { cat "$dir/all.txt"; exit 1; }
-"$stockroom" rebuild --data "$dir/data" --view rating >"$dir/one.txt"
-grep -q '^rebuilt 1 view(s) (rating): ' "$dir/one.txt" || { cat "$dir/one.txt"; exit 1; }
+"$stockroom" demo --nats "$url" --load 200 >"$dir/demo.txt" || fail "demo exited $?"
+grep -q -- '-> 3 orders for 3 lamps' "$dir/demo.txt" || fail "race"
+grep -q '^  stock  {"sku":"LAMP-[0-9a-f]*",.*"on_hand":2,"reserved":1,"available":1,' "$dir/demo.txt" ||
+  fail "stock view"
+grep -q '(duplicate: nothing written)' "$dir/demo.txt" || fail "duplicate"
+grep -q '200 commands in .* 0 not ok' "$dir/demo.txt" || fail "load"
+"$stockroom" send --nats "$url" query.verify '{}' >"$dir/verify.txt" || fail "send"
+grep -q '"ok":true' "$dir/verify.txt" || fail "verify"
+if "$stockroom" send --nats "$url" cmd.inventory.receive '{"x":1}' >"$dir/refused.txt"; then
+  fail "a refused command must exit 1"
+fi
+grep -q '"code":"MALFORMED"' "$dir/refused.txt" || fail "refusal printed"
+
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve exited $? after SIGTERM"
+serve_pid=
+grep -q '"event":"stopped","drained":true' "$dir/serve.log" || fail "drained"
+
+"$stockroom" rebuild --data "$dir/data" >"$dir/all.txt" || fail "rebuild"
+grep -q '^rebuilt 4 view(s) (order, stock, rating, cart): ' "$dir/all.txt" || fail "rebuild all"
+"$stockroom" rebuild --data "$dir/data" --view rating >"$dir/one.txt" || fail "rebuild one"
+grep -q '^rebuilt 1 view(s) (rating): ' "$dir/one.txt" || fail "rebuild rating"
 if "$stockroom" rebuild --data "$dir/data" --view nonsense 2>/dev/null; then
-  echo "an unknown view was accepted"; exit 1
+  fail "an unknown view was accepted"
 fi
 echo ok

@@ -120,7 +120,7 @@ TEST_CASE("order view: an expired order without payments owes nothing", "[views]
   CHECK(v.version == StreamVersion{2});
 }
 
-TEST_CASE("order view: void and fail leave the gross authorized; a live refund owes nothing",
+TEST_CASE("order view: void and fail leave the gross authorized, a live refund owes nothing",
           "[views]") {
   Recorder log;
   OrderView v = fold<OrderView>(log.record_all(

@@ -1,0 +1,63 @@
+// `stockroom send <subject> <json>`: one command or query over NATS, the reply on
+// stdout (like a typed `nats req`). The subject may be given whole
+// ("stockroom.cmd.cart.open") or without the prefix ("cmd.cart.open").
+#include <fmt/format.h>
+
+#include <memory>
+#include <string>
+
+#include "adapters/cli/subcommands.h"
+#include "adapters/nats/client.h"
+
+namespace stockroom::cli {
+namespace {
+
+struct SendArgs {
+  std::string subject;
+  std::string body;
+  std::string nats = "nats://127.0.0.1:4222";
+  std::string prefix = "stockroom";
+  int timeout_ms = 5000;
+};
+
+int run_send(const SendArgs& a) {
+  nats_adapter::ConnectOptions options;
+  options.url = a.nats;
+  options.name = "stockroom-send";
+  auto client = nats_adapter::Client::connect(options);
+  if (!client) {
+    fmt::print(stderr, "stockroom send: {}\n", client.error().message);
+    return 1;
+  }
+  const std::string subject =
+      a.subject.starts_with(a.prefix + ".") ? a.subject : a.prefix + "." + a.subject;
+  auto reply = (*client)->request(subject, a.body, {}, std::chrono::milliseconds(a.timeout_ms));
+  if (!reply) {
+    fmt::print(stderr, "stockroom send: {}: {} (is `stockroom serve` running?)\n", subject,
+               reply.error().message);
+    return 1;
+  }
+  fmt::print("{}\n", reply->data);
+  // A refusal is {"ok":false,...}: exit 1 as cli.md asks for a refused operation.
+  return reply->data.starts_with("{\"ok\":false") ? 1 : 0;
+}
+
+}  // namespace
+
+Runner add_send(CLI::App& app) {
+  auto* sub = app.add_subcommand("send", "send one command or query over NATS and print the reply");
+  auto a = std::make_shared<SendArgs>();
+  sub->add_option("subject", a->subject, "e.g. cmd.cart.open or stockroom.query.stock")->required();
+  sub->add_option("json", a->body, "the request body")->required();
+  sub->add_option("--nats", a->nats, "NATS server URL")
+      ->envname("STOCKROOM_NATS")
+      ->capture_default_str();
+  sub->add_option("--prefix", a->prefix, "subject prefix")
+      ->envname("STOCKROOM_PREFIX")
+      ->capture_default_str();
+  sub->add_option("--timeout-ms", a->timeout_ms, "how long to wait for the reply")
+      ->check(CLI::Range(1, 600'000));
+  return [a] { return run_send(*a); };
+}
+
+}  // namespace stockroom::cli

@@ -1,0 +1,157 @@
+// `stockroom serve`: the engine on NATS with HTTP health and metrics (cli.md).
+//
+// Config: flags, or STOCKROOM_<NAME> in the environment, or a TOML file given with
+// --config (keys are the flag names: data = "/var/lib/stockroom", nats = "...").
+// A flag beats the environment, which beats the file.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "adapters/cli/subcommands.h"
+#include "adapters/nats/service.h"
+#include "adapters/ops/http_server.h"
+#include "adapters/ops/json_log.h"
+#include "adapters/ops/metrics.h"
+#include "engine/engine.h"
+
+namespace stockroom::cli {
+namespace {
+
+struct ServeConfig {
+  std::string data = "stockroom-data";
+  std::string http = "127.0.0.1:8223";
+  std::string durability = "sync";
+  int64_t reservation_ttl_s = 900;
+  int64_t drain_timeout_s = 30;
+  nats_adapter::ServiceOptions service;
+};
+
+events::Durability durability_of(const std::string& name) {
+  if (name == "batch") return events::Durability::kBatch;
+  if (name == "none") return events::Durability::kNone;
+  return events::Durability::kSync;
+}
+
+// Blocks SIGTERM/SIGINT in this thread and every thread it starts later, so that
+// sigwait() below is the only place they are seen.
+sigset_t block_stop_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int run_serve(const ServeConfig& c) {
+  const sigset_t stop_signals = block_stop_signals();
+  ops::JsonLog log;
+  ops::Registry registry;
+
+  auto service = nats_adapter::Service::connect(c.service, registry, log);
+  if (!service) {
+    log.error("nats_config", {{"message", service.error().message}});
+    fmt::print(stderr, "stockroom serve: {}\n", service.error().message);
+    return 1;
+  }
+
+  engine::EngineOptions options;
+  options.data_dir = c.data;
+  options.durability = durability_of(c.durability);
+  options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
+  options.on_commit = (*service)->commit_listener();
+  const auto opening = std::chrono::steady_clock::now();
+  auto engine = engine::Engine::open(options);
+  if (!engine) {
+    log.error("engine_open_failed", {{"data", c.data}, {"message", engine.error().message}});
+    fmt::print(stderr, "stockroom serve: cannot open {}: {} (is another serve using it?)\n", c.data,
+               engine.error().message);
+    return 1;
+  }
+  log.info("engine_open",
+           {{"data", c.data},
+            {"durability", c.durability},
+            {"head", (*engine)->head().position.value},
+            {"seconds",
+             std::chrono::duration<double>(std::chrono::steady_clock::now() - opening).count()}});
+
+  if (auto s = (*service)->start(**engine); !s) {
+    fmt::print(stderr, "stockroom serve: {}\n", s.error().message);
+    return 1;
+  }
+
+  std::unique_ptr<ops::HttpServer> http;
+  if (c.http != "off") {
+    nats_adapter::Service* svc = service->get();
+    auto started = ops::HttpServer::start(
+        c.http, ops::HttpHandlers{[svc] { return svc->ready(); },
+                                  [svc, &registry] {
+                                    svc->refresh_metrics();
+                                    return registry.render();
+                                  },
+                                  [&log](std::string_view what) {
+                                    log.error("http_error", {{"message", std::string(what)}});
+                                  }});
+    if (!started) {
+      fmt::print(stderr, "stockroom serve: --http {}: {}\n", c.http, started.error().message);
+      return 1;
+    }
+    http = std::move(*started);
+    log.info("http_listening", {{"address", c.http}, {"port", int64_t{http->port()}}});
+  }
+
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  log.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  const bool drained = (*service)->drain(std::chrono::seconds(c.drain_timeout_s));
+  if (http) http->stop();
+  engine->reset();  // finishes the writer, closes RocksDB
+  service->reset();
+  log.info("stopped", {{"drained", drained}});
+  return drained ? 0 : 1;
+}
+
+}  // namespace
+
+Runner add_serve(CLI::App& app) {
+  auto* sub = app.add_subcommand("serve", "run the engine on NATS, with HTTP health and metrics");
+  auto c = std::make_shared<ServeConfig>();
+  sub->set_config("--config", "", "a TOML file with the same keys as the flags");
+  auto opt = [&](const char* flag, auto& target, const char* env, const char* help) {
+    return sub->add_option(flag, target, help)->envname(env)->capture_default_str();
+  };
+  opt("--data", c->data, "STOCKROOM_DATA", "data directory (created)");
+  opt("--nats", c->service.connect.url, "STOCKROOM_NATS", "NATS server URL");
+  opt("--prefix", c->service.prefix, "STOCKROOM_PREFIX", "subject prefix")
+      ->check([](const std::string& p) {
+        return p.empty() || p.find_first_of(" *>") != std::string::npos ? "not a subject prefix"
+                                                                        : "";
+      });
+  opt("--http", c->http, "STOCKROOM_HTTP", "HTTP health/metrics address, or off");
+  opt("--durability", c->durability, "STOCKROOM_DURABILITY", "sync, batch or none")
+      ->check(CLI::IsMember({"sync", "batch", "none"}));
+  opt("--reservation-ttl", c->reservation_ttl_s, "STOCKROOM_RESERVATION_TTL",
+      "seconds an unpaid order holds its stock")
+      ->check(CLI::Range(int64_t{1}, int64_t{30} * 24 * 3600));
+  opt("--max-payload", c->service.max_payload, "STOCKROOM_MAX_PAYLOAD", "largest request in bytes")
+      ->check(CLI::Range(size_t{256}, size_t{64} * 1024 * 1024));
+  opt("--drain-timeout", c->drain_timeout_s, "STOCKROOM_DRAIN_TIMEOUT",
+      "seconds to finish in-flight requests on SIGTERM")
+      ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  opt("--queue-group", c->service.queue_group, "STOCKROOM_QUEUE_GROUP", "NATS queue group");
+  opt("--nats-user", c->service.connect.user, "STOCKROOM_NATS_USER", "NATS user");
+  opt("--nats-password", c->service.connect.password, "STOCKROOM_NATS_PASSWORD", "NATS password");
+  opt("--nats-token", c->service.connect.token, "STOCKROOM_NATS_TOKEN", "NATS token");
+  opt("--nats-creds", c->service.connect.creds_file, "STOCKROOM_NATS_CREDS",
+      "NATS credentials file");
+  opt("--nats-ca", c->service.connect.ca_file, "STOCKROOM_NATS_CA", "TLS CA file");
+  opt("--nats-cert", c->service.connect.cert_file, "STOCKROOM_NATS_CERT", "TLS certificate");
+  opt("--nats-key", c->service.connect.key_file, "STOCKROOM_NATS_KEY", "TLS key");
+  return [c] { return run_serve(*c); };
+}
+
+}  // namespace stockroom::cli

@@ -1,0 +1,69 @@
+#include "adapters/nats/nats_options.h"
+
+#include <nats/nats.h>
+
+namespace stockroom::nats_adapter {
+namespace {
+
+Status check(natsStatus s, const char* what) {
+  if (s == NATS_OK) return {};
+  std::string detail = nats_GetLastError(nullptr) != nullptr ? nats_GetLastError(nullptr) : "";
+  return fail(ErrorCode::kInvalidArgument, std::string(what) + ": " + natsStatus_GetText(s) +
+                                               (detail.empty() ? "" : " (" + detail + ")"));
+}
+
+}  // namespace
+
+Result<natsOptions*> make_nats_options(const ConnectOptions& o) {
+  natsOptions* opts = nullptr;
+  if (auto s = check(natsOptions_Create(&opts), "nats options"); !s)
+    return std::unexpected(s.error());
+  auto fail_with = [&](Status s) -> Result<natsOptions*> {
+    natsOptions_Destroy(opts);
+    return std::unexpected(s.error());
+  };
+  if (auto s = check(natsOptions_SetURL(opts, o.url.c_str()), "--nats URL"); !s)
+    return fail_with(s);
+  if (auto s = check(natsOptions_SetName(opts, o.name.c_str()), "name"); !s) return fail_with(s);
+  if (auto s = check(natsOptions_SetSendAsap(opts, true), "send asap"); !s) return fail_with(s);
+  if (auto s = check(natsOptions_SetMaxReconnect(opts, -1), "reconnect"); !s) return fail_with(s);
+  if (auto s = check(natsOptions_SetReconnectWait(opts, o.reconnect_wait_ms), "reconnect wait"); !s)
+    return fail_with(s);
+  if (auto s = check(natsOptions_SetReconnectBufSize(opts, 64 * 1024 * 1024), "reconnect buffer");
+      !s)
+    return fail_with(s);
+  if (!o.user.empty() || !o.password.empty()) {
+    if (auto s = check(natsOptions_SetUserInfo(opts, o.user.c_str(), o.password.c_str()),
+                       "--nats-user/--nats-password");
+        !s)
+      return fail_with(s);
+  }
+  if (!o.token.empty()) {
+    if (auto s = check(natsOptions_SetToken(opts, o.token.c_str()), "--nats-token"); !s)
+      return fail_with(s);
+  }
+  if (!o.creds_file.empty()) {
+    if (auto s = check(natsOptions_SetUserCredentialsFromFiles(opts, o.creds_file.c_str(), nullptr),
+                       "--nats-creds");
+        !s)
+      return fail_with(s);
+  }
+  if (!o.ca_file.empty() || !o.cert_file.empty()) {
+    if (auto s = check(natsOptions_SetSecure(opts, true), "TLS"); !s) return fail_with(s);
+  }
+  if (!o.ca_file.empty()) {
+    if (auto s = check(natsOptions_LoadCATrustedCertificates(opts, o.ca_file.c_str()), "--nats-ca");
+        !s)
+      return fail_with(s);
+  }
+  if (!o.cert_file.empty() || !o.key_file.empty()) {
+    if (auto s =
+            check(natsOptions_LoadCertificatesChain(opts, o.cert_file.c_str(), o.key_file.c_str()),
+                  "--nats-cert/--nats-key");
+        !s)
+      return fail_with(s);
+  }
+  return opts;
+}
+
+}  // namespace stockroom::nats_adapter

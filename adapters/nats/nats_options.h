@@ -1,0 +1,33 @@
+// How Stockroom connects to NATS: the URL and the credentials and TLS files passed
+// through to NATS.c (cli.md: --nats, --nats-user, --nats-password, --nats-token,
+// --nats-creds, --nats-ca, --nats-cert, --nats-key).
+#pragma once
+
+#include <string>
+
+#include "engine/error.h"
+
+struct __natsOptions;
+
+namespace stockroom::nats_adapter {
+
+struct ConnectOptions {
+  std::string url = "nats://127.0.0.1:4222";
+  std::string name = "stockroom";
+  std::string user;
+  std::string password;
+  std::string token;
+  std::string creds_file;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  int reconnect_wait_ms = 250;
+};
+
+// Builds NATS.c options: reconnect forever, SendAsap (a request/reply service would
+// otherwise wait for the 1 ms flusher), credentials and TLS as given. The caller owns
+// the result (natsOptions_Destroy). kInvalidArgument names the option that failed
+// (e.g. a creds file that does not exist).
+[[nodiscard]] Result<__natsOptions*> make_nats_options(const ConnectOptions& options);
+
+}  // namespace stockroom::nats_adapter

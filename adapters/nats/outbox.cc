@@ -1,0 +1,108 @@
+#include "adapters/nats/outbox.h"
+
+#include <nats/nats.h>
+
+#include <chrono>
+
+namespace stockroom::nats_adapter {
+
+Outbox::Outbox(natsConnection* connection, std::function<void(const std::string&)> on_error)
+    : connection_(connection), on_error_(std::move(on_error)), thread_([this] { run(); }) {}
+
+Outbox::~Outbox() { stop(); }
+
+void Outbox::post(Outgoing message) {
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(std::move(message));
+  }
+  wake_.notify_one();
+}
+
+void Outbox::post(std::vector<Outgoing> messages) {
+  if (messages.empty()) return;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& m : messages) queue_.push_back(std::move(m));
+  }
+  wake_.notify_one();
+}
+
+void Outbox::run() {
+  std::vector<Outgoing> batch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_) break;
+    batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    busy_ = true;
+    lock.unlock();
+    for (const Outgoing& m : batch) publish(m);
+    batch.clear();
+    lock.lock();
+    busy_ = false;
+    if (queue_.empty()) idle_.notify_all();
+  }
+  idle_.notify_all();
+}
+
+void Outbox::publish(const Outgoing& m) {
+  natsStatus s = NATS_OK;
+  if (m.headers.empty()) {
+    s = natsConnection_Publish(connection_, m.subject.c_str(), m.data.data(),
+                               static_cast<int>(m.data.size()));
+  } else {
+    natsMsg* msg = nullptr;
+    s = natsMsg_Create(&msg, m.subject.c_str(), nullptr, m.data.data(),
+                       static_cast<int>(m.data.size()));
+    for (const auto& [k, v] : m.headers) {
+      if (s == NATS_OK) s = natsMsgHeader_Set(msg, k.c_str(), v.c_str());
+    }
+    if (s == NATS_OK) s = natsConnection_PublishMsg(connection_, msg);
+    natsMsg_Destroy(msg);
+  }
+  std::lock_guard lock(mutex_);
+  if (s == NATS_OK) {
+    ++published_;
+  } else {
+    ++failed_;
+    if (on_error_) on_error_(std::string("publish to ") + m.subject + ": " + natsStatus_GetText(s));
+  }
+}
+
+void Outbox::drain(int timeout_ms) {
+  {
+    std::unique_lock lock(mutex_);
+    idle_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                   [&] { return queue_.empty() && !busy_; });
+  }
+  if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
+    natsConnection_FlushTimeout(connection_, timeout_ms);
+  }
+}
+
+void Outbox::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && !thread_.joinable()) return;
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  if (thread_.joinable()) thread_.join();
+  if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
+    natsConnection_FlushTimeout(connection_, 2000);
+  }
+}
+
+uint64_t Outbox::published() const {
+  std::lock_guard lock(mutex_);
+  return published_;
+}
+
+uint64_t Outbox::failed() const {
+  std::lock_guard lock(mutex_);
+  return failed_;
+}
+
+}  // namespace stockroom::nats_adapter

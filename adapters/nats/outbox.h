@@ -1,0 +1,71 @@
+// Outbox: the one thread that publishes what the service sends — replies and pushes —
+// in the order it was queued.
+//
+// Why a thread: replies are produced on the engine's writer thread (completions) and
+// pushes by its commit listener. Publishing there would put a socket write per
+// message on the writer's critical path; instead the writer queues bytes and goes
+// on. One thread keeps order: the pushes of a group are queued (by the commit
+// listener) before its replies, and groups are queued in position order.
+//
+// Threads: post() from any thread; the publisher thread owns the connection's
+// publishing. The connection must outlive the outbox (stop() first).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+struct __natsConnection;
+
+namespace stockroom::nats_adapter {
+
+struct Outgoing {
+  std::string subject;
+  std::string data;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class Outbox {
+ public:
+  // `on_error` is told about a publish that failed (NATS gone and its reconnect
+  // buffer full): the message is lost, as core NATS is at-most-once.
+  Outbox(__natsConnection* connection, std::function<void(const std::string&)> on_error);
+  ~Outbox();  // stop()
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
+
+  void post(Outgoing message);
+  void post(std::vector<Outgoing> messages);
+
+  // Publishes everything queued so far and flushes the connection (bounded wait).
+  void drain(int timeout_ms);
+  // drain() then stops the thread. Idempotent.
+  void stop();
+
+  [[nodiscard]] uint64_t published() const;
+  [[nodiscard]] uint64_t failed() const;
+
+ private:
+  void run();
+  void publish(const Outgoing& message);
+
+  __natsConnection* connection_;
+  std::function<void(const std::string&)> on_error_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::condition_variable idle_;
+  std::deque<Outgoing> queue_;
+  bool busy_ = false;
+  bool stopping_ = false;
+  uint64_t published_ = 0;
+  uint64_t failed_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace stockroom::nats_adapter

@@ -1,0 +1,461 @@
+#include "adapters/nats/service.h"
+
+#include <nats/nats.h>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "adapters/nats/outbox.h"
+#include "adapters/nats/query_handler.h"
+#include "adapters/wire/wire.h"
+
+namespace stockroom::nats_adapter {
+namespace {
+
+constexpr std::string_view kContentType = "Content-Type";
+const std::vector<double> kLatencyBounds = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+const std::vector<double> kGroupBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The position a stored view reflects: every view's canonical JSON ends with
+// "position":N} (projections/*_view.h).
+std::string view_position_of(std::string_view json) {
+  const auto at = json.rfind("\"position\":");
+  if (at == std::string_view::npos) return "0";
+  std::string_view rest = json.substr(at + 11);
+  const auto end = rest.find_first_not_of("0123456789");
+  return std::string(rest.substr(0, end));
+}
+
+}  // namespace
+
+struct Service::Impl {
+  ServiceOptions options;
+  ops::Registry& registry;
+  ops::JsonLog& log;
+  natsConnection* nc = nullptr;
+  natsSubscription* cmd_sub = nullptr;
+  natsSubscription* query_sub = nullptr;
+  std::unique_ptr<Outbox> outbox;
+  engine::Engine* engine = nullptr;
+  std::string cmd_prefix;    // "<p>.cmd."
+  std::string query_prefix;  // "<p>.query."
+
+  std::atomic<bool> connected{false};
+  std::atomic<bool> draining{false};
+  std::atomic<int64_t> inflight{0};
+  std::mutex idle_mutex;
+  std::condition_variable idle;
+
+  // Query workers.
+  std::mutex query_mutex;
+  std::condition_variable query_wake;
+  std::deque<std::function<void()>> queries;
+  bool stopping = false;
+  std::vector<std::thread> workers;
+
+  // Metrics.
+  ops::CounterFamily* commands = nullptr;
+  ops::CounterFamily* queries_total = nullptr;
+  ops::Histogram* command_latency = nullptr;
+  ops::Histogram* group_size = nullptr;
+  ops::Counter* reconnects = nullptr;
+  ops::Counter* disconnects = nullptr;
+  ops::Counter* publish_failures = nullptr;
+  ops::GaugeFamily* projection_position = nullptr;
+  ops::Gauge* head_position = nullptr;
+  ops::Gauge* wal_syncs = nullptr;
+
+  Impl(ServiceOptions o, ops::Registry& r, ops::JsonLog& l)
+      : options(std::move(o)), registry(r), log(l) {
+    cmd_prefix = options.prefix + ".cmd.";
+    query_prefix = options.prefix + ".query.";
+    commands = &registry.counter("stockroom_commands_total",
+                                 "Commands answered, by subject and outcome (ok or error code).",
+                                 {"command", "outcome"});
+    queries_total = &registry.counter(
+        "stockroom_queries_total", "Queries answered, by name and outcome.", {"query", "outcome"});
+    command_latency =
+        &registry
+             .histogram("stockroom_command_seconds",
+                        "Time from receiving a command to queuing its reply (durable).", {},
+                        kLatencyBounds)
+             .with();
+    group_size = &registry
+                      .histogram("stockroom_group_commands",
+                                 "Commands per group commit (one write, one fsync in sync mode).",
+                                 {}, kGroupBounds)
+                      .with();
+    wal_syncs = &registry.gauge("stockroom_wal_syncs", "WAL syncs (fsyncs) since start.").with();
+    head_position =
+        &registry.gauge("stockroom_log_head_position", "The log's last position.").with();
+    projection_position = &registry.gauge("stockroom_projection_position",
+                                          "The last position each view reflects.", {"view"});
+    registry.gauge_fn("stockroom_ready", "1 when connected, subscribed and writable.",
+                      [this] { return ready() ? 1.0 : 0.0; });
+    reconnects = &registry.counter("stockroom_nats_reconnects_total", "NATS reconnections.").with();
+    disconnects =
+        &registry.counter("stockroom_nats_disconnects_total", "NATS disconnections.").with();
+    publish_failures = &registry
+                            .counter("stockroom_publish_failures_total",
+                                     "Replies or pushes NATS.c could not take (lost).")
+                            .with();
+  }
+
+  ~Impl() {
+    stop_workers();
+    if (outbox) outbox->stop();
+    if (cmd_sub) natsSubscription_Destroy(cmd_sub);
+    if (query_sub) natsSubscription_Destroy(query_sub);
+    if (nc) {
+      natsConnection_Close(nc);
+      natsConnection_Destroy(nc);
+    }
+  }
+
+  [[nodiscard]] bool ready() const {
+    return connected.load() && cmd_sub != nullptr && !draining.load() && engine != nullptr &&
+           !engine->read_only();
+  }
+
+  void stop_workers() {
+    {
+      std::lock_guard lock(query_mutex);
+      stopping = true;
+    }
+    query_wake.notify_all();
+    for (auto& t : workers) {
+      if (t.joinable()) t.join();
+    }
+    workers.clear();
+  }
+
+  void worker() {
+    std::unique_lock lock(query_mutex);
+    for (;;) {
+      query_wake.wait(lock, [&] { return stopping || !queries.empty(); });
+      if (queries.empty()) return;
+      auto job = std::move(queries.front());
+      queries.pop_front();
+      lock.unlock();
+      job();
+      lock.lock();
+    }
+  }
+
+  void begin_request() { inflight.fetch_add(1); }
+  void end_request() {
+    if (inflight.fetch_sub(1) == 1) {
+      std::lock_guard lock(idle_mutex);
+      idle.notify_all();
+    }
+  }
+
+  void reply(const char* reply_to, wire::Encoding encoding, std::string data) {
+    if (reply_to == nullptr || *reply_to == '\0') return;  // nobody to answer
+    Outgoing out{reply_to, std::move(data), {}};
+    if (encoding == wire::Encoding::kFlatBuffers) {
+      out.headers.emplace_back(kContentType, wire::kFlatBuffersContentType);
+    }
+    outbox->post(std::move(out));
+  }
+
+  static wire::Encoding encoding_of(natsMsg* msg) {
+    const char* value = nullptr;
+    if (natsMsgHeader_Get(msg, kContentType.data(), &value) == NATS_OK && value != nullptr &&
+        std::string_view(value) == wire::kFlatBuffersContentType) {
+      return wire::Encoding::kFlatBuffers;
+    }
+    return wire::Encoding::kJson;
+  }
+
+  void on_message(natsMsg* msg) {
+    const std::string_view subject = natsMsg_GetSubject(msg);
+    const char* reply_ptr = natsMsg_GetReply(msg);
+    const std::string reply_to = reply_ptr != nullptr ? reply_ptr : "";
+    const wire::Encoding encoding = encoding_of(msg);
+    const std::string_view body(natsMsg_GetData(msg),
+                                static_cast<size_t>(natsMsg_GetDataLength(msg)));
+    if (subject.starts_with(cmd_prefix)) {
+      on_command(subject.substr(cmd_prefix.size()), body, reply_to, encoding);
+    } else if (subject.starts_with(query_prefix)) {
+      on_query(subject.substr(query_prefix.size()), body, reply_to, encoding);
+    }
+    natsMsg_Destroy(msg);
+  }
+
+  Error too_large(size_t size) const {
+    return Error{ErrorCode::kPayloadTooLarge,
+                 "request of " + std::to_string(size) + " bytes is above the limit of " +
+                     std::to_string(options.max_payload),
+                 {{"size", static_cast<int64_t>(size)},
+                  {"limit", static_cast<int64_t>(options.max_payload)}},
+                 {}};
+  }
+
+  void on_command(std::string_view name, std::string_view body, const std::string& reply_to,
+                  wire::Encoding encoding) {
+    const auto start = std::chrono::steady_clock::now();
+    const wire::Codec& codec = wire::codec_for(encoding);
+    Result<CommandEnvelope> decoded = body.size() > options.max_payload
+                                          ? std::unexpected(too_large(body.size()))
+                                          : codec.decode_command(name, body);
+    if (!decoded) {
+      std::string out;
+      const std::string id = body.size() > options.max_payload ? "" : codec.command_id_of(body);
+      codec.command_reply(id, std::unexpected(decoded.error()), out);
+      const bool known = decoded.error().code != ErrorCode::kUnknownCommand;
+      commands
+          ->with(
+              {known ? name : std::string_view("unknown"), error_code_name(decoded.error().code)})
+          .inc();
+      reply(reply_to.c_str(), encoding, std::move(out));
+      return;
+    }
+    begin_request();
+    const CommandId id = decoded->command_id;
+    engine->submit(std::move(*decoded), [this, id, reply_to, encoding, start,
+                                         name =
+                                             std::string(name)](Result<engine::CommandResult> r) {
+      std::string out;
+      wire::codec_for(encoding).command_reply(id.str(), r, out);
+      commands->with({name, r ? std::string_view("ok") : error_code_name(r.error().code)}).inc();
+      command_latency->observe(seconds_since(start));
+      reply(reply_to.c_str(), encoding, std::move(out));
+      end_request();
+    });
+  }
+
+  void on_query(std::string_view name, std::string_view body, const std::string& reply_to,
+                wire::Encoding encoding) {
+    const wire::Codec& codec = wire::codec_for(encoding);
+    Result<wire::Query> decoded = body.size() > options.max_payload
+                                      ? std::unexpected(too_large(body.size()))
+                                      : codec.decode_query(name, body);
+    if (!decoded) {
+      std::string out;
+      codec.error_reply(decoded.error(), out);
+      const bool known = decoded.error().code != ErrorCode::kUnknownCommand;
+      queries_total
+          ->with(
+              {known ? name : std::string_view("unknown"), error_code_name(decoded.error().code)})
+          .inc();
+      reply(reply_to.c_str(), encoding, std::move(out));
+      return;
+    }
+    begin_request();
+    std::unique_lock lock(query_mutex);
+    if (queries.size() >= options.max_queued_queries) {
+      lock.unlock();
+      std::string out;
+      codec.error_reply(Error{ErrorCode::kUnavailable, "too many queries queued; retry", {}, {}},
+                        out);
+      queries_total->with({name, error_code_name(ErrorCode::kUnavailable)}).inc();
+      reply(reply_to.c_str(), encoding, std::move(out));
+      end_request();
+      return;
+    }
+    queries.emplace_back(
+        [this, query = std::move(*decoded), reply_to, encoding, name = std::string(name)] {
+          std::string out;
+          answer_query(*engine, wire::codec_for(encoding), query, out);
+          queries_total->with({name, "answered"}).inc();
+          reply(reply_to.c_str(), encoding, std::move(out));
+          end_request();
+        });
+    lock.unlock();
+    query_wake.notify_one();
+  }
+
+  // Builds the pushes of one durable group (nats-api.md, "Pushes").
+  void on_commit(engine::CommittedGroup&& group) {
+    group_size->observe(static_cast<double>(group.commands));
+    std::vector<Outgoing> out;
+    out.reserve(group.events.size() + group.views.size());
+    for (const engine::LoggedEvent& e : group.events) {
+      const auto kind = wire::stream_kind(e.event.stream);
+      if (!kind) continue;
+      Outgoing m;
+      m.subject =
+          options.prefix + ".events." + std::string(kind->kind) + "." + std::string(kind->id);
+      wire::event_json(e, m.data);
+      m.headers = {{"Stockroom-Position", std::to_string(e.event.position.value)},
+                   {"Stockroom-Type", std::string(event_type_name(e.event.data))},
+                   {"Stockroom-Stream", e.event.stream}};
+      out.push_back(std::move(m));
+    }
+    for (engine::ViewChange& v : group.views) {
+      if (v.view != "order" && v.view != "stock" && v.view != "rating") continue;
+      Outgoing m;
+      m.subject = options.prefix + ".view." + v.view + "." + v.key;
+      m.headers = {{"Stockroom-Position", view_position_of(v.json)}};
+      m.data = std::move(v.json);
+      out.push_back(std::move(m));
+    }
+    if (outbox) outbox->post(std::move(out));
+  }
+};
+
+namespace {
+
+void on_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
+  static_cast<Service::Impl*>(closure)->on_message(msg);
+}
+
+void on_disconnected(natsConnection*, void* closure) {
+  auto* impl = static_cast<Service::Impl*>(closure);
+  impl->connected.store(false);
+  impl->disconnects->inc();
+  impl->log.warn("nats_disconnected", {});
+}
+
+void on_reconnected(natsConnection*, void* closure) {
+  auto* impl = static_cast<Service::Impl*>(closure);
+  impl->connected.store(true);
+  impl->reconnects->inc();
+  impl->log.info("nats_reconnected", {});
+}
+
+void on_connected(natsConnection*, void* closure) {
+  auto* impl = static_cast<Service::Impl*>(closure);
+  impl->connected.store(true);
+  impl->log.info("nats_connected", {{"url", impl->options.connect.url}});
+}
+
+void on_async_error(natsConnection*, natsSubscription*, natsStatus err, void* closure) {
+  auto* impl = static_cast<Service::Impl*>(closure);
+  impl->log.error("nats_error", {{"status", natsStatus_GetText(err)}});
+}
+
+}  // namespace
+
+Service::Service(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Service::~Service() = default;
+
+Result<std::unique_ptr<Service>> Service::connect(ServiceOptions options, ops::Registry& metrics,
+                                                  ops::JsonLog& log) {
+  auto impl = std::make_unique<Impl>(std::move(options), metrics, log);
+  auto opts = make_nats_options(impl->options.connect);
+  if (!opts) return std::unexpected(opts.error());
+  Impl* raw = impl.get();
+  natsOptions_SetDisconnectedCB(*opts, on_disconnected, raw);
+  natsOptions_SetReconnectedCB(*opts, on_reconnected, raw);
+  natsOptions_SetErrorHandler(*opts, on_async_error, raw);
+  natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw);
+  natsStatus s = natsConnection_Connect(&impl->nc, *opts);
+  natsOptions_Destroy(*opts);
+  if (s == NATS_OK) {
+    impl->connected.store(true);
+    log.info("nats_connected", {{"url", impl->options.connect.url}});
+  } else if (s == NATS_NOT_YET_CONNECTED) {
+    log.warn("nats_not_yet_connected", {{"url", impl->options.connect.url}});
+  } else {
+    return fail(ErrorCode::kUnavailable, "cannot connect to NATS at " + impl->options.connect.url +
+                                             ": " + natsStatus_GetText(s));
+  }
+  impl->outbox = std::make_unique<Outbox>(impl->nc, [raw](const std::string& what) {
+    raw->publish_failures->inc();
+    raw->log.warn("publish_failed", {{"detail", what}});
+  });
+  return std::unique_ptr<Service>(new Service(std::move(impl)));
+}
+
+engine::CommitListener Service::commit_listener() {
+  return [impl = impl_.get()](engine::CommittedGroup&& g) { impl->on_commit(std::move(g)); };
+}
+
+Status Service::start(engine::Engine& engine) {
+  Impl& i = *impl_;
+  i.engine = &engine;
+  for (int w = 0; w < std::max(1, i.options.query_workers); ++w) {
+    i.workers.emplace_back([&i] { i.worker(); });
+  }
+  const std::string cmd = i.options.prefix + ".cmd.>";
+  const std::string query = i.options.prefix + ".query.>";
+  natsStatus s = natsConnection_QueueSubscribe(&i.cmd_sub, i.nc, cmd.c_str(),
+                                               i.options.queue_group.c_str(), on_msg, &i);
+  if (s == NATS_OK) {
+    s = natsConnection_QueueSubscribe(&i.query_sub, i.nc, query.c_str(),
+                                      i.options.queue_group.c_str(), on_msg, &i);
+  }
+  if (s == NATS_OK) {
+    // A slow engine must not make NATS.c drop requests silently: allow a deep queue.
+    natsSubscription_SetPendingLimits(i.cmd_sub, 1'000'000, 512 * 1024 * 1024);
+    natsSubscription_SetPendingLimits(i.query_sub, 1'000'000, 512 * 1024 * 1024);
+  }
+  if (s != NATS_OK) {
+    return fail(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + natsStatus_GetText(s));
+  }
+  i.log.info("serving", {{"prefix", i.options.prefix}, {"queue_group", i.options.queue_group}});
+  return {};
+}
+
+bool Service::ready() const { return impl_->ready(); }
+
+bool Service::drain(std::chrono::milliseconds timeout) {
+  Impl& i = *impl_;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left_ms = [&] {
+    return std::max<int64_t>(1, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    deadline - std::chrono::steady_clock::now())
+                                    .count());
+  };
+  i.draining.store(true);
+  if (i.connected.load()) {
+    // Connected: NATS drains the subscriptions (the server stops sending, what was
+    // delivered is still handled).
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+      if (sub != nullptr) natsSubscription_Drain(sub);
+    }
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+      if (sub != nullptr) natsSubscription_WaitForDrainCompletion(sub, left_ms());
+    }
+  } else {
+    // Disconnected: a drain needs the server and would wait out the timeout. Stop
+    // deliveries and handle only what NATS.c already queued.
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+      if (sub == nullptr) continue;
+      int pending = 0;
+      while (natsSubscription_GetPending(sub, &pending, nullptr) == NATS_OK && pending > 0 &&
+             std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  }
+  // Nothing may reach the engine after this returns (it is closed next).
+  for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+    if (sub != nullptr) natsSubscription_Unsubscribe(sub);
+  }
+  bool done = false;
+  {
+    std::unique_lock lock(i.idle_mutex);
+    done = i.idle.wait_until(lock, deadline, [&] { return i.inflight.load() == 0; });
+  }
+  // Replies queued while disconnected stay in NATS.c's reconnect buffer: no flush wait.
+  i.outbox->drain(i.connected.load() ? static_cast<int>(std::max<int64_t>(100, left_ms())) : 1);
+  i.log.info("drained", {{"complete", done}, {"in_flight", i.inflight.load()}});
+  return done;
+}
+
+void Service::refresh_metrics() {
+  Impl& i = *impl_;
+  if (i.engine == nullptr) return;
+  const auto stats = i.engine->stats();
+  i.wal_syncs->set(static_cast<double>(stats.syncs));
+  i.head_position->set(static_cast<double>(i.engine->head().position.value));
+  for (const char* view : {"order", "stock", "rating", "cart"}) {
+    if (auto p = i.engine->view_position(view)) {
+      i.projection_position->with({view}).set(static_cast<double>(p->value));
+    }
+  }
+}
+
+}  // namespace stockroom::nats_adapter

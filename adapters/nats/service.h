@@ -1,0 +1,81 @@
+// Service: the engine on NATS (nats-api.md). Subscribes to <p>.cmd.> and <p>.query.>
+// in a queue group, decodes each request in the encoding its Content-Type names,
+// hands commands to the engine without blocking the NATS delivery thread, and
+// replies once the events are durable. Every request gets a reply, bad ones
+// included. Pushes events and views after each durable group, in position order.
+//
+// Life cycle (adapters/cli/serve.cc):
+//   auto svc = Service::connect(options, metrics, log);   // NATS first: pushes need it
+//   engine_options.on_commit = svc->commit_listener();
+//   auto engine = Engine::open(engine_options);
+//   svc->start(*engine);                                   // subscribes
+//   ... SIGTERM ...
+//   svc->drain(timeout);  // no new requests; in-flight ones finish and are answered
+//   engine.reset();       // closes RocksDB
+//   svc.reset();          // closes the connection
+//
+// The connection reconnects forever; NATS.c resubscribes. While disconnected the
+// service is not ready (readyz 503); replies to commands that completed meanwhile go
+// to NATS.c's reconnect buffer. A command is acknowledged only by its reply, so a
+// client that timed out resends with the same command_id and gets the original
+// result (duplicate: true).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "adapters/nats/nats_options.h"
+#include "adapters/ops/json_log.h"
+#include "adapters/ops/metrics.h"
+#include "engine/engine.h"
+
+namespace stockroom::nats_adapter {
+
+struct ServiceOptions {
+  ConnectOptions connect;
+  std::string prefix = "stockroom";
+  std::string queue_group = "stockroom";
+  size_t max_payload = 64 * 1024;  // larger requests: PAYLOAD_TOO_LARGE
+  int query_workers = 2;
+  size_t max_queued_queries = 10'000;  // beyond: UNAVAILABLE
+};
+
+class Service {
+ public:
+  // Connects to NATS; when the server is not up yet, keeps trying in the background
+  // (not ready meanwhile). kInvalidArgument for bad options (URL, creds, TLS files).
+  [[nodiscard]] static Result<std::unique_ptr<Service>> connect(ServiceOptions options,
+                                                                ops::Registry& metrics,
+                                                                ops::JsonLog& log);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
+
+  // For EngineOptions::on_commit: publishes each durable group's events and views.
+  [[nodiscard]] engine::CommitListener commit_listener();
+
+  // Subscribes and starts answering. `engine` must outlive drain().
+  [[nodiscard]] Status start(engine::Engine& engine);
+
+  // Connected to NATS, subscribed, engine writable, not draining.
+  [[nodiscard]] bool ready() const;
+
+  // Stops taking requests (subscriptions drained: what NATS already delivered is
+  // still answered), waits until every in-flight command and query is answered,
+  // and flushes. Returns false if `timeout` passed first.
+  bool drain(std::chrono::milliseconds timeout);
+
+  // Refreshes the gauges read from the engine (head, projection positions); call
+  // before rendering the registry.
+  void refresh_metrics();
+
+  struct Impl;
+
+ private:
+  explicit Service(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace stockroom::nats_adapter

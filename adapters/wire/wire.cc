@@ -1,0 +1,44 @@
+// The encoding-independent parts of the wire: view names, codec choice and the push
+// subject of a stream.
+#include "adapters/wire/wire.h"
+
+#include <array>
+
+namespace stockroom::wire {
+
+std::string_view view_name(Query::Kind kind) noexcept {
+  switch (kind) {
+    case Query::Kind::kOrder:
+      return "order";
+    case Query::Kind::kStock:
+      return "stock";
+    case Query::Kind::kRating:
+      return "rating";
+    case Query::Kind::kCart:
+      return "cart";
+    case Query::Kind::kHistory:
+    case Query::Kind::kEvents:
+    case Query::Kind::kAsOf:
+    case Query::Kind::kVerify:
+      return {};
+  }
+  return {};
+}
+
+const Codec& codec_for(Encoding encoding) {
+  return encoding == Encoding::kFlatBuffers ? flatbuffers_codec() : json_codec();
+}
+
+std::optional<StreamKind> stream_kind(std::string_view stream) noexcept {
+  // The stream prefixes of domain.md ("Streams"); the kind is the prefix without '-'.
+  static constexpr std::array<std::string_view, 4> kPrefixes = {"product-", "cart-", "order-",
+                                                                "review-"};
+  for (const std::string_view prefix : kPrefixes) {
+    if (stream.size() > prefix.size() && stream.starts_with(prefix)) {
+      return StreamKind{prefix.substr(0, prefix.size() - 1), stream.substr(prefix.size())};
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace stockroom::wire

@@ -1,0 +1,193 @@
+// The JSON codec's replies: parsed back with RapidJSON, with the contract's exact
+// field names and no field written twice.
+#include <rapidjson/document.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "adapters/wire/wire.h"
+
+using namespace stockroom;
+using namespace stockroom::wire;
+
+namespace {
+
+rapidjson::Document parsed(const std::string& text) {
+  rapidjson::Document d;
+  d.Parse(text.c_str(), text.size());
+  INFO(text);
+  REQUIRE_FALSE(d.HasParseError());
+  REQUIRE(d.IsObject());
+  return d;
+}
+
+std::vector<std::string> keys(const rapidjson::Value& object) {
+  std::vector<std::string> out;
+  for (const auto& m : object.GetObject()) out.emplace_back(m.name.GetString());
+  return out;
+}
+
+std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+size_t count(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
+  return n;
+}
+
+Error out_of_stock(std::vector<Shortage> shortages) {
+  Error e{ErrorCode::kOutOfStock, "SKU-1: requested 3, available 1", {}, std::move(shortages)};
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("json reply: an accepted command lists its events", "[wire]") {
+  engine::CommandResult result{CommandId("7f3c9a"), false, Position{1042}, {}};
+  result.events.push_back({"CartItemAdded", "cart-c-1", StreamVersion{4}, Position{1042}});
+  std::string out = "stale bytes";
+  json_codec().command_reply("7f3c9a", result, out);
+  const rapidjson::Document d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"ok", "command_id", "duplicate", "position", "events"});
+  CHECK(d["ok"].GetBool());
+  CHECK(str(d["command_id"]) == "7f3c9a");
+  CHECK_FALSE(d["duplicate"].GetBool());
+  CHECK(d["position"].GetUint64() == 1042);
+  REQUIRE(d["events"].Size() == 1);
+  const rapidjson::Value& e = d["events"][0];
+  CHECK(keys(e) == std::vector<std::string>{"type", "stream", "version", "position"});
+  CHECK(str(e["type"]) == "CartItemAdded");
+  CHECK(str(e["stream"]) == "cart-c-1");
+  CHECK(e["version"].GetUint64() == 4);
+  CHECK(e["position"].GetUint64() == 1042);
+
+  result.duplicate = true;
+  json_codec().command_reply("7f3c9a", result, out);
+  CHECK(parsed(out)["duplicate"].GetBool());
+}
+
+TEST_CASE("json reply: a refused command carries code, message and details", "[wire]") {
+  const Result<engine::CommandResult> refused =
+      fail(ErrorCode::kInvalidArgument, "quantity must be 1-1000000, got 0",
+           {{"field", std::string("quantity")}, {"got", int64_t{0}}});
+  std::string out;
+  json_codec().command_reply("c-9", refused, out);
+  const rapidjson::Document d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"ok", "command_id", "error"});
+  CHECK_FALSE(d["ok"].GetBool());
+  CHECK(str(d["command_id"]) == "c-9");
+  const rapidjson::Value& error = d["error"];
+  CHECK(keys(error) == std::vector<std::string>{"code", "message", "details"});
+  CHECK(str(error["code"]) == "INVALID_ARGUMENT");
+  CHECK(str(error["message"]) == "quantity must be 1-1000000, got 0");
+  CHECK(str(error["details"]["field"]) == "quantity");
+  CHECK(error["details"]["got"].IsInt64());
+  CHECK(error["details"]["got"].GetInt64() == 0);
+}
+
+TEST_CASE("json reply: an error without details has no details object", "[wire]") {
+  std::string out;
+  json_codec().error_reply(Error{ErrorCode::kNotFound, "no order o-1", {}, {}}, out);
+  const rapidjson::Document d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"ok", "error"});
+  CHECK_FALSE(d["ok"].GetBool());
+  CHECK(keys(d["error"]) == std::vector<std::string>{"code", "message"});
+  CHECK(str(d["error"]["code"]) == "NOT_FOUND");
+}
+
+TEST_CASE("json reply: one shortage is shown flat and in the shortages array", "[wire]") {
+  std::string out;
+  json_codec().error_reply(out_of_stock({{"SKU-1", 3, 1}}), out);
+  const rapidjson::Document d = parsed(out);
+  const rapidjson::Value& details = d["error"]["details"];
+  CHECK(str(d["error"]["code"]) == "OUT_OF_STOCK");
+  CHECK(str(details["sku"]) == "SKU-1");
+  CHECK(details["requested"].GetInt64() == 3);
+  CHECK(details["available"].GetInt64() == 1);
+  REQUIRE(details["shortages"].Size() == 1);
+  CHECK(keys(details["shortages"][0]) == std::vector<std::string>{"sku", "requested", "available"});
+}
+
+TEST_CASE("json reply: several shortages are listed, none flat", "[wire]") {
+  std::string out;
+  json_codec().error_reply(out_of_stock({{"A", 3, 1}, {"B", 2, 0}}), out);
+  const rapidjson::Document d = parsed(out);
+  const rapidjson::Value& details = d["error"]["details"];
+  CHECK(keys(details) == std::vector<std::string>{"shortages"});
+  REQUIRE(details["shortages"].Size() == 2);
+  CHECK(str(details["shortages"][1]["sku"]) == "B");
+  CHECK(details["shortages"][1]["requested"].GetInt64() == 2);
+  CHECK(details["shortages"][1]["available"].GetInt64() == 0);
+}
+
+TEST_CASE("json reply: a detail name is never written twice", "[wire]") {
+  Error e = out_of_stock({{"SKU-1", 3, 1}});
+  e.details = {{"sku", std::string("SKU-1")}, {"n", int64_t{1}}, {"n", int64_t{2}}};
+  std::string out;
+  json_codec().error_reply(e, out);
+  CHECK(count(out, "\"sku\"") == 2);  // once flat, once in the array element
+  CHECK(count(out, "\"n\"") == 1);
+  CHECK(parsed(out)["error"]["details"]["n"].GetInt64() == 1);
+}
+
+TEST_CASE("json reply: messages are escaped", "[wire]") {
+  std::string out;
+  json_codec().error_reply(
+      Error{ErrorCode::kMalformed, "bad \"name\"\n\\ \x01 caf\xC3\xA9", {}, {}}, out);
+  CHECK(str(parsed(out)["error"]["message"]) == "bad \"name\"\n\\ \x01 caf\xC3\xA9");
+}
+
+TEST_CASE("json reply: a view is sent as it is stored", "[wire]") {
+  const std::string view = R"({"sku":"SKU-1","on_hand":7,"reserved":0,"available":7})";
+  std::string out = "previous reply";
+  json_codec().view_reply("stock", view, out);
+  CHECK(out == view);
+}
+
+TEST_CASE("json reply: event pages end with the next version or position", "[wire]") {
+  engine::LoggedEvent e;
+  e.event.position = Position{7};
+  e.event.stream = "product-S";
+  e.event.version = StreamVersion{2};
+  e.event.command_id = CommandId("c");
+  e.event.data = ProductRetired{Sku("S")};
+  std::string out;
+  json_codec().events_reply({e, e}, "next_position", 8, out);
+  rapidjson::Document d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"events", "next_position"});
+  CHECK(d["events"].Size() == 2);
+  CHECK(str(d["events"][1]["type"]) == "ProductRetired");
+  CHECK(d["next_position"].GetUint64() == 8);
+
+  json_codec().events_reply({}, "next_version", 1, out);
+  d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"events", "next_version"});
+  CHECK(d["events"].Empty());
+  CHECK(d["next_version"].GetUint64() == 1);
+}
+
+TEST_CASE("json reply: verify shows the head and the first bad position", "[wire]") {
+  events::VerifyReport report;
+  report.checked = 12;
+  report.head.position = Position{12};
+  report.head.hash.fill(0xab);
+  std::string out;
+  json_codec().verify_reply(report, out);
+  rapidjson::Document d = parsed(out);
+  CHECK(keys(d) == std::vector<std::string>{"ok", "checked", "head_position", "head_hash"});
+  CHECK(d["ok"].GetBool());
+  CHECK(d["checked"].GetUint64() == 12);
+  CHECK(d["head_position"].GetUint64() == 12);
+  std::string hex;
+  for (int i = 0; i < 32; ++i) hex += "ab";
+  CHECK(str(d["head_hash"]) == hex);
+
+  report.ok = false;
+  report.first_bad = Position{5};
+  report.reason = "hash mismatch";
+  json_codec().verify_reply(report, out);
+  d = parsed(out);
+  CHECK_FALSE(d["ok"].GetBool());
+  CHECK(d["first_bad_position"].GetUint64() == 5);
+}
