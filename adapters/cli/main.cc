@@ -8,6 +8,10 @@
 int main(int argc, char** argv) {
   CLI::App app{"stockroom: an event-sourced order and inventory engine"};
   app.require_subcommand(1);
+  // One TOML file for every subcommand, a section each ([serve] data = "...").
+  app.set_config("--config", "", "a TOML file; keys under [serve] as the serve flags")
+      ->envname("STOCKROOM_CONFIG");
+  app.fallthrough();  // --config may also come after the subcommand
   std::map<std::string, stockroom::cli::Runner> runners;
   runners["demo"] = stockroom::cli::add_demo(app);
   runners["rebuild"] = stockroom::cli::add_rebuild(app);

@@ -1,8 +1,10 @@
 // `stockroom serve`: the engine on NATS with HTTP health and metrics (cli.md).
 //
-// Config: flags, or STOCKROOM_<NAME> in the environment, or a TOML file given with
-// --config (keys are the flag names: data = "/var/lib/stockroom", nats = "...").
-// A flag beats the environment, which beats the file.
+// Config: flags, or STOCKROOM_<NAME> in the environment, or the TOML file given with
+// `stockroom --config FILE serve` (or STOCKROOM_CONFIG), keys under [serve] named as
+// the flags: data = "/var/lib/stockroom", nats = "...". CLI11 reads config files for
+// the main app only, hence the section. A flag beats the file, which beats the
+// environment (CLI11's order).
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
@@ -120,7 +122,6 @@ int run_serve(const ServeConfig& c) {
 Runner add_serve(CLI::App& app) {
   auto* sub = app.add_subcommand("serve", "run the engine on NATS, with HTTP health and metrics");
   auto c = std::make_shared<ServeConfig>();
-  sub->set_config("--config", "", "a TOML file with the same keys as the flags");
   auto opt = [&](const char* flag, auto& target, const char* env, const char* help) {
     return sub->add_option(flag, target, help)->envname(env)->capture_default_str();
   };

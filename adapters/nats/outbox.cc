@@ -11,25 +11,21 @@ Outbox::Outbox(natsConnection* connection, std::function<void(const std::string&
 
 Outbox::~Outbox() { stop(); }
 
-void Outbox::post(Outgoing message) {
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(std::move(message));
-  }
-  wake_.notify_one();
-}
+void Outbox::post(Outgoing message) { enqueue(Item(std::move(message))); }
 
-void Outbox::post(std::vector<Outgoing> messages) {
-  if (messages.empty()) return;
+void Outbox::post(Producer producer) { enqueue(Item(std::move(producer))); }
+
+void Outbox::enqueue(Item item) {
   {
     std::lock_guard lock(mutex_);
-    for (auto& m : messages) queue_.push_back(std::move(m));
+    queue_.push_back(std::move(item));
   }
   wake_.notify_one();
 }
 
 void Outbox::run() {
-  std::vector<Outgoing> batch;
+  std::vector<Item> batch;
+  std::vector<Outgoing> produced;
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
@@ -38,7 +34,15 @@ void Outbox::run() {
     queue_.clear();
     busy_ = true;
     lock.unlock();
-    for (const Outgoing& m : batch) publish(m);
+    for (Item& item : batch) {
+      if (auto* message = std::get_if<Outgoing>(&item)) {
+        publish(*message);
+        continue;
+      }
+      produced.clear();
+      std::get<Producer>(item)(produced);
+      for (const Outgoing& m : produced) publish(m);
+    }
     batch.clear();
     lock.lock();
     busy_ = false;

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 #include <vector>
 
 struct __natsConnection;
@@ -31,6 +32,10 @@ struct Outgoing {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+// Work that produces messages on the outbox thread: encoding happens there, not on
+// the thread that posts (the engine's writer).
+using Producer = std::function<void(std::vector<Outgoing>& out)>;
+
 class Outbox {
  public:
   // `on_error` is told about a publish that failed (NATS gone and its reconnect
@@ -41,7 +46,8 @@ class Outbox {
   Outbox& operator=(const Outbox&) = delete;
 
   void post(Outgoing message);
-  void post(std::vector<Outgoing> messages);
+  // Runs `producer` on the outbox thread, in queue order, and publishes what it adds.
+  void post(Producer producer);
 
   // Publishes everything queued so far and flushes the connection (bounded wait).
   void drain(int timeout_ms);
@@ -52,7 +58,10 @@ class Outbox {
   [[nodiscard]] uint64_t failed() const;
 
  private:
+  using Item = std::variant<Outgoing, Producer>;
+
   void run();
+  void enqueue(Item item);
   void publish(const Outgoing& message);
 
   __natsConnection* connection_;
@@ -60,7 +69,7 @@ class Outbox {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::deque<Outgoing> queue_;
+  std::deque<Item> queue_;
   bool busy_ = false;
   bool stopping_ = false;
   uint64_t published_ = 0;

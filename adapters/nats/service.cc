@@ -159,13 +159,18 @@ struct Service::Impl {
     }
   }
 
-  void reply(const char* reply_to, wire::Encoding encoding, std::string data) {
-    if (reply_to == nullptr || *reply_to == '\0') return;  // nobody to answer
+  static Outgoing reply_message(const std::string& reply_to, wire::Encoding encoding,
+                                std::string data) {
     Outgoing out{reply_to, std::move(data), {}};
     if (encoding == wire::Encoding::kFlatBuffers) {
       out.headers.emplace_back(kContentType, wire::kFlatBuffersContentType);
     }
-    outbox->post(std::move(out));
+    return out;
+  }
+
+  void reply(const char* reply_to, wire::Encoding encoding, std::string data) {
+    if (reply_to == nullptr || *reply_to == '\0') return;  // nobody to answer
+    outbox->post(reply_message(reply_to, encoding, std::move(data)));
   }
 
   static wire::Encoding encoding_of(natsMsg* msg) {
@@ -225,12 +230,17 @@ struct Service::Impl {
     engine->submit(std::move(*decoded), [this, id, reply_to, encoding, start,
                                          name =
                                              std::string(name)](Result<engine::CommandResult> r) {
-      std::string out;
-      wire::codec_for(encoding).command_reply(id.str(), r, out);
-      commands->with({name, r ? std::string_view("ok") : error_code_name(r.error().code)}).inc();
-      command_latency->observe(seconds_since(start));
-      reply(reply_to.c_str(), encoding, std::move(out));
-      end_request();
+      // On the writer thread: only hand over; encoding and metrics run on the outbox.
+      const double seconds = seconds_since(start);
+      outbox->post([this, id, reply_to, encoding, seconds, name,
+                    r = std::move(r)](std::vector<Outgoing>& out) {
+        std::string data;
+        wire::codec_for(encoding).command_reply(id.str(), r, data);
+        commands->with({name, r ? std::string_view("ok") : error_code_name(r.error().code)}).inc();
+        command_latency->observe(seconds);
+        if (!reply_to.empty()) out.push_back(reply_message(reply_to, encoding, std::move(data)));
+        end_request();
+      });
     });
   }
 
@@ -275,10 +285,16 @@ struct Service::Impl {
     query_wake.notify_one();
   }
 
-  // Builds the pushes of one durable group (nats-api.md, "Pushes").
+  // Hands one durable group to the outbox, which builds its pushes (nats-api.md,
+  // "Pushes") off the writer thread. Queued before the group's replies: in order.
   void on_commit(engine::CommittedGroup&& group) {
+    if (!outbox) return;
+    outbox->post(
+        [this, g = std::move(group)](std::vector<Outgoing>& out) mutable { build_pushes(g, out); });
+  }
+
+  void build_pushes(engine::CommittedGroup& group, std::vector<Outgoing>& out) {
     group_size->observe(static_cast<double>(group.commands));
-    std::vector<Outgoing> out;
     out.reserve(group.events.size() + group.views.size());
     for (const engine::LoggedEvent& e : group.events) {
       const auto kind = wire::stream_kind(e.event.stream);
@@ -300,7 +316,6 @@ struct Service::Impl {
       m.data = std::move(v.json);
       out.push_back(std::move(m));
     }
-    if (outbox) outbox->post(std::move(out));
   }
 };
 

@@ -50,6 +50,22 @@ wait "$serve_pid" || fail "serve exited $? after SIGTERM"
 serve_pid=
 grep -q '"event":"stopped","drained":true' "$dir/serve.log" || fail "drained"
 
+# The TOML file's [serve] section configures serve; the environment fills the rest.
+printf '[serve]\nprefix = "fromfile"\nhttp = "off"\ndata = "%s"\n' "$dir/cfgdata" >"$dir/serve.toml"
+STOCKROOM_NATS="$url" "$stockroom" --config "$dir/serve.toml" serve 2>"$dir/serve-config.log" &
+serve_pid=$!
+answered=
+for _ in $(seq 300); do
+  if "$stockroom" send --nats "$url" --prefix fromfile --timeout-ms 200 query.verify '{}' \
+    >/dev/null 2>&1; then answered=yes; break; fi
+  sleep 0.1
+done
+[ -n "$answered" ] || fail "serve configured by file"
+[ -d "$dir/cfgdata" ] || fail "data dir from the file"
+kill -TERM "$serve_pid"
+wait "$serve_pid" || fail "serve (config) exited $?"
+serve_pid=
+
 "$stockroom" rebuild --data "$dir/data" >"$dir/all.txt" || fail "rebuild"
 grep -q '^rebuilt 4 view(s) (order, stock, rating, cart): ' "$dir/all.txt" || fail "rebuild all"
 "$stockroom" rebuild --data "$dir/data" --view rating >"$dir/one.txt" || fail "rebuild one"
