@@ -51,6 +51,11 @@ struct Service::Impl {
 
   std::atomic<bool> connected{false};
   std::atomic<bool> draining{false};
+  // NATS.c runs connection callbacks on its own thread, also after Close returns:
+  // the destructor waits for the closed callback (the last one) before freeing.
+  std::mutex closed_mutex;
+  std::condition_variable closed_cv;
+  bool closed = false;
   std::atomic<int64_t> inflight{0};
   std::mutex idle_mutex;
   std::condition_variable idle;
@@ -117,6 +122,9 @@ struct Service::Impl {
     if (query_sub) natsSubscription_Destroy(query_sub);
     if (nc) {
       natsConnection_Close(nc);
+      std::unique_lock lock(closed_mutex);
+      closed_cv.wait_for(lock, std::chrono::seconds(10), [&] { return closed; });
+      lock.unlock();
       natsConnection_Destroy(nc);
     }
   }
@@ -345,6 +353,13 @@ void on_connected(natsConnection*, void* closure) {
   impl->log.info("nats_connected", {{"url", impl->options.connect.url}});
 }
 
+void on_closed(natsConnection*, void* closure) {
+  auto* impl = static_cast<Service::Impl*>(closure);
+  std::lock_guard lock(impl->closed_mutex);
+  impl->closed = true;
+  impl->closed_cv.notify_all();
+}
+
 void on_async_error(natsConnection*, natsSubscription*, natsStatus err, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
   impl->log.error("nats_error", {{"status", natsStatus_GetText(err)}});
@@ -363,6 +378,7 @@ Result<std::unique_ptr<Service>> Service::connect(ServiceOptions options, ops::R
   Impl* raw = impl.get();
   natsOptions_SetDisconnectedCB(*opts, on_disconnected, raw);
   natsOptions_SetReconnectedCB(*opts, on_reconnected, raw);
+  natsOptions_SetClosedCB(*opts, on_closed, raw);
   natsOptions_SetErrorHandler(*opts, on_async_error, raw);
   natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw);
   natsStatus s = natsConnection_Connect(&impl->nc, *opts);

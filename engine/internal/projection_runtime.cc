@@ -74,7 +74,7 @@ void ProjectionRuntime::changes(std::vector<ViewChange>& out) const {
   }
 }
 
-Status ProjectionRuntime::replay(Slot& slot, uint32_t gen, Position from,
+Status ProjectionRuntime::replay(const std::vector<Target>& targets, Position from,
                                  const ProgressFn& progress, RebuildReport& report) {
   const Position head = log_.head().position;
   for (Position next = from; next <= head;) {
@@ -83,19 +83,31 @@ Status ProjectionRuntime::replay(Slot& slot, uint32_t gen, Position from,
     auto decoded = decode_all(*stored);
     if (!decoded) return std::unexpected(decoded.error());
     if (decoded->empty()) break;
+    // One read and decode of each chunk feeds every target: a rebuild of all views
+    // reads the log once.
     auto batch = log_.begin_batch();
-    slot.store->reset(batch.get(), gen);
+    for (const Target& t : targets) t.slot->store->reset(batch.get(), t.gen);
     for (const LoggedEvent& e : *decoded) {
-      if (auto s = slot.projection->apply(e.event, *slot.store); !s) return s;
+      for (const Target& t : targets) {
+        if (auto s = t.slot->projection->apply(e.event, *t.slot->store); !s) return s;
+      }
     }
     next = Position{decoded->back().event.position.value + 1};
-    // During a rebuild the checkpoint of the generation in use must not move.
-    if (gen == slot.gen.load()) slot.space.put_checkpoint(*batch, Position{next.value - 1});
+    for (const Target& t : targets) {
+      // During a rebuild the checkpoint of the generation in use must not move.
+      if (t.gen == t.slot->gen.load()) {
+        t.slot->space.put_checkpoint(*batch, Position{next.value - 1});
+      }
+    }
     if (auto s = log_.commit(*batch); !s) return s;
-    report.events += decoded->size();
-    if (progress) progress(slot.projection->name(), Position{next.value - 1}, head);
+    report.events += decoded->size() * targets.size();
+    if (progress) {
+      for (const Target& t : targets) {
+        progress(t.slot->projection->name(), Position{next.value - 1}, head);
+      }
+    }
   }
-  slot.store->reset(nullptr, slot.gen.load());
+  for (const Target& t : targets) t.slot->store->reset(nullptr, t.slot->gen.load());
   return {};
 }
 
@@ -106,7 +118,7 @@ Result<RebuildReport> ProjectionRuntime::catch_up(const ProgressFn& progress) {
     if (slot->checkpoint >= log_.head().position) continue;
     report.views.emplace_back(slot->projection->name());
     Position from{slot->checkpoint.value + 1};
-    if (auto s = replay(*slot, slot->gen.load(), from, progress, report); !s) {
+    if (auto s = replay({Target{slot.get(), slot->gen.load()}}, from, progress, report); !s) {
       return std::unexpected(s.error());
     }
     slot->checkpoint = log_.head().position;
@@ -119,32 +131,38 @@ Result<RebuildReport> ProjectionRuntime::rebuild(const std::string& name,
                                                  const ProgressFn& progress) {
   RebuildReport report;
   const auto start = std::chrono::steady_clock::now();
+  std::vector<Target> targets;
   for (auto& slot : slots_) {
     if (!name.empty() && slot->projection->name() != name) continue;
     report.views.emplace_back(slot->projection->name());
-    const uint32_t old_gen = slot->gen.load();
-    const uint32_t new_gen = old_gen + 1;
-    auto mark = log_.begin_batch();
-    mark->remove_range(slot->space.space(), ViewSpace::gen_begin(new_gen),
-                       ViewSpace::gen_end(new_gen));
-    slot->space.put_rebuilding(*mark, new_gen);
-    if (auto s = log_.commit(*mark); !s) return std::unexpected(s.error());
-    if (auto s = replay(*slot, new_gen, Position{1}, progress, report); !s) {
-      return std::unexpected(s.error());
-    }
-    // The swap: one batch makes the new generation the one in use.
-    auto swap = log_.begin_batch();
-    slot->space.put_gen(*swap, new_gen);
-    slot->space.put_checkpoint(*swap, log_.head().position);
-    slot->space.clear_rebuilding(*swap);
-    swap->remove_range(slot->space.space(), ViewSpace::gen_begin(old_gen),
-                       ViewSpace::gen_end(old_gen));
-    if (auto s = log_.commit(*swap); !s) return std::unexpected(s.error());
-    slot->gen.store(new_gen);
-    slot->checkpoint = log_.head().position;
+    targets.push_back(Target{slot.get(), slot->gen.load() + 1});
   }
-  if (report.views.empty()) {
-    return fail(ErrorCode::kNotFound, "no view named '" + name + "'");
+  if (targets.empty()) return fail(ErrorCode::kNotFound, "no view named '" + name + "'");
+  // Mark the new generations, clearing whatever an earlier attempt left in them.
+  auto mark = log_.begin_batch();
+  for (const Target& t : targets) {
+    mark->remove_range(t.slot->space.space(), ViewSpace::gen_begin(t.gen),
+                       ViewSpace::gen_end(t.gen));
+    t.slot->space.put_rebuilding(*mark, t.gen);
+  }
+  if (auto s = log_.commit(*mark); !s) return std::unexpected(s.error());
+  if (auto s = replay(targets, Position{1}, progress, report); !s) {
+    return std::unexpected(s.error());
+  }
+  // The swap: one batch makes every new generation the one in use.
+  auto swap = log_.begin_batch();
+  for (const Target& t : targets) {
+    const uint32_t old_gen = t.slot->gen.load();
+    t.slot->space.put_gen(*swap, t.gen);
+    t.slot->space.put_checkpoint(*swap, log_.head().position);
+    t.slot->space.clear_rebuilding(*swap);
+    swap->remove_range(t.slot->space.space(), ViewSpace::gen_begin(old_gen),
+                       ViewSpace::gen_end(old_gen));
+  }
+  if (auto s = log_.commit(*swap); !s) return std::unexpected(s.error());
+  for (const Target& t : targets) {
+    t.slot->gen.store(t.gen);
+    t.slot->checkpoint = log_.head().position;
   }
   report.seconds = seconds_since(start);
   return report;

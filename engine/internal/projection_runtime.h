@@ -5,8 +5,9 @@
 // into the same WriteBatch as the events. Offline of the command flow (but still on
 // the writer thread, so nothing interleaves): catch_up() brings a projection whose
 // checkpoint is behind the head up to date (a newly registered one starts at 0), and
-// rebuild() refills a projection from position 1 into a new generation and swaps it
-// in atomically (view_space.h). Both stream the log in chunks: memory stays bounded.
+// rebuild() refills one projection or all, in one pass over the log from position 1,
+// into new generations and swaps them in atomically (view_space.h). Both stream the
+// log in chunks: memory stays bounded.
 //
 // Threads: every method but get()/scan()/checkpoint() is the writer's. Those three
 // may be called from any thread.
@@ -66,8 +67,14 @@ class ProjectionRuntime {
   };
 
   [[nodiscard]] const Slot* find(std::string_view name) const;
-  [[nodiscard]] Status replay(Slot& slot, uint32_t gen, Position from, const ProgressFn& progress,
-                              RebuildReport& report);
+  // A slot and the generation a replay writes into.
+  struct Target {
+    Slot* slot;
+    uint32_t gen;
+  };
+  // Applies the log from `from` to the head to every target, in chunks.
+  [[nodiscard]] Status replay(const std::vector<Target>& targets, Position from,
+                              const ProgressFn& progress, RebuildReport& report);
 
   events::EventLog& log_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -235,9 +235,11 @@ TEST_CASE("a projection registered later catches up from the log when the engine
           "[engine][views]") {
   TempDir dir;
   auto only_stock = view_options(dir.str());
+  std::shared_ptr<const projections::Projection> stock;
   for (const auto& p : only_stock.projections) {
-    if (p->name() == "stock") only_stock.projections = {p};
+    if (p->name() == "stock") stock = p;
   }
+  only_stock.projections = {stock};
   REQUIRE(only_stock.projections.size() == 1);
   {
     auto e = open_engine(only_stock);

@@ -114,7 +114,8 @@ TEST_CASE("the rating projection keeps each customer's contribution under a \\x0
 TEST_CASE("the cart index lists an open cart under each sku it holds, until it closes", "[views]") {
   Recorder log;
   MemoryViewStore store;
-  const auto& cart = *projection("cart");
+  const auto cart_projection = projection("cart");
+  const auto& cart = *cart_projection;
   const CartId c1("c-1");
   REQUIRE(feed(cart, store,
                log.record_all({CartOpened{c1, CustomerId("alice"), Currency("EUR")},
@@ -135,7 +136,8 @@ TEST_CASE("the cart index lists an open cart under each sku it holds, until it c
 TEST_CASE("a reprice updates every open cart holding the sku and no closed one", "[views]") {
   Recorder log;
   MemoryViewStore store;
-  const auto& cart = *projection("cart");
+  const auto cart_projection = projection("cart");
+  const auto& cart = *cart_projection;
   std::vector<EventData> events;
   for (const char* id : {"c-1", "c-2", "c-3"}) {
     events.push_back(CartOpened{CartId(id), CustomerId("alice"), Currency("EUR")});
