@@ -19,8 +19,9 @@ namespace stockroom::testing {
 
 class ServeHarness {
  public:
+  // `env`: a RocksDB Env to run the engine on (fault injection); default the real one.
   explicit ServeHarness(const NatsServer& server, std::string prefix = "stockroom",
-                        std::string data_dir = "")
+                        std::string data_dir = "", std::shared_ptr<rocksdb::Env> env = nullptr)
       : log_(log_sink_), prefix_(std::move(prefix)) {
     nats_adapter::ServiceOptions o;
     o.connect.url = server.url();
@@ -32,6 +33,7 @@ class ServeHarness {
     eo.data_dir = data_dir.empty() ? dir_.sub("data") : data_dir;
     eo.durability = events::Durability::kSync;
     eo.on_commit = service_->commit_listener();
+    eo.env = std::move(env);
     auto e = engine::Engine::open(eo);
     REQUIRE(e.has_value());
     engine_ = std::move(*e);
