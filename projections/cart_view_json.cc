@@ -8,21 +8,9 @@ namespace {
 using internal::FieldReader;
 using internal::JsonWriter;
 using internal::put;
+using internal::put_lines;
 
 constexpr std::string_view kWhat = "cart view";
-
-void put_lines(JsonWriter& w, const std::vector<CartViewLine>& lines) {
-  internal::put_key(w, "lines");
-  w.StartArray();
-  for (const CartViewLine& line : lines) {
-    w.StartObject();
-    put(w, "sku", line.sku.str());
-    put(w, "quantity", line.quantity.value);
-    put(w, "unit_price", line.unit_price);
-    w.EndObject();
-  }
-  w.EndArray();
-}
 
 CartViewLine read_line(FieldReader& r) {
   return CartViewLine{r.id<Sku>("sku"), Quantity{r.int64("quantity")}, r.money("unit_price")};

@@ -8,21 +8,9 @@ namespace {
 using internal::FieldReader;
 using internal::JsonWriter;
 using internal::put;
+using internal::put_lines;
 
 constexpr std::string_view kWhat = "order view";
-
-void put_lines(JsonWriter& w, const std::vector<OrderLine>& lines) {
-  internal::put_key(w, "lines");
-  w.StartArray();
-  for (const OrderLine& line : lines) {
-    w.StartObject();
-    put(w, "sku", line.sku.str());
-    put(w, "quantity", line.quantity.value);
-    put(w, "unit_price", line.unit_price);
-    w.EndObject();
-  }
-  w.EndArray();
-}
 
 void put_returned(JsonWriter& w, const std::vector<ReturnLine>& lines) {
   internal::put_key(w, "returned");

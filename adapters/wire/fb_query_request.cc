@@ -14,29 +14,6 @@ namespace {
 
 using Kind = Query::Kind;
 
-struct NamedKind {
-  std::string_view name;
-  Kind kind;
-};
-
-constexpr std::array<NamedKind, 8> kQueryNames = {{
-    {"order", Kind::kOrder},
-    {"stock", Kind::kStock},
-    {"rating", Kind::kRating},
-    {"cart", Kind::kCart},
-    {"history", Kind::kHistory},
-    {"events", Kind::kEvents},
-    {"as_of", Kind::kAsOf},
-    {"verify", Kind::kVerify},
-}};
-
-std::optional<Kind> kind_for_name(std::string_view name) {
-  for (const NamedKind& named : kQueryNames) {
-    if (named.name == name) return named.kind;
-  }
-  return std::nullopt;
-}
-
 // A refusal that names its field the way the JSON codec does: "<field>: <problem>",
 // with the detail {"field": <field>}.
 std::unexpected<Error> field_error(ErrorCode code, std::string_view field,
@@ -176,7 +153,7 @@ std::string_view empty_request() {
 }  // namespace
 
 Result<Query> read_query_request(std::string_view name, std::string_view body) {
-  const std::optional<Kind> kind = kind_for_name(name);
+  const std::optional<Kind> kind = query_kind(name);
   if (!kind) {
     return fail(ErrorCode::kUnknownCommand, "no query named \"" + std::string(name) + "\"",
                 {{"query", std::string(name)}});

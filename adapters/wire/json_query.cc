@@ -14,22 +14,6 @@ namespace {
 
 using Kind = Query::Kind;
 
-struct QueryName {
-  std::string_view name;
-  Kind kind;
-};
-
-constexpr std::array<QueryName, 8> kQueryNames = {{
-    {"order", Kind::kOrder},
-    {"stock", Kind::kStock},
-    {"rating", Kind::kRating},
-    {"cart", Kind::kCart},
-    {"history", Kind::kHistory},
-    {"events", Kind::kEvents},
-    {"as_of", Kind::kAsOf},
-    {"verify", Kind::kVerify},
-}};
-
 constexpr std::string_view kTimeForm = "must be RFC 3339 UTC, e.g. 2026-11-24T16:18:00.123456Z";
 
 // A required string that must not be empty.
@@ -150,14 +134,9 @@ void read_fields(RequestReader& r, Query& q) {
 
 Result<Query> decode_json_query(std::string_view name, std::string_view body) {
   Query query;
-  bool known = false;
-  for (const QueryName& q : kQueryNames) {
-    if (q.name == name) {
-      query.kind = q.kind;
-      known = true;
-    }
-  }
-  if (!known) {
+  const std::optional<Kind> kind = query_kind(name);
+  if (kind) query.kind = *kind;
+  if (!kind) {
     return fail(ErrorCode::kUnknownCommand, "no query named \"" + std::string(name) + "\"",
                 {{"query", std::string(name)}});
   }

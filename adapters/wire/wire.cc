@@ -6,6 +6,28 @@
 
 namespace stockroom::wire {
 
+std::optional<Query::Kind> query_kind(std::string_view name) noexcept {
+  using Kind = Query::Kind;
+  struct Named {
+    std::string_view name;
+    Kind kind;
+  };
+  static constexpr std::array<Named, 8> kNames = {{
+      {"order", Kind::kOrder},
+      {"stock", Kind::kStock},
+      {"rating", Kind::kRating},
+      {"cart", Kind::kCart},
+      {"history", Kind::kHistory},
+      {"events", Kind::kEvents},
+      {"as_of", Kind::kAsOf},
+      {"verify", Kind::kVerify},
+  }};
+  for (const Named& n : kNames) {
+    if (n.name == name) return n.kind;
+  }
+  return std::nullopt;
+}
+
 std::string_view view_name(Query::Kind kind) noexcept {
   switch (kind) {
     case Query::Kind::kOrder:

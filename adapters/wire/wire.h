@@ -48,6 +48,10 @@ struct Query {
   static constexpr size_t kMaxQueryLimit = 1000;
 };
 
+// The Kind of a query subject's name ("order", "history", "as_of", ...); nullopt for
+// a name the contract does not have. Both codecs use this one table.
+[[nodiscard]] std::optional<Query::Kind> query_kind(std::string_view name) noexcept;
+
 // The view name of a view query ("order", "stock", "rating", "cart"); empty otherwise.
 [[nodiscard]] std::string_view view_name(Query::Kind kind) noexcept;
 

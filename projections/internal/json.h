@@ -35,6 +35,22 @@ void put(JsonWriter& w, std::string_view key, Timestamp value);  // RFC 3339 UTC
 void put_bool(JsonWriter& w, std::string_view key, bool value);
 void put_key(JsonWriter& w, std::string_view key);
 
+// "lines":[{"sku","quantity","unit_price"}] for any line with those members (the order
+// view's OrderLine and the cart view's CartViewLine share the shape).
+template <class Line>
+void put_lines(JsonWriter& w, const std::vector<Line>& lines) {
+  put_key(w, "lines");
+  w.StartArray();
+  for (const Line& line : lines) {
+    w.StartObject();
+    put(w, "sku", line.sku.str());
+    put(w, "quantity", line.quantity.value);
+    put(w, "unit_price", line.unit_price);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
 // The writer's output so far.
 [[nodiscard]] std::string json_text(const JsonBuffer& buffer);
 
