@@ -20,12 +20,16 @@
 // setup): these are warm figures; a log larger than the block cache is read from the
 // page cache and decompressed again on every pass.
 //
-//   build/bench/rebuild_bench [--events N] [--data DIR] [--keep] [--chunk N]
+// With --out FILE it also appends one JSON line per run (bench/support/measure.h) for
+// scripts/bench: latencies there are per 1,000 events read (a chunk), CPU per event.
+//
+//   build/bench/rebuild_bench [--events N] [--data DIR] [--keep] [--chunk N] [--out FILE]
 #include <fmt/format.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
 
+#include <atomic>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -38,8 +42,10 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <thread>
 #include <vector>
 
+#include "bench/support/measure.h"
 #include "bench/support/store_workload.h"
 #include "engine/engine.h"
 
@@ -54,13 +60,19 @@ constexpr std::string_view kUsage =
     "  --data DIR  use this data directory and keep it; a log already holding N events\n"
     "              is not filled again\n"
     "  --keep      keep the temporary data directory\n"
-    "  --chunk N   events per events_from call in the replay (default 1000)\n";
+    "  --chunk N   events per events_from call in the replay (default 1000)\n"
+    "  --out FILE  append one JSON line per run to FILE (for scripts/bench)\n"
+    "  --fill-threads N  store mixes filling at once (default 8)\n"
+    "  --all-only  rebuild all views in one pass only, not each view alone too\n";
 
 struct Args {
   uint64_t events = 200'000;
   std::string data;  // empty: a temporary directory
   bool keep = false;
   size_t chunk = 1000;
+  std::string out;
+  int fill_threads = 8;
+  bool single = true;  // also rebuild each view alone
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -89,13 +101,20 @@ Args parse(int argc, char** argv) {
       a.keep = true;
       continue;
     }
-    if (k != "--events" && k != "--data" && k != "--chunk") {
+    if (k == "--all-only") {
+      a.single = false;
+      continue;
+    }
+    if (k != "--events" && k != "--data" && k != "--chunk" && k != "--out" &&
+        k != "--fill-threads") {
       usage_error(fmt::format("unknown option '{}'", k));
     }
     if (i + 1 >= argc) usage_error(fmt::format("{} needs a value", k));
     const std::string_view v = argv[++i];
     if (k == "--events") a.events = parse_count(k, v);
     if (k == "--chunk") a.chunk = static_cast<size_t>(parse_count(k, v));
+    if (k == "--out") a.out = std::string(v);
+    if (k == "--fill-threads") a.fill_threads = static_cast<int>(parse_count(k, v));
     if (k == "--data") {
       if (v.empty()) usage_error("--data needs a directory");
       a.data = std::string(v);
@@ -135,36 +154,67 @@ std::unique_ptr<engine::Engine> open_engine(const std::string& dir) {
 
 // --- fill ---------------------------------------------------------------------------
 
-void fill(const std::string& dir, uint64_t target) {
+// Fills with `threads` store mixes at once (own customers and ids, a shared
+// catalogue), as concurrent shoppers would: one mix alone leaves the writer waiting.
+void fill(const std::string& dir, uint64_t target, int threads) {
   auto e = open_engine(dir);
   const uint64_t before = e->head().position.value;
   if (before >= target) {
     fmt::print("fill: skipped, {} already holds {} events\n", dir, before);
     return;
   }
-  bench::StoreMixOptions mix;
-  // Continuing a log filled before: fresh ids, or every command would be a duplicate.
-  if (before > 0) mix.prefix = fmt::format("r{}", before);
-  bench::StoreWorkload workload(*e, mix);
+  std::vector<std::unique_ptr<bench::StoreWorkload>> shops;
+  for (int t = 0; t < threads; ++t) {
+    bench::StoreMixOptions mix;
+    mix.seed = 42 + static_cast<uint64_t>(t);
+    // Continuing a log filled before: fresh ids, or every command would be a duplicate.
+    mix.prefix = before > 0 ? fmt::format("r{}t{}", before, t) : fmt::format("m{}", t);
+    mix.read_totals = threads > 1;  // the others reprice the shared catalogue
+    shops.push_back(std::make_unique<bench::StoreWorkload>(*e, mix));
+  }
   const auto start = Clock::now();
-  if (auto s = workload.setup(); !s) throw std::runtime_error("setup: " + s.error().message);
-  for (int idle = 0; e->head().position.value < target;) {
-    const uint64_t head = e->head().position.value;
-    workload.step();
-    idle = e->head().position.value == head ? idle + 1 : 0;
-    if (idle == 1000) {
-      throw std::runtime_error("the fill stopped growing the log; last refusal: " +
-                               workload.stats().last_refusal);
-    }
+  if (auto s = shops.front()->setup(); !s) throw std::runtime_error("setup: " + s.error().message);
+  for (size_t t = 1; t < shops.size(); ++t) shops[t]->share_catalogue(*shops.front());
+  std::atomic<bool> stalled{false};
+  std::vector<std::thread> workers;
+  for (auto& shop : shops) {
+    workers.emplace_back([&e, &stalled, target, shop = shop.get()] {
+      for (int idle = 0; !stalled && e->head().position.value < target;) {
+        const uint64_t head = e->head().position.value;
+        shop->step();
+        idle = e->head().position.value == head ? idle + 1 : 0;
+        if (idle == 1000) stalled = true;
+      }
+    });
+  }
+  for (auto& w : workers) w.join();
+  if (stalled) {
+    throw std::runtime_error("the fill stopped growing the log; last refusal: " +
+                             shops.front()->stats().last_refusal);
   }
   const double seconds = seconds_since(start);
   const uint64_t added = e->head().position.value - before;
-  const bench::StoreMixStats& st = workload.stats();
+  bench::StoreMixStats st;
+  for (const auto& shop : shops) {
+    const bench::StoreMixStats& s = shop->stats();
+    st.rounds += s.rounds;
+    st.commands += s.commands;
+    st.expected_refusals += s.expected_refusals;
+    st.refused += s.refused;
+    st.orders_placed += s.orders_placed;
+    st.orders_delivered += s.orders_delivered;
+    st.cancelled += s.cancelled;
+    st.ratings += s.ratings;
+    st.returns += s.returns;
+    st.reprices += s.reprices;
+    st.restocks += s.restocks;
+    if (!s.last_refusal.empty()) st.last_refusal = s.last_refusal;
+  }
   fmt::print(
-      "fill: {} events in {:.2f} s ({:.0f} events/s, durability none): {} rounds, {} commands "
-      "({} refused as expected, {} otherwise), {} orders placed, {} delivered, {} cancelled, {} "
-      "ratings, {} returns, {} reprices, {} restocks\n",
-      added, seconds, static_cast<double>(added) / seconds, st.rounds, st.commands,
+      "fill: {} events in {:.2f} s ({:.0f} events/s, durability none, {} mixes at once): {} "
+      "rounds, {} commands ({} refused as expected, {} otherwise), {} orders placed, {} "
+      "delivered, {} cancelled, {} ratings, {} returns, {} reprices, {} restocks\n",
+      added, seconds, static_cast<double>(added) / seconds, threads, st.rounds, st.commands,
       st.expected_refusals, st.refused, st.orders_placed, st.orders_delivered, st.cancelled,
       st.ratings, st.returns, st.reprices, st.restocks);
   if (st.refused > 0) fmt::print("fill: last refusal: {}\n", st.last_refusal);
@@ -177,6 +227,8 @@ struct RawScan {
   uint64_t bytes = 0;  // keys and values
   uint64_t head = 0;   // as the `head` key in `default` has it
   double seconds = 0;
+  double cpu_seconds = 0;
+  bench::Latencies per_chunk;  // microseconds per 1,000 keys
 };
 
 void check(const rocksdb::Status& s, const char* what) {
@@ -187,14 +239,26 @@ void check(const rocksdb::Status& s, const char* what) {
 void scan_log(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* log, RawScan& r) {
   r.events = 0;
   r.bytes = 0;
+  r.per_chunk = bench::Latencies();
+  const double cpu0 = bench::cpu_seconds_self();
   const auto start = Clock::now();
-  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions(), log));
+  auto chunk_start = start;
+  // As the engine's range reads: a scan does not fill the block cache (inserting and
+  // evicting every block costs more than it saves on a single pass).
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(options, log));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     ++r.events;
     r.bytes += it->key().size() + it->value().size();
+    if (r.events % 1000 == 0) {
+      r.per_chunk.add(bench::micros_since(chunk_start));
+      chunk_start = Clock::now();
+    }
   }
   check(it->status(), "scanning log");
   r.seconds = seconds_since(start);
+  r.cpu_seconds = bench::cpu_seconds_self() - cpu0;
 }
 
 RawScan raw_scan(const std::string& dir) {
@@ -240,15 +304,20 @@ RawScan raw_scan(const std::string& dir) {
 struct Replay {
   uint64_t events = 0;
   double seconds = 0;
+  double cpu_seconds = 0;
+  bench::Latencies per_chunk;  // microseconds per events_from call
 };
 
 Replay replay(const engine::Engine& e, size_t chunk) {
   const uint64_t head = e.head().position.value;
   Replay r;
   uint64_t checksum = 0;  // uses what was decoded
+  const double cpu0 = bench::cpu_seconds_self();
   const auto start = Clock::now();
   for (Position next{1}; next.value <= head;) {
+    const auto t0 = Clock::now();
     auto batch = e.events_from(next, chunk);
+    r.per_chunk.add(bench::micros_since(t0));
     if (!batch) throw std::runtime_error("events_from: " + batch.error().message);
     if (batch->empty()) break;
     for (const engine::LoggedEvent& le : *batch) {
@@ -258,6 +327,7 @@ Replay replay(const engine::Engine& e, size_t chunk) {
     next = Position{batch->back().event.position.value + 1};
   }
   r.seconds = seconds_since(start);
+  r.cpu_seconds = bench::cpu_seconds_self() - cpu0;
   if (checksum == 0) fmt::print("(empty replay)\n");
   return r;
 }
@@ -266,16 +336,19 @@ struct Rebuild {
   std::string name;  // empty: all views
   uint64_t applications = 0;
   double seconds = 0;
+  double cpu_seconds = 0;
 };
 
 Rebuild rebuild(engine::Engine& e, const std::string& name) {
+  const double cpu0 = bench::cpu_seconds_self();
   const auto start = Clock::now();
   auto report = e.rebuild(name);
   const double seconds = seconds_since(start);
+  const double cpu = bench::cpu_seconds_self() - cpu0;
   if (!report) {
     throw std::runtime_error(fmt::format("rebuild '{}': {}", name, report.error().message));
   }
-  return Rebuild{name, report->events, seconds};
+  return Rebuild{name, report->events, seconds, cpu};
 }
 
 // --- output --------------------------------------------------------------------------
@@ -301,20 +374,22 @@ int run(const Args& a) {
   const DirGuard guard{dir, temporary && !a.keep};
   fmt::print("data: {}{}\n", dir, temporary && !a.keep ? " (removed at the end)" : "");
 
-  fill(dir, a.events);
+  fill(dir, a.events, a.fill_threads);
   // Settle: an opening recovers the WAL into table files; then every run reads them.
   open_engine(dir).reset();
 
-  const RawScan raw = raw_scan(dir);
+  RawScan raw = raw_scan(dir);
 
   auto e = open_engine(dir);
   const uint64_t head = e->head().position.value;
   (void)replay(*e, a.chunk);  // warm-up, as the raw scan has one
-  const Replay rep = replay(*e, a.chunk);
+  Replay rep = replay(*e, a.chunk);
   std::vector<Rebuild> rebuilds;
   rebuilds.push_back(rebuild(*e, ""));
-  for (const auto& p : e->options().projections)
-    rebuilds.push_back(rebuild(*e, std::string(p->name())));
+  if (a.single) {
+    for (const auto& p : e->options().projections)
+      rebuilds.push_back(rebuild(*e, std::string(p->name())));
+  }
   const bool moved = e->head().position.value != head;
   e.reset();
 
@@ -344,12 +419,38 @@ int run(const Args& a) {
              static_cast<double>(raw.bytes) / 1e6, per_second(raw.bytes, raw.seconds) / 1e6);
   fmt::print(
       "rebuild all views: {} view applications ({} views x {} events), {:.0f} applications/s\n",
-      rebuilds.front().applications, rebuilds.size() - 1, head,
+      rebuilds.front().applications, rebuilds.front().applications / std::max<uint64_t>(head, 1), head,
       per_second(rebuilds.front().applications, rebuilds.front().seconds));
   fmt::print("replay_vs_scan: {:.3f}\n",
              raw_rate > 0 ? per_second(rep.events, rep.seconds) / raw_rate : 0);
   fmt::print("rebuild_vs_scan: {:.3f}\n",
              raw_rate > 0 ? per_second(head, rebuilds.front().seconds) / raw_rate : 0);
+  if (!a.out.empty() && status == 0) {
+    auto record = [&](const std::string& system, uint64_t events, double seconds, double cpu,
+                      bench::Latencies* chunks, const std::string& note) {
+      bench::RunRecord r;
+      r.suite = "replay";
+      r.workload = "store_mix_log";
+      r.system = system;
+      r.ops = events;
+      r.unit = "events";
+      r.seconds = seconds;
+      if (chunks != nullptr) r.set_latencies(*chunks);
+      r.cpu_us_per_op = events > 0 ? cpu * 1e6 / static_cast<double>(events) : 0;
+      r.cpu_of = "process";
+      r.extra["log_events"] = static_cast<double>(head);
+      r.note = note;
+      bench::emit(r, a.out);
+    };
+    record("rocksdb_scan", raw.events, raw.seconds, raw.cpu_seconds, &raw.per_chunk,
+           "latency per 1,000 keys");
+    record("replay", rep.events, rep.seconds, rep.cpu_seconds, &rep.per_chunk,
+           fmt::format("Engine::events_from, {} events per call; latency per call", a.chunk));
+    for (const Rebuild& r : rebuilds) {
+      record(r.name.empty() ? std::string("rebuild_all") : "rebuild_" + r.name, head, r.seconds,
+             r.cpu_seconds, nullptr, "one timed rebuild; no per-event latency");
+    }
+  }
   return status;
 }
 

@@ -196,4 +196,10 @@ class Engine {
 [[nodiscard]] Result<std::vector<LoggedEvent>> decode_all(
     const std::vector<events::StoredEvent>& stored);
 
+// Reads events from <= position <= to (at most `limit`) and decodes them straight from
+// the log's views, without an intermediate copy of each record (events_from, rebuild).
+[[nodiscard]] Result<std::vector<LoggedEvent>> read_decoded(const events::EventLog& log,
+                                                            Position from, Position to,
+                                                            size_t limit);
+
 }  // namespace stockroom::engine

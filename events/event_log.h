@@ -124,6 +124,14 @@ class EventLog {
   [[nodiscard]] virtual Result<std::vector<StoredEvent>> read_range(Position from, Position to,
                                                                     size_t limit) const = 0;
 
+  // The same events, handed to `visit` one by one in position order without copying:
+  // the record view is valid only during the call. Returns how many were visited. The
+  // replay paths (events_from, rebuild) decode straight from it, and the blocks read
+  // are not kept in the block cache (a long replay must not evict what commands use).
+  using EventVisitor = std::function<Status(Position, std::string_view record, const Hash&)>;
+  [[nodiscard]] virtual Result<size_t> visit_range(Position from, Position to, size_t limit,
+                                                   const EventVisitor& visit) const = 0;
+
   // Positions of events with from <= time < until, in position order, at most `limit`.
   [[nodiscard]] virtual Result<std::vector<Position>> positions_in_time(Timestamp from,
                                                                         Timestamp until,

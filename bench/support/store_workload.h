@@ -27,6 +27,7 @@
 #include <variant>
 #include <vector>
 
+#include "bench/support/measure.h"
 #include "engine/engine.h"
 
 namespace stockroom::bench {
@@ -40,6 +41,10 @@ struct StoreMixOptions {
   size_t fulfilment_lag = 16;   // rounds between payment and shipping of an order
   std::string prefix = "m";     // of every command, cart, order and payment id
   std::string currency = "EUR";
+  // Other writers reprice the same products (several workloads sharing a catalogue):
+  // the tracked prices may be stale, so each placed order's total is read back from
+  // its OrderPlaced event, as a client reads the order view after checkout.
+  bool read_totals = false;
 };
 
 struct StoreMixStats {
@@ -124,6 +129,13 @@ class StoreWorkload {
     }
   }
 
+  // Instead of setup(): shop in the catalogue another workload set up (several
+  // workloads with their own prefixes then share products, as concurrent customers do).
+  void share_catalogue(const StoreWorkload& from) { prices_ = from.prices_; }
+
+  // Records the latency of every command from now on (execute: submit to durable result).
+  void record_latencies(Latencies* sink) { latencies_ = sink; }
+
   [[nodiscard]] const StoreMixStats& stats() const { return stats_; }
   [[nodiscard]] const StoreMixOptions& options() const { return o_; }
 
@@ -157,8 +169,10 @@ class StoreWorkload {
                                      std::optional<ErrorCode> expected = std::nullopt) {
     ++stats_.commands;
     const std::string_view name = command_name(command);
+    const auto t0 = BenchClock::now();
     auto r = e_.execute(
         CommandEnvelope{CommandId(id("cmd")), std::move(actor), std::nullopt, std::move(command)});
+    if (latencies_ != nullptr) latencies_->add(micros_since(t0));
     if (!r && r.error().code == expected) {
       ++stats_.expected_refusals;
     } else if (!r) {
@@ -229,6 +243,7 @@ class StoreWorkload {
       order.lines.push_back(Line{p, q, price});
       order.total += q * price;
     }
+    if (o_.read_totals) read_back(order);
     if (rng_.percent(2)) {  // cancels before paying
       if (exec(customer(who), CancelOrder{OrderId(order.order), "changed my mind"})) {
         ++stats_.cancelled;
@@ -264,21 +279,25 @@ class StoreWorkload {
     order.payment = id("pay");
     const PaymentId pid(order.payment);
     auto auth = exec(service(), AuthorizePayment{oid, pid, money(order.total), "psp"});
-    if (!auth && auth.error().code == ErrorCode::kAmountExceeded) {
-      // The tracked total disagrees with the order (should not happen): read it.
-      auto h = e_.history("order-" + order.order, StreamVersion{1}, 1);
-      if (h && !h->empty()) {
-        if (const auto* placed = std::get_if<OrderPlaced>(&h->front().event.data)) {
-          order.total = placed->total.amount;
-          for (size_t i = 0; i < order.lines.size() && i < placed->lines.size(); ++i) {
-            order.lines[i].unit_price = placed->lines[i].unit_price.amount;
-          }
-          auth = exec(service(), AuthorizePayment{oid, pid, money(order.total), "psp"});
-        }
-      }
+    if (!auth && auth.error().code == ErrorCode::kAmountExceeded && read_back(order)) {
+      // The tracked total disagreed with the order (should not happen): read it.
+      auth = exec(service(), AuthorizePayment{oid, pid, money(order.total), "psp"});
     }
     if (!auth) return false;
     return exec(service(), CapturePayment{oid, pid, std::nullopt}).has_value();
+  }
+
+  // Takes the order's total and unit prices from its OrderPlaced event.
+  bool read_back(PaidOrder& order) {
+    auto h = e_.history("order-" + order.order, StreamVersion{1}, 1);
+    if (!h || h->empty()) return false;
+    const auto* placed = std::get_if<OrderPlaced>(&h->front().event.data);
+    if (placed == nullptr) return false;
+    order.total = placed->total.amount;
+    for (size_t i = 0; i < order.lines.size() && i < placed->lines.size(); ++i) {
+      order.lines[i].unit_price = placed->lines[i].unit_price.amount;
+    }
+    return true;
   }
 
   // --- fulfilment of an order paid `fulfilment_lag` rounds ago ----------------------
@@ -325,6 +344,7 @@ class StoreWorkload {
   std::deque<PaidOrder> paid_;   // paid, waiting for fulfilment
   uint64_t seq_ = 0;
   StoreMixStats stats_;
+  Latencies* latencies_ = nullptr;
 };
 
 }  // namespace stockroom::bench

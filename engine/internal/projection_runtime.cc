@@ -78,9 +78,7 @@ Status ProjectionRuntime::replay(const std::vector<Target>& targets, Position fr
                                  const ProgressFn& progress, RebuildReport& report) {
   const Position head = log_.head().position;
   for (Position next = from; next <= head;) {
-    auto stored = log_.read_range(next, head, kReplayChunk);
-    if (!stored) return std::unexpected(stored.error());
-    auto decoded = decode_all(*stored);
+    auto decoded = read_decoded(log_, next, head, kReplayChunk);
     if (!decoded) return std::unexpected(decoded.error());
     if (decoded->empty()) break;
     // One read and decode of each chunk feeds every target: a rebuild of all views

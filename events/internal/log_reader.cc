@@ -102,15 +102,29 @@ Result<std::vector<Position>> LogReader::stream_positions(std::string_view strea
 
 Result<std::vector<StoredEvent>> LogReader::read_range(Position from, Position to, size_t limit,
                                                        Position head) const {
+  std::vector<StoredEvent> events;
+  auto visited = visit_range(from, to, limit, head,
+                             [&](Position p, std::string_view record, const Hash& hash) -> Status {
+                               events.push_back(StoredEvent{p, std::string(record), hash});
+                               return {};
+                             });
+  if (!visited) return std::unexpected(visited.error());
+  return events;
+}
+
+Result<size_t> LogReader::visit_range(Position from, Position to, size_t limit, Position head,
+                                      const EventLog::EventVisitor& visit) const {
   from = std::max(from, Position{1});
   to = std::min(to, head);
-  std::vector<StoredEvent> events;
-  if (from > to || limit == 0) return events;
+  size_t visited = 0;
+  if (from > to || limit == 0) return visited;
   const std::string lower = position_key(from);
   const std::string upper = position_key(Position{to.value + 1});
   const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions options;
   options.iterate_upper_bound = &upper_slice;
+  // A range read is a scan: its blocks would only evict the ones point reads need.
+  options.fill_cache = false;
   std::vector<rocksdb::Iterator*> raw;
   const Families& families = store_.families();
   // Two iterators from one call share one view of the store.
@@ -123,20 +137,28 @@ Result<std::vector<StoredEvent>> LogReader::read_range(Position from, Position t
   std::unique_ptr<rocksdb::Iterator> chain(raw[1]);
   log->Seek(lower);
   chain->Seek(lower);
-  for (; log->Valid() && events.size() < limit; log->Next(), chain->Next()) {
+  for (; log->Valid() && visited < limit; log->Next(), chain->Next()) {
     if (!chain->Valid() || log->key() != chain->key()) {
       return std::unexpected(corrupt_value("the chain family (an entry is missing)"));
     }
     std::optional<Position> position = decode_position(view(log->key()));
     if (!position) return std::unexpected(corrupt_value("a log key"));
-    Result<StoredEvent> event = to_event(*position, log->value().ToString(), view(chain->value()));
-    if (!event) return std::unexpected(event.error());
-    events.push_back(std::move(*event));
+    std::optional<ChainEntry> entry = decode_chain_value(view(chain->value()));
+    if (!entry) {
+      return std::unexpected(corrupt_value(fmt::format("chain entry {}", position->value)));
+    }
+    if (Status s = visit(*position, view(log->value()), entry->hash); !s) {
+      return std::unexpected(s.error());
+    }
+    ++visited;
   }
   if (Status ok = check(log->status(), "reading a position range"); !ok) {
     return std::unexpected(ok.error());
   }
-  return events;
+  if (Status ok = check(chain->status(), "reading a position range"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return visited;
 }
 
 Result<std::vector<Position>> LogReader::positions_in_time(Timestamp from, Timestamp until,

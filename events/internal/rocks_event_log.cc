@@ -126,6 +126,11 @@ Result<std::vector<StoredEvent>> RocksEventLog::read_range(Position from, Positi
   return reader_.read_range(from, to, limit, head().position);
 }
 
+Result<size_t> RocksEventLog::visit_range(Position from, Position to, size_t limit,
+                                          const EventVisitor& visit) const {
+  return reader_.visit_range(from, to, limit, head().position, visit);
+}
+
 Result<std::vector<Position>> RocksEventLog::positions_in_time(Timestamp from, Timestamp until,
                                                                size_t limit) const {
   return reader_.positions_in_time(from, until, limit, head().position);

@@ -40,6 +40,8 @@ class RocksEventLog final : public EventLog {
                                                              size_t limit) const override;
   [[nodiscard]] Result<std::vector<StoredEvent>> read_range(Position from, Position to,
                                                             size_t limit) const override;
+  [[nodiscard]] Result<size_t> visit_range(Position from, Position to, size_t limit,
+                                           const EventVisitor& visit) const override;
   [[nodiscard]] Result<std::vector<Position>> positions_in_time(Timestamp from, Timestamp until,
                                                                 size_t limit) const override;
   [[nodiscard]] Result<std::optional<CommandRecord>> find_command(

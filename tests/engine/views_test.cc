@@ -142,6 +142,41 @@ TEST_CASE("the event feed filters by type", "[engine][views]") {
   CHECK(limited->size() == 3);
 }
 
+TEST_CASE("a long range is read in two halves at once and comes back whole and in order",
+          "[engine][views]") {
+  TempDir dir;
+  auto e = open_engine(view_options(dir.str()));
+  stock_products(*e, 1);
+  for (int i = 0; i < 1600; ++i) {  // well over the 512 events read_decoded splits at
+    REQUIRE(e->execute(envelope("more-" + std::to_string(i), staff(),
+                                ReceiveStock{Sku(sku_name(i % kProducts)), Quantity{1}, ""})));
+  }
+  const uint64_t head = e->head().position.value;
+  REQUIRE(head > 1500);
+  // One long read (split between two threads) against short ones (never split).
+  auto whole = e->events_from(Position{7}, 1200);
+  REQUIRE(whole.has_value());
+  REQUIRE(whole->size() == 1200);
+  std::vector<engine::LoggedEvent> pieces;
+  for (uint64_t p = 7; pieces.size() < 1200;) {
+    auto piece = e->events_from(Position{p}, std::min<size_t>(100, 1200 - pieces.size()));
+    REQUIRE(piece.has_value());
+    REQUIRE_FALSE(piece->empty());
+    p = piece->back().event.position.value + 1;
+    pieces.insert(pieces.end(), piece->begin(), piece->end());
+  }
+  for (size_t i = 0; i < whole->size(); ++i) {
+    CHECK((*whole)[i].event.position.value == 7 + i);
+    CHECK((*whole)[i].event == pieces[i].event);
+    CHECK((*whole)[i].hash == pieces[i].hash);
+  }
+  // Past the head: only what exists, still whole.
+  auto tail = e->events_from(Position{head - 600}, 5000);
+  REQUIRE(tail.has_value());
+  CHECK(tail->size() == 601);
+  CHECK(tail->back().event.position.value == head);
+}
+
 TEST_CASE("a rebuild after 100,000 random commands is byte-for-byte the live views",
           "[engine][views][slow]") {
   TempDir dir;
