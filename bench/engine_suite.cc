@@ -138,20 +138,22 @@ struct EngineFigures {
   double mean_group = 0;
 };
 
-// The receipts workload: 10,000 products defined (untimed, pipelined), then receipts.
-EngineFigures run_receipts(engine::Engine& e, int concurrency, double seconds) {
-  {
-    std::vector<std::future<Result<engine::CommandResult>>> defs;
-    defs.reserve(10'000);
-    for (int i = 0; i < 10'000; ++i) {
-      defs.push_back(e.submit(CommandEnvelope{
-          CommandId(fmt::format("def-{}", i)), staff(), std::nullopt,
-          DefineProduct{Sku(fmt::format("sku-{}", i)), "P", Money{100, Currency("EUR")}}}));
-    }
-    for (auto& d : defs) {
-      if (auto r = d.get(); !r) throw std::runtime_error("define failed: " + r.error().message);
-    }
+// The receipts workload's setup: 10,000 products defined (pipelined).
+void define_products(engine::Engine& e) {
+  std::vector<std::future<Result<engine::CommandResult>>> defs;
+  defs.reserve(10'000);
+  for (int i = 0; i < 10'000; ++i) {
+    defs.push_back(e.submit(CommandEnvelope{
+        CommandId(fmt::format("def-{}", i)), staff(), std::nullopt,
+        DefineProduct{Sku(fmt::format("sku-{}", i)), "P", Money{100, Currency("EUR")}}}));
   }
+  for (auto& d : defs) {
+    if (auto r = d.get(); !r) throw std::runtime_error("define failed: " + r.error().message);
+  }
+}
+
+// Stock receipts over the 10,000 products.
+EngineFigures run_receipts(engine::Engine& e, int concurrency, double seconds) {
   std::atomic<uint64_t> refused{0};
   bench::LatencyPool pool;
   const auto before = e.stats();
@@ -181,21 +183,37 @@ EngineFigures run_receipts(engine::Engine& e, int concurrency, double seconds) {
   return f;
 }
 
-// The store mix (products=1000) or the contention mix (products=10).
-EngineFigures run_mix(engine::Engine& e, int concurrency, double seconds, int products) {
-  std::vector<std::unique_ptr<bench::StoreWorkload>> shops;
-  for (int t = 0; t < concurrency; ++t) {
-    bench::StoreMixOptions o;
-    o.seed = 42 + static_cast<uint64_t>(t);
-    o.products = products;
-    o.prefix = fmt::format("s{}", t);
-    o.read_totals = concurrency > 1;  // the others reprice the shared catalogue
-    shops.push_back(std::make_unique<bench::StoreWorkload>(e, o));
-  }
-  if (auto s = shops.front()->setup(); !s) {
+bench::StoreMixOptions mix_options(int thread, int concurrency, int products) {
+  bench::StoreMixOptions o;
+  o.seed = 42 + static_cast<uint64_t>(thread);
+  o.products = products;
+  o.prefix = fmt::format("s{}", thread);
+  o.read_totals = concurrency > 1;  // the others reprice the shared catalogue
+  return o;
+}
+
+// The mixes' setup: the catalogue and its first stock. The returned workload is only
+// good for share_catalogue() once `e` is closed.
+std::unique_ptr<bench::StoreWorkload> set_up_mix(engine::Engine& e, int products) {
+  bench::StoreMixOptions o = mix_options(0, 1, products);
+  o.prefix = "setup";  // its ids must not repeat the shoppers' (s0, s1, ...)
+  auto catalogue = std::make_unique<bench::StoreWorkload>(e, o);
+  if (auto s = catalogue->setup(); !s) {
     throw std::runtime_error("store mix setup failed: " + s.error().message);
   }
-  for (size_t t = 1; t < shops.size(); ++t) shops[t]->share_catalogue(*shops.front());
+  return catalogue;
+}
+
+// The store mix (products=1000) or the contention mix (products=10), one
+// StoreWorkload per thread over the catalogue set up before.
+EngineFigures run_mix(engine::Engine& e, int concurrency, double seconds, int products,
+                      const bench::StoreWorkload& catalogue) {
+  std::vector<std::unique_ptr<bench::StoreWorkload>> shops;
+  for (int t = 0; t < concurrency; ++t) {
+    shops.push_back(
+        std::make_unique<bench::StoreWorkload>(e, mix_options(t, concurrency, products)));
+    shops.back()->share_catalogue(catalogue);
+  }
   bench::LatencyPool pool;
   const auto before = e.stats();
   std::vector<uint64_t> refused_before;
@@ -218,10 +236,12 @@ EngineFigures run_mix(engine::Engine& e, int concurrency, double seconds, int pr
                                      before.commands_accepted - before.commands_refused) /
                  static_cast<double>(std::max<uint64_t>(1, after.groups - before.groups));
   uint64_t unexpected = 0, expected = 0, orders = 0;
+  std::string last_refusal;
   for (size_t t = 0; t < shops.size(); ++t) {
     unexpected += shops[t]->stats().refused - refused_before[t];
     expected += shops[t]->stats().expected_refusals;
     orders += shops[t]->stats().orders_placed;
+    if (!shops[t]->stats().last_refusal.empty()) last_refusal = shops[t]->stats().last_refusal;
   }
   f.record.extra["refused_by_rules"] =
       static_cast<double>(after.commands_refused - before.commands_refused);
@@ -230,7 +250,7 @@ EngineFigures run_mix(engine::Engine& e, int concurrency, double seconds, int pr
   f.record.extra["events"] = static_cast<double>(after.events - before.events);
   f.record.extra["syncs"] = static_cast<double>(after.syncs - before.syncs);
   if (unexpected > 0) {
-    f.record.note = "unexpected refusals, e.g. " + shops.front()->stats().last_refusal;
+    f.record.note = "refusals the mix does not provoke, e.g. " + last_refusal;
   }
   return f;
 }
@@ -291,23 +311,31 @@ int main(int argc, char** argv) try {
   for (const std::string& workload : a.workloads) {
     for (const std::string& durability : a.durability) {
       for (const int c : a.concurrency) {
+        if (workload != "receipts" && workload != "store_mix" && workload != "contention") {
+          throw std::runtime_error("unknown workload " + workload);
+        }
+        const int products = workload == "store_mix" ? 1000 : 10;
         TempDir dir("engine");
         engine::EngineOptions o;
         o.data_dir = dir.str();
+        // The setup (untimed) runs unsynced, then the engine reopens in the mode measured.
+        o.durability = events::Durability::kNone;
+        std::unique_ptr<bench::StoreWorkload> catalogue;
+        {
+          auto setup = engine::Engine::open(o);
+          if (!setup) throw std::runtime_error("engine open: " + setup.error().message);
+          if (workload == "receipts") {
+            define_products(**setup);
+          } else {
+            catalogue = set_up_mix(**setup, products);
+          }
+        }
         o.durability = durability_of(durability);
         auto opened = engine::Engine::open(o);
         if (!opened) throw std::runtime_error("engine open: " + opened.error().message);
         engine::Engine& e = **opened;
-        EngineFigures f;
-        if (workload == "receipts") {
-          f = run_receipts(e, c, a.seconds);
-        } else if (workload == "store_mix") {
-          f = run_mix(e, c, a.seconds, 1000);
-        } else if (workload == "contention") {
-          f = run_mix(e, c, a.seconds, 10);
-        } else {
-          throw std::runtime_error("unknown workload " + workload);
-        }
+        EngineFigures f = workload == "receipts" ? run_receipts(e, c, a.seconds)
+                                                 : run_mix(e, c, a.seconds, products, *catalogue);
         opened->reset();  // close before the raw run shares the disk
         f.record.suite = "engine";
         f.record.workload = workload;
@@ -329,8 +357,8 @@ int main(int argc, char** argv) try {
           raw.unit = "commands";
           raw.cpu_of = "process";
           raw.extra["group"] = group;
-          raw.note = fmt::format("one writer, WriteBatch of {} commands x 6 puts, sync=true",
-                                 group);
+          raw.note =
+              fmt::format("one writer, WriteBatch of {} commands x 6 puts, sync=true", group);
           bench::emit(raw, a.out);
         }
       }

@@ -419,8 +419,8 @@ int run(const Args& a) {
              static_cast<double>(raw.bytes) / 1e6, per_second(raw.bytes, raw.seconds) / 1e6);
   fmt::print(
       "rebuild all views: {} view applications ({} views x {} events), {:.0f} applications/s\n",
-      rebuilds.front().applications, rebuilds.front().applications / std::max<uint64_t>(head, 1), head,
-      per_second(rebuilds.front().applications, rebuilds.front().seconds));
+      rebuilds.front().applications, rebuilds.front().applications / std::max<uint64_t>(head, 1),
+      head, per_second(rebuilds.front().applications, rebuilds.front().seconds));
   fmt::print("replay_vs_scan: {:.3f}\n",
              raw_rate > 0 ? per_second(rep.events, rep.seconds) / raw_rate : 0);
   fmt::print("rebuild_vs_scan: {:.3f}\n",

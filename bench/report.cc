@@ -94,9 +94,8 @@ class Report {
     }
   }
 
-  const Run* find(const std::string& suite, const std::string& workload,
-                  const std::string& system, const std::string& durability = "*",
-                  int concurrency = -1) const {
+  const Run* find(const std::string& suite, const std::string& workload, const std::string& system,
+                  const std::string& durability = "*", int concurrency = -1) const {
     const Run* best = nullptr;
     for (const Run& r : runs_) {
       if (r.suite != suite || r.workload != workload || r.system != system) continue;
@@ -278,7 +277,9 @@ class Report {
       f << "# percentile serve_us echo_us\n";
       const Run* serve = find("nats", "receipts", "serve");
       const Run* echo = find("nats", "receipts", "echo");
-      auto v = [](const Run* r, double Run::*m) { return r ? fmt::format("{:.0f}", r->*m) : "NaN"; };
+      auto v = [](const Run* r, double Run::*m) {
+        return r ? fmt::format("{:.0f}", r->*m) : "NaN";
+      };
       f << "p50 " << v(serve, &Run::p50) << " " << v(echo, &Run::p50) << "\n";
       f << "p99 " << v(serve, &Run::p99) << " " << v(echo, &Run::p99) << "\n";
       f << "p99.9 " << v(serve, &Run::p999) << " " << v(echo, &Run::p999) << "\n";
@@ -364,12 +365,18 @@ int main(int argc, char** argv) try {
   std::string runs, json, plots, mode = "full", commit;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--runs") runs = v;
-    else if (k == "--json") json = v;
-    else if (k == "--plots") plots = v;
-    else if (k == "--mode") mode = v;
-    else if (k == "--commit") commit = v;
-    else throw std::runtime_error("unknown option " + k);
+    if (k == "--runs")
+      runs = v;
+    else if (k == "--json")
+      json = v;
+    else if (k == "--plots")
+      plots = v;
+    else if (k == "--mode")
+      mode = v;
+    else if (k == "--commit")
+      commit = v;
+    else
+      throw std::runtime_error("unknown option " + k);
   }
   if (runs.empty() || json.empty()) throw std::runtime_error("usage: report --runs F --json F");
   Report r(runs);

@@ -118,12 +118,12 @@ struct RunRecord {
   std::string system;
   std::string durability;  // sync | batch | none | "" where it does not apply
   int concurrency = 1;
-  uint64_t ops = 0;        // completed operations (commands, requests, events)
+  uint64_t ops = 0;  // completed operations (commands, requests, events)
   std::string unit = "ops";
-  double seconds = 0;      // wall time of the measured part
+  double seconds = 0;  // wall time of the measured part
   double p50_us = 0, p99_us = 0, p999_us = 0;
-  double cpu_us_per_op = 0;  // CPU of the system under test (see `cpu_of`) per op
-  std::string cpu_of;        // whose CPU: "process", "serve", "postgres+client", ...
+  double cpu_us_per_op = 0;             // CPU of the system under test (see `cpu_of`) per op
+  std::string cpu_of;                   // whose CPU: "process", "serve", "postgres+client", ...
   std::map<std::string, double> extra;  // e.g. mean_group, refused, rss_kib
   std::string note;
 
@@ -141,10 +141,18 @@ inline std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", static_cast<unsigned>(c));
@@ -175,18 +183,19 @@ inline std::string to_json(const RunRecord& r) {
       "\"ops\":{},\"unit\":{},\"seconds\":{},\"ops_per_s\":{},\"p50_us\":{},\"p99_us\":{},"
       "\"p999_us\":{},\"cpu_us_per_op\":{},\"cpu_of\":{},\"extra\":{},\"note\":{}}}",
       json_string(r.suite), json_string(r.workload), json_string(r.system),
-      json_string(r.durability), r.concurrency, r.ops, json_string(r.unit),
-      json_number(r.seconds), json_number(r.rate()), json_number(r.p50_us),
-      json_number(r.p99_us), json_number(r.p999_us), json_number(r.cpu_us_per_op),
-      json_string(r.cpu_of), extra, json_string(r.note));
+      json_string(r.durability), r.concurrency, r.ops, json_string(r.unit), json_number(r.seconds),
+      json_number(r.rate()), json_number(r.p50_us), json_number(r.p99_us), json_number(r.p999_us),
+      json_number(r.cpu_us_per_op), json_string(r.cpu_of), extra, json_string(r.note));
 }
 
 // Appends the record to `path` as one line (when path is not empty) and prints a short
 // line on stderr so a long run shows progress.
 inline void emit(const RunRecord& r, const std::string& path) {
-  fmt::print(stderr, "  {:<12} {:<12} {:<14} {:<5} c={:<3} {:>12.0f} {}/s  p50 {:.0f} us  p99 {:.0f} us  cpu {:.1f} us/op\n",
-             r.suite, r.workload, r.system, r.durability, r.concurrency, r.rate(), r.unit,
-             r.p50_us, r.p99_us, r.cpu_us_per_op);
+  fmt::print(stderr,
+             "  {:<12} {:<12} {:<14} {:<5} c={:<3} {:>12.0f} {}/s  p50 {:.0f} us  p99 {:.0f} us  "
+             "cpu {:.1f} us/op\n",
+             r.suite, r.workload, r.system, r.durability, r.concurrency, r.rate(), r.unit, r.p50_us,
+             r.p99_us, r.cpu_us_per_op);
   if (path.empty()) return;
   static std::mutex mu;
   std::lock_guard lock(mu);

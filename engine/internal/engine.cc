@@ -101,8 +101,8 @@ Status decode_range(const events::EventLog& log, Position from, Position to, siz
                     std::vector<LoggedEvent>& out) {
   auto visited = log.visit_range(
       from, to, limit, [&](Position, std::string_view record, const events::Hash& hash) -> Status {
-        auto decoded = events::decode_event(
-            {reinterpret_cast<const uint8_t*>(record.data()), record.size()});
+        auto decoded =
+            events::decode_event({reinterpret_cast<const uint8_t*>(record.data()), record.size()});
         if (!decoded) return std::unexpected(decoded.error());
         out.push_back(LoggedEvent{std::move(*decoded), hash});
         return {};
@@ -123,8 +123,8 @@ Result<std::vector<LoggedEvent>> read_decoded(const events::EventLog& log, Posit
   // one is read and decoded in two halves at once, the upper half on a second thread
   // (reading and decoding are CPU work on a log in the page cache).
   const uint64_t first = std::max<uint64_t>(from.value, 1);
-  const uint64_t last = std::min({to.value, log.head().position.value,
-                                  first + std::max<size_t>(limit, 1) - 1});
+  const uint64_t last =
+      std::min({to.value, log.head().position.value, first + std::max<size_t>(limit, 1) - 1});
   if (limit == 0 || first > last) return out;
   const uint64_t count = last - first + 1;
   out.reserve(static_cast<size_t>(count));

@@ -39,8 +39,7 @@ class LogReader {
                                                              size_t limit, Position head) const;
   [[nodiscard]] Result<std::vector<StoredEvent>> read_range(Position from, Position to,
                                                             size_t limit, Position head) const;
-  [[nodiscard]] Result<size_t> visit_range(Position from, Position to, size_t limit,
-                                           Position head,
+  [[nodiscard]] Result<size_t> visit_range(Position from, Position to, size_t limit, Position head,
                                            const EventLog::EventVisitor& visit) const;
   // The first `limit` entries in time order, returned in position order (the same
   // events as the first `limit` by position whenever times do not decrease).

@@ -102,7 +102,13 @@ rocksdb::ColumnFamilyOptions make_family_options(std::string_view name, const St
     cf.prefix_extractor = tuning.stream_prefix;
     cf.memtable_prefix_bloom_size_ratio = 0.05;
   }
-  if (name == kCommandsFamily) cf.compaction_filter = tuning.command_filter;
+  if (name == kCommandsFamily) {
+    cf.compaction_filter = tuning.command_filter;
+    // Every new command is looked up before it is decided, and nearly all are absent:
+    // a memtable Bloom filter answers those without searching the skiplist.
+    cf.memtable_whole_key_filtering = true;
+    cf.memtable_prefix_bloom_size_ratio = 0.05;
+  }
   return cf;
 }
 
