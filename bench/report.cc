@@ -285,14 +285,14 @@ class Report {
       f << "p99.9 " << v(serve, &Run::p999) << " " << v(echo, &Run::p999) << "\n";
     }
     std::ofstream gp(dir + "/plots.gp");
-    gp << R"GP(set terminal svg size 800,480 font "sans,12" background rgb "white"
+    gp << R"GP(set terminal svg size 800,560 font "sans,12" background rgb "white"
 set output "throughput.svg"
 set title "Commands/s vs concurrent submitters (durability sync)"
 set xlabel "concurrent submitters"
 set ylabel "commands/s"
 set logscale x 2
 set logscale y 10
-set key top left
+set key below
 set grid
 plot "throughput.dat" using 1:2 with linespoints lw 2 title "engine: stock receipts", \
      "" using 1:3 with linespoints lw 2 dt 2 title "raw RocksDB WriteBatch (engine's group size)", \
