@@ -33,9 +33,9 @@ std::shared_ptr<rocksdb::TableFactory> table_factory(const StoreTuning& tuning, 
   // Partitioned: a point read loads one 4 KiB partition of a file's index and filter,
   // not the whole of them. With whole blocks, once the families had files below L0
   // every command's reads (stream version, command record, views) evicted and re-read
-  // megabyte-sized filter blocks, and serve fell from ~12k to ~1.5k commands/s by 1M
-  // events (docs/benchmarks.md). The small top-level blocks stay pinned, and index and
-  // filter blocks are cached with high priority, ahead of data blocks.
+  // megabyte-sized filter blocks, and serve fell from ~12k to ~1.5k events/s by 1M
+  // events in one run (docs/benchmarks.md). The small top-level blocks stay pinned, and
+  // index and filter blocks are cached with high priority, ahead of data blocks.
   table.index_type = rocksdb::BlockBasedTableOptions::IndexType::kTwoLevelIndexSearch;
   table.metadata_block_size = 4096;
   table.pin_top_level_index_and_filter = true;
