@@ -133,6 +133,13 @@ double run_threads(int threads, double seconds, bench::LatencyPool& pool, Body b
   return std::chrono::duration<double>(BenchClock::now() - start).count();
 }
 
+// Accepted commands per group commit: the commands whose writes share one batch (a
+// refused command writes nothing). The raw RocksDB run writes batches of this size.
+double mean_group(const engine::EngineStats& before, const engine::EngineStats& after) {
+  return static_cast<double>(after.commands_accepted - before.commands_accepted) /
+         static_cast<double>(std::max<uint64_t>(1, after.groups - before.groups));
+}
+
 struct EngineFigures {
   bench::RunRecord record;
   double mean_group = 0;
@@ -171,13 +178,8 @@ EngineFigures run_receipts(engine::Engine& e, int concurrency, double seconds) {
   const double cpu = bench::cpu_seconds_self() - cpu0;
   const auto after = e.stats();
   EngineFigures f;
-  f.record.ops = pool.all().size();
-  f.record.seconds = elapsed;
-  f.record.set_latencies(pool.all());
-  f.record.cpu_us_per_op = cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, f.record.ops));
-  const uint64_t groups = after.groups - before.groups;
-  f.mean_group = static_cast<double>(after.commands_accepted - before.commands_accepted) /
-                 static_cast<double>(std::max<uint64_t>(1, groups));
+  f.record.set_closed_loop(pool.all(), elapsed, cpu);
+  f.mean_group = mean_group(before, after);
   f.record.extra["refused"] = static_cast<double>(refused.load());
   f.record.extra["syncs"] = static_cast<double>(after.syncs - before.syncs);
   return f;
@@ -228,13 +230,8 @@ EngineFigures run_mix(engine::Engine& e, int concurrency, double seconds, int pr
   const double cpu = bench::cpu_seconds_self() - cpu0;
   const auto after = e.stats();
   EngineFigures f;
-  f.record.ops = pool.all().size();
-  f.record.seconds = elapsed;
-  f.record.set_latencies(pool.all());
-  f.record.cpu_us_per_op = cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, f.record.ops));
-  f.mean_group = static_cast<double>(after.commands_accepted + after.commands_refused -
-                                     before.commands_accepted - before.commands_refused) /
-                 static_cast<double>(std::max<uint64_t>(1, after.groups - before.groups));
+  f.record.set_closed_loop(pool.all(), elapsed, cpu);
+  f.mean_group = mean_group(before, after);
   uint64_t unexpected = 0, expected = 0, orders = 0;
   std::string last_refusal;
   for (size_t t = 0; t < shops.size(); ++t) {

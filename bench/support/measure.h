@@ -134,6 +134,14 @@ struct RunRecord {
     p99_us = l.quantile(0.99);
     p999_us = l.quantile(0.999);
   }
+
+  // A closed-loop run: one operation per latency sample, `cpu_seconds` spent on them.
+  void set_closed_loop(Latencies& all, double elapsed, double cpu_seconds) {
+    ops = all.size();
+    seconds = elapsed;
+    set_latencies(all);
+    cpu_us_per_op = cpu_seconds * 1e6 / static_cast<double>(ops > 0 ? ops : 1);
+  }
 };
 
 namespace detail {
