@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/support/commands.h"
 #include "engine/support/workload.h"
+#include "events/support/raw_store.h"
 #include "support/temp_dir.h"
 
 namespace stockroom::testing {
@@ -175,6 +176,31 @@ TEST_CASE("a long range is read in two halves at once and comes back whole and i
   REQUIRE(tail.has_value());
   CHECK(tail->size() == 601);
   CHECK(tail->back().event.position.value == head);
+}
+
+TEST_CASE("a damaged record in the upper half of a long read fails that read and nothing else",
+          "[engine][views]") {
+  TempDir dir;
+  {
+    auto e = open_engine(view_options(dir.str()));
+    stock_products(*e, 1);
+    for (int i = 0; i < 1200; ++i) {
+      REQUIRE(e->execute(envelope("more-" + std::to_string(i), staff(),
+                                  ReceiveStock{Sku(sku_name(i % kProducts)), Quantity{1}, ""})));
+    }
+  }
+  {
+    // Behind the log's back: position 1000 no longer holds a FlatBuffers record.
+    events::testing::RawStore raw(dir.str());
+    raw.put("log", events::testing::be64(1000), "not a record");
+  }
+  auto e = open_engine(view_options(dir.str()));
+  auto whole = e->events_from(Position{1}, 1200);  // read in two halves; 1000 is in the upper
+  REQUIRE_FALSE(whole.has_value());
+  CHECK(whole.error().code == ErrorCode::kMalformed);
+  auto below = e->events_from(Position{1}, 999);  // everything before the damage still reads
+  REQUIRE(below.has_value());
+  CHECK(below->size() == 999);
 }
 
 TEST_CASE("a rebuild after 100,000 random commands is byte-for-byte the live views",
