@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "adapters/nats/client.h"
+#include "nats/support/log_positions.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
 
@@ -184,17 +185,8 @@ TEST_CASE(
   CHECK(acked_after > 0);  // the service really came back
 
   // Every event of the log, by command id.
-  std::map<std::string, std::vector<uint64_t>> positions;
-  Position from{1};
-  for (;;) {
-    auto page = h.engine().events_from(from, 1000);
-    REQUIRE(page.has_value());
-    if (page->empty()) break;
-    for (const engine::LoggedEvent& e : *page) {
-      positions[e.event.command_id.str()].push_back(e.event.position.value);
-    }
-    from = Position{page->back().event.position.value + 1};
-  }
+  std::map<std::string, std::vector<uint64_t>> positions =
+      positions_by_command(h.engine()).by_command;
   for (const Sender& s : senders) {
     for (const Acked& a : s.acked) {
       INFO(a.id);

@@ -21,6 +21,7 @@
 
 #include "adapters/nats/client.h"
 #include "engine/engine.h"
+#include "nats/support/log_positions.h"
 #include "nats/support/nats_server.h"
 #include "support/temp_dir.h"
 
@@ -240,17 +241,8 @@ TEST_CASE("SIGTERM under load: every request answered ok is in the log", "[nats]
   REQUIRE(opened.has_value());
   engine::Engine& engine = **opened;
 
-  std::map<std::string, std::vector<uint64_t>> positions;  // by command id
-  Position from{1};
-  for (;;) {
-    auto page = engine.events_from(from, 1000);
-    REQUIRE(page.has_value());
-    if (page->empty()) break;
-    for (const engine::LoggedEvent& e : *page) {
-      positions[e.event.command_id.str()].push_back(e.event.position.value);
-    }
-    from = Position{page->back().event.position.value + 1};
-  }
+  const LogPositions logged = positions_by_command(engine);
+  std::map<std::string, std::vector<uint64_t>> positions = logged.by_command;
   for (const Sender& s : senders) {
     for (const Acked& a : s.acked) {
       INFO(a.id);
@@ -259,7 +251,7 @@ TEST_CASE("SIGTERM under load: every request answered ok is in the log", "[nats]
     }
   }
   const events::Head head = engine.head();
-  CHECK(head.position.value == from.value - 1);  // the scan saw the whole log
+  CHECK(head.position.value == logged.scanned_to);  // the scan saw the whole log
   auto report = engine.verify(Position{1}, head.position);
   REQUIRE(report.has_value());
   INFO(report->reason);
