@@ -28,6 +28,14 @@ std::string_view event_type_name(const EventData& event) noexcept {
   return kEventNames[event.index()];
 }
 
+std::span<const std::string_view> event_type_names() noexcept { return kEventNames; }
+
+std::span<const StreamKindName> stream_kinds() noexcept {
+  static constexpr std::array<StreamKindName, 4> kKinds = {
+      {{"product", "product-"}, {"cart", "cart-"}, {"order", "order-"}, {"review", "review-"}}};
+  return kKinds;
+}
+
 std::string product_stream(const Sku& sku) { return "product-" + sku.str(); }
 std::string cart_stream(const CartId& cart_id) { return "cart-" + cart_id.str(); }
 std::string order_stream(const OrderId& order_id) { return "order-" + order_id.str(); }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -211,6 +212,17 @@ using EventData =
 
 // The event's type name as stored and shown, e.g. "StockReserved".
 [[nodiscard]] std::string_view event_type_name(const EventData& event) noexcept;
+
+// Every event type name, in the order of EventData's alternatives.
+[[nodiscard]] std::span<const std::string_view> event_type_names() noexcept;
+
+// The kinds of stream (domain.md, "Streams") and the prefix that names each:
+// {"product", "product-"}, {"cart", "cart-"}, {"order", "order-"}, {"review", "review-"}.
+struct StreamKindName {
+  std::string_view kind;
+  std::string_view prefix;
+};
+[[nodiscard]] std::span<const StreamKindName> stream_kinds() noexcept;
 
 // Stream names (domain.md, "Streams").
 [[nodiscard]] std::string product_stream(const Sku& sku);

@@ -33,6 +33,8 @@ using Hash = std::array<uint8_t, 32>;
 
 // Lowercase hex of a hash, as shown to auditors.
 [[nodiscard]] std::string to_hex(const Hash& hash);
+// The hash of 64 hex digits (either case); nullopt for anything else.
+[[nodiscard]] std::optional<Hash> hash_from_hex(std::string_view hex);
 
 enum class Durability : uint8_t {
   kSync,   // fsync before commit() returns
@@ -47,6 +49,10 @@ struct LogOptions {
   int batch_sync_interval_ms = 10;  // kBatch only
   Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
   bool read_only = false;  // open without changing anything (offline tools)
+  // With read_only: open as a RocksDB secondary instance, so that refresh() sees what
+  // a writer in another process commits after the open (`replay --follow`). Its info
+  // log goes to a temporary directory that the log removes when it closes.
+  bool follow = false;
   // The clock the compaction filter compares command records against. Tests inject
   // one to make retention observable; default: the system clock.
   std::function<Timestamp()> clock;
@@ -98,6 +104,11 @@ class EventLog {
   // The head as of the last committed batch.
   [[nodiscard]] virtual Head head() const = 0;
 
+  // A follower (LogOptions::follow) catches up with the writer's process and returns
+  // the new head: reads then see up to it. Any other log returns head(). Not
+  // thread-safe against other calls of refresh(); reads may run beside it.
+  [[nodiscard]] virtual Result<Head> refresh() = 0;
+
   // How many times the WAL was made durable since open: one per commit in kSync, one
   // per background sync in kBatch, none in kNone (metrics).
   [[nodiscard]] virtual uint64_t syncs() const = 0;
@@ -137,12 +148,36 @@ class EventLog {
                                                                         Timestamp until,
                                                                         size_t limit) const = 0;
 
+  // The smallest and the largest position of the events with from <= time < until
+  // (nullopt when there are none), read from the time index alone. Replaying them is
+  // a position range filtered by time: correct also where a clock stepped back.
+  struct PositionSpan {
+    Position first;
+    Position last;
+  };
+  [[nodiscard]] virtual Result<std::optional<PositionSpan>> span_in_time(Timestamp from,
+                                                                         Timestamp until) const = 0;
+
   [[nodiscard]] virtual Result<std::optional<CommandRecord>> find_command(
       const CommandId& command_id) const = 0;
 
   // Recomputes the chain over [from, to] (to clamped to the head) starting from the
   // stored hash of from-1, and checks the stream index of each event.
   [[nodiscard]] virtual Result<VerifyReport> verify(Position from, Position to) const = 0;
+
+  // The indexes beside the chain (docs/storage.md, "Verifying"): the "streams" and
+  // "time" families hold exactly one entry per event, and each event's time entry is at
+  // the time `time_of` reads from its record (the log stores records opaque). Together
+  // with verify(1, head), which maps every event to its stream entry, this makes both
+  // indexes exact. A broken index is a report with ok == false; errors are storage
+  // failures. Reads the whole log once.
+  using TimeOf = std::function<Result<Timestamp>(std::string_view record)>;
+  [[nodiscard]] virtual Result<VerifyReport> verify_indexes(const TimeOf& time_of) const = 0;
+
+  // Every command record, in command id order. The visitor's error stops the walk and
+  // is returned.
+  using CommandVisitor = std::function<Status(std::string_view command_id, const CommandRecord&)>;
+  [[nodiscard]] virtual Status visit_commands(const CommandVisitor& visit) const = 0;
 
   // Reads an auxiliary keyspace.
   [[nodiscard]] virtual Result<std::optional<std::string>> get(std::string_view space,

@@ -14,9 +14,12 @@ int main(int argc, char** argv) {
   app.fallthrough();  // --config may also come after the subcommand
   std::map<std::string, stockroom::cli::Runner> runners;
   runners["demo"] = stockroom::cli::add_demo(app);
+  runners["history"] = stockroom::cli::add_history(app);
   runners["rebuild"] = stockroom::cli::add_rebuild(app);
+  runners["replay"] = stockroom::cli::add_replay(app);
   runners["send"] = stockroom::cli::add_send(app);
   runners["serve"] = stockroom::cli::add_serve(app);
+  runners["verify"] = stockroom::cli::add_verify(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

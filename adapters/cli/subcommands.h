@@ -12,8 +12,11 @@ namespace stockroom::cli {
 using Runner = std::function<int()>;
 
 Runner add_demo(CLI::App& app);
+Runner add_history(CLI::App& app);
 Runner add_rebuild(CLI::App& app);
+Runner add_replay(CLI::App& app);
 Runner add_send(CLI::App& app);
 Runner add_serve(CLI::App& app);
+Runner add_verify(CLI::App& app);
 
 }  // namespace stockroom::cli

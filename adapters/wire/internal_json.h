@@ -23,8 +23,10 @@ using projections::internal::JsonWriter;
 // {"code","message","details"?}; details hold Error::details and, for a shortage,
 // the shortages (see json_reply.cc).
 void write_error(JsonWriter& w, const Error& error);
-// One event object as event_json shows it.
-void write_event(JsonWriter& w, const engine::LoggedEvent& event);
+// One event object as event_json shows it; with `raw`, "record" and "prev_hash" too.
+void write_event(JsonWriter& w, const engine::LoggedEvent& event, const RawRecord* raw = nullptr);
+// The members of an event's "data" object (inside an object the caller opened).
+void write_event_data(JsonWriter& w, const RecordedEvent& event);
 
 void json_command_reply(std::string_view command_id, const Result<engine::CommandResult>& result,
                         std::string& out);

@@ -4,11 +4,14 @@
 // always written, optional text included (as ""), so each event type has one fixed
 // shape. One put_data() per event struct and no generic fallback: a new event type
 // without one does not compile.
+#include <openssl/evp.h>
+
 #include <string>
 #include <variant>
 
 #include "adapters/wire/internal_json.h"
 #include "events/event_log.h"
+#include "projections/internal/time_format.h"
 
 namespace stockroom::wire::internal {
 namespace {
@@ -176,7 +179,11 @@ void put_data(JsonWriter& w, const RatingRejected& e) {
 
 }  // namespace
 
-void write_event(JsonWriter& w, const engine::LoggedEvent& logged) {
+void write_event_data(JsonWriter& w, const RecordedEvent& e) {
+  std::visit([&w](const auto& data) { put_data(w, data); }, e.data);
+}
+
+void write_event(JsonWriter& w, const engine::LoggedEvent& logged, const RawRecord* raw) {
   const RecordedEvent& e = logged.event;
   w.StartObject();
   put(w, "position", e.position.value);
@@ -192,9 +199,15 @@ void write_event(JsonWriter& w, const engine::LoggedEvent& logged) {
   w.EndObject();
   put_key(w, "data");
   w.StartObject();
-  std::visit([&w](const auto& data) { put_data(w, data); }, e.data);
+  write_event_data(w, e);
   w.EndObject();
   put(w, "hash", events::to_hex(logged.hash));
+  if (raw != nullptr) {
+    std::string record;
+    append_base64(raw->record, record);
+    put(w, "record", record);
+    put(w, "prev_hash", events::to_hex(raw->prev_hash));
+  }
   w.EndObject();
 }
 
@@ -207,6 +220,33 @@ void event_json(const engine::LoggedEvent& event, std::string& out) {
   internal::JsonWriter w(buffer);
   internal::write_event(w, event);
   out.assign(buffer.GetString(), buffer.GetSize());
+}
+
+void event_json(const engine::LoggedEvent& event, const RawRecord& raw, std::string& out) {
+  projections::internal::JsonBuffer buffer;
+  internal::JsonWriter w(buffer);
+  internal::write_event(w, event, &raw);
+  out.assign(buffer.GetString(), buffer.GetSize());
+}
+
+void event_data_json(const engine::LoggedEvent& event, std::string& out) {
+  projections::internal::JsonBuffer buffer;
+  internal::JsonWriter w(buffer);
+  w.StartObject();
+  internal::write_event_data(w, event.event);
+  w.EndObject();
+  out.assign(buffer.GetString(), buffer.GetSize());
+}
+
+std::string time_text(Timestamp time) { return projections::internal::format_time(time); }
+
+void append_base64(std::string_view bytes, std::string& out) {
+  const size_t at = out.size();
+  out.resize(at + (bytes.size() + 2) / 3 * 4 + 1);  // EVP_EncodeBlock adds a NUL
+  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data() + at),
+                                      reinterpret_cast<const unsigned char*>(bytes.data()),
+                                      static_cast<int>(bytes.size()));
+  out.resize(at + static_cast<size_t>(written));
 }
 
 }  // namespace stockroom::wire

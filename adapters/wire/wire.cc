@@ -52,12 +52,9 @@ const Codec& codec_for(Encoding encoding) {
 }
 
 std::optional<StreamKind> stream_kind(std::string_view stream) noexcept {
-  // The stream prefixes of domain.md ("Streams"); the kind is the prefix without '-'.
-  static constexpr std::array<std::string_view, 4> kPrefixes = {"product-", "cart-", "order-",
-                                                                "review-"};
-  for (const std::string_view prefix : kPrefixes) {
-    if (stream.size() > prefix.size() && stream.starts_with(prefix)) {
-      return StreamKind{prefix.substr(0, prefix.size() - 1), stream.substr(prefix.size())};
+  for (const StreamKindName& k : stream_kinds()) {
+    if (stream.size() > k.prefix.size() && stream.starts_with(k.prefix)) {
+      return StreamKind{k.kind, stream.substr(k.prefix.size())};
     }
   }
   return std::nullopt;

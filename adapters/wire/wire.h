@@ -99,6 +99,25 @@ class Codec {
 //  "data":{...the event's fields...},"hash"}  (time RFC 3339 UTC, hash lower-case hex)
 void event_json(const engine::LoggedEvent& event, std::string& out);
 
+// What `replay --with-raw` adds to an event (storage.md, the chain): the exact stored
+// record and the chain hash before it, so hash = SHA-256(prev_hash || record) can be
+// recomputed with any tool. Shown as "record" (base64) and "prev_hash" (hex) after
+// "hash".
+struct RawRecord {
+  std::string_view record;
+  events::Hash prev_hash{};
+};
+void event_json(const engine::LoggedEvent& event, const RawRecord& raw, std::string& out);
+
+// The "data" object of an event alone, as event_json writes it (CSV's data column).
+void event_data_json(const engine::LoggedEvent& event, std::string& out);
+
+// A time as events and views show it: RFC 3339 UTC with six fractional digits.
+[[nodiscard]] std::string time_text(Timestamp time);
+
+// Standard base64 (RFC 4648, with padding) of `bytes`, appended to `out`.
+void append_base64(std::string_view bytes, std::string& out);
+
 // The push subject kind of a stream: "product", "cart", "order", "review" and the id
 // after it (product-SKU-1 -> {"product","SKU-1"}); nullopt for another stream name.
 struct StreamKind {

@@ -7,6 +7,7 @@
 
 #include "engine/internal/expiry_schedule.h"
 #include "engine/internal/writer.h"
+#include "engine/offline.h"
 #include "events/record_codec.h"
 
 namespace stockroom::engine {
@@ -189,37 +190,12 @@ Result<Position> Engine::view_position(std::string_view name) const {
   return impl_->views->checkpoint(name);
 }
 
-namespace {
-
-// Folds `stream` up to the first event for which `past` is true.
-template <class Past>
-Result<std::string> fold_until(const events::EventLog& log, const std::string& stream, Past past) {
-  std::vector<RecordedEvent> events;
-  constexpr size_t kChunk = 1024;
-  for (StreamVersion from{1};;) {
-    auto stored = log.read_stream(stream, from, kChunk);
-    if (!stored) return std::unexpected(stored.error());
-    auto decoded = decode_all(*stored);
-    if (!decoded) return std::unexpected(decoded.error());
-    for (LoggedEvent& e : *decoded) {
-      if (past(e.event)) return projections::fold_stream_view(stream, events);
-      events.push_back(std::move(e.event));
-    }
-    if (decoded->size() < kChunk) break;
-    from.value += kChunk;
-  }
-  return projections::fold_stream_view(stream, events);
-}
-
-}  // namespace
-
 Result<std::string> Engine::as_of(const std::string& stream, Position position) const {
-  return fold_until(*impl_->log, stream,
-                    [&](const RecordedEvent& e) { return e.position > position; });
+  return fold_as_of(*impl_->log, stream, position);
 }
 
 Result<std::string> Engine::as_of(const std::string& stream, Timestamp time) const {
-  return fold_until(*impl_->log, stream, [&](const RecordedEvent& e) { return e.time > time; });
+  return fold_as_of(*impl_->log, stream, time);
 }
 
 Result<RebuildReport> Engine::rebuild(const std::string& name, ProgressFn progress) {

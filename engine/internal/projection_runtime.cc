@@ -74,11 +74,11 @@ void ProjectionRuntime::changes(std::vector<ViewChange>& out) const {
   }
 }
 
-Status ProjectionRuntime::replay(const std::vector<Target>& targets, Position from,
-                                 const ProgressFn& progress, RebuildReport& report) {
-  const Position head = log_.head().position;
+Status ProjectionRuntime::replay(const events::EventLog& source, const std::vector<Target>& targets,
+                                 Position from, const ProgressFn& progress, RebuildReport& report) {
+  const Position head = source.head().position;
   for (Position next = from; next <= head;) {
-    auto decoded = read_decoded(log_, next, head, kReplayChunk);
+    auto decoded = read_decoded(source, next, head, kReplayChunk);
     if (!decoded) return std::unexpected(decoded.error());
     if (decoded->empty()) break;
     // One read and decode of each chunk feeds every target: a rebuild of all views
@@ -116,7 +116,7 @@ Result<RebuildReport> ProjectionRuntime::catch_up(const ProgressFn& progress) {
     if (slot->checkpoint >= log_.head().position) continue;
     report.views.emplace_back(slot->projection->name());
     Position from{slot->checkpoint.value + 1};
-    if (auto s = replay({Target{slot.get(), slot->gen.load()}}, from, progress, report); !s) {
+    if (auto s = replay(log_, {Target{slot.get(), slot->gen.load()}}, from, progress, report); !s) {
       return std::unexpected(s.error());
     }
     slot->checkpoint = log_.head().position;
@@ -144,7 +144,7 @@ Result<RebuildReport> ProjectionRuntime::rebuild(const std::string& name,
     t.slot->space.put_rebuilding(*mark, t.gen);
   }
   if (auto s = log_.commit(*mark); !s) return std::unexpected(s.error());
-  if (auto s = replay(targets, Position{1}, progress, report); !s) {
+  if (auto s = replay(log_, targets, Position{1}, progress, report); !s) {
     return std::unexpected(s.error());
   }
   // The swap: one batch makes every new generation the one in use.
@@ -161,6 +161,22 @@ Result<RebuildReport> ProjectionRuntime::rebuild(const std::string& name,
   for (const Target& t : targets) {
     t.slot->gen.store(t.gen);
     t.slot->checkpoint = log_.head().position;
+  }
+  report.seconds = seconds_since(start);
+  return report;
+}
+
+Result<RebuildReport> ProjectionRuntime::fold_from(const events::EventLog& source,
+                                                   const ProgressFn& progress) {
+  RebuildReport report;
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<Target> targets;
+  for (auto& slot : slots_) {
+    report.views.emplace_back(slot->projection->name());
+    targets.push_back(Target{slot.get(), slot->gen.load()});
+  }
+  if (auto s = replay(source, targets, Position{1}, progress, report); !s) {
+    return std::unexpected(s.error());
   }
   report.seconds = seconds_since(start);
   return report;

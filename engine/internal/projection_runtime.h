@@ -47,6 +47,11 @@ class ProjectionRuntime {
 
   [[nodiscard]] Result<RebuildReport> catch_up(const ProgressFn& progress);
   [[nodiscard]] Result<RebuildReport> rebuild(const std::string& name, const ProgressFn& progress);
+  // Applies every event of `source` to this runtime's views, which must be empty (a
+  // fresh scratch log, not `source`): the independent fold `verify` compares the
+  // stored views with. Call open() first.
+  [[nodiscard]] Result<RebuildReport> fold_from(const events::EventLog& source,
+                                                const ProgressFn& progress);
 
   [[nodiscard]] Result<std::optional<std::string>> get(std::string_view name,
                                                        std::string_view key) const;
@@ -72,9 +77,10 @@ class ProjectionRuntime {
     Slot* slot;
     uint32_t gen;
   };
-  // Applies the log from `from` to the head to every target, in chunks.
-  [[nodiscard]] Status replay(const std::vector<Target>& targets, Position from,
-                              const ProgressFn& progress, RebuildReport& report);
+  // Applies `source` from `from` to its head to every target, in chunks, writing into
+  // this runtime's log.
+  [[nodiscard]] Status replay(const events::EventLog& source, const std::vector<Target>& targets,
+                              Position from, const ProgressFn& progress, RebuildReport& report);
 
   events::EventLog& log_;
   std::vector<std::unique_ptr<Slot>> slots_;

@@ -183,6 +183,32 @@ Result<std::vector<Position>> LogReader::positions_in_time(Timestamp from, Times
   return positions;
 }
 
+Result<std::optional<EventLog::PositionSpan>> LogReader::span_in_time(Timestamp from,
+                                                                      Timestamp until,
+                                                                      Position head) const {
+  std::optional<EventLog::PositionSpan> span;
+  if (from >= until) return span;
+  const std::string lower = time_bound(from);
+  const std::string upper = time_bound(until);
+  const rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions options;
+  options.iterate_upper_bound = &upper_slice;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(store_.db().NewIterator(options, store_.families().time));
+  for (it->Seek(lower); it->Valid(); it->Next()) {
+    std::optional<Position> position = decode_time_key_position(view(it->key()));
+    if (!position) return std::unexpected(corrupt_value("a time index key"));
+    if (*position > head) continue;
+    if (!span) span = EventLog::PositionSpan{*position, *position};
+    span->first = std::min(span->first, *position);
+    span->last = std::max(span->last, *position);
+  }
+  if (Status ok = check(it->status(), "reading a time range"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return span;
+}
+
 Result<std::optional<CommandRecord>> LogReader::find_command(const CommandId& id) const {
   Result<std::optional<std::string>> value =
       get_value(store_.families().commands, id.str(), "reading a command record");
@@ -191,6 +217,19 @@ Result<std::optional<CommandRecord>> LogReader::find_command(const CommandId& id
   std::optional<CommandRecord> record = decode_command_value(**value);
   if (!record) return std::unexpected(corrupt_value("command record " + id.str()));
   return record;
+}
+
+Status LogReader::visit_commands(const EventLog::CommandVisitor& visit) const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(
+      store_.db().NewIterator(options, store_.families().commands));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::optional<CommandRecord> record = decode_command_value(view(it->value()));
+    if (!record) return std::unexpected(corrupt_value("command record " + it->key().ToString()));
+    if (Status s = visit(view(it->key()), *record); !s) return s;
+  }
+  return check(it->status(), "reading the command records");
 }
 
 Result<std::optional<std::string>> LogReader::get(std::string_view space,

@@ -45,7 +45,11 @@ class LogReader {
   // events as the first `limit` by position whenever times do not decrease).
   [[nodiscard]] Result<std::vector<Position>> positions_in_time(Timestamp from, Timestamp until,
                                                                 size_t limit, Position head) const;
+  [[nodiscard]] Result<std::optional<EventLog::PositionSpan>> span_in_time(Timestamp from,
+                                                                           Timestamp until,
+                                                                           Position head) const;
   [[nodiscard]] Result<std::optional<CommandRecord>> find_command(const CommandId& id) const;
+  [[nodiscard]] Status visit_commands(const EventLog::CommandVisitor& visit) const;
 
   [[nodiscard]] Result<std::optional<std::string>> get(std::string_view space,
                                                        std::string_view key) const;

@@ -1,9 +1,13 @@
 #include "events/internal/log_store.h"
 
 #include <fmt/format.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <set>
 
 #include "events/internal/rocks_status.h"
@@ -60,6 +64,20 @@ Result<std::vector<std::string>> family_names(const std::string& dir,
   return names;
 }
 
+// A secondary instance writes its own info log; it gets a fresh directory under
+// $TMPDIR (default /tmp) so that following never writes into the data directory.
+Result<std::string> make_secondary_dir() {
+  const char* tmp = ::getenv("TMPDIR");
+  std::string path =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/stockroom-follow-XXXXXX";
+  if (::mkdtemp(path.data()) == nullptr) {
+    return fail(ErrorCode::kUnavailable,
+                fmt::format("cannot make a directory for following the log in {}: {}", path,
+                            std::strerror(errno)));
+  }
+  return path;
+}
+
 }  // namespace
 
 LogStore::LogStore(const LogOptions& options)
@@ -70,12 +88,18 @@ LogStore::LogStore(const LogOptions& options)
       read_only_(options.read_only) {}
 
 LogStore::~LogStore() {
-  if (!db_) return;
-  // Nothing can be done about a failure here; the WAL holds every committed write.
-  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  if (db_) {
+    // Nothing can be done about a failure here; the WAL holds every committed write.
+    for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+      db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+    }
+    db_->Close().PermitUncheckedError();
+    db_.reset();
   }
-  db_->Close().PermitUncheckedError();
+  if (follower()) {
+    std::error_code ignored;  // a temporary directory left behind harms nothing
+    std::filesystem::remove_all(secondary_dir_, ignored);
+  }
 }
 
 Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& dir,
@@ -98,9 +122,18 @@ Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
   }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
-  const rocksdb::Status status =
-      read_only_ ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &db)
-                 : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
+  rocksdb::Status status;
+  if (read_only_ && options.follow) {
+    Result<std::string> own = make_secondary_dir();
+    if (!own) return std::unexpected(own.error());
+    secondary_dir_ = std::move(*own);
+    status =
+        rocksdb::DB::OpenAsSecondary(db_options, dir, secondary_dir_, descriptors, &handles, &db);
+  } else if (read_only_) {
+    status = rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &db);
+  } else {
+    status = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
+  }
   if (!status.ok()) return std::unexpected(storage_error(status, "opening " + dir));
   db_.reset(db);
   return adopt_handles(std::move(handles));

@@ -51,6 +51,8 @@ class LogStore {
   // kNotFound for one a read-only store does not have.
   [[nodiscard]] Result<rocksdb::ColumnFamilyHandle*> space(std::string_view name) const;
   [[nodiscard]] bool read_only() const { return read_only_; }
+  // Opened as a secondary instance (LogOptions::follow).
+  [[nodiscard]] bool follower() const { return !secondary_dir_.empty(); }
 
  private:
   LogStore(const LogOptions& options);
@@ -63,6 +65,7 @@ class LogStore {
   StoreTuning tuning_;
   std::vector<std::string> spaces_;  // as configured
   bool read_only_ = false;
+  std::string secondary_dir_;  // a follower's own directory (info log), removed last
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   Families families_;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "events/internal/chain_verifier.h"
+#include "events/internal/index_verifier.h"
 #include "events/internal/keys.h"
 #include "events/internal/log_batch.h"
 #include "events/internal/rocks_status.h"
@@ -62,6 +63,25 @@ RocksEventLog::RocksEventLog(std::unique_ptr<LogStore> store, const LogOptions& 
 
 Head RocksEventLog::head() const {
   std::lock_guard lock(mutex_);
+  return head_;
+}
+
+Result<Head> RocksEventLog::refresh() {
+  if (!store_->follower()) return head();
+  if (Status ok = check(store_->db().TryCatchUpWithPrimary(), "following the writer"); !ok) {
+    return std::unexpected(ok.error());
+  }
+  Result<Head> stored = reader_.stored_head();
+  if (!stored) return std::unexpected(stored.error());
+  std::lock_guard lock(mutex_);
+  // The writer only ever moves the head forward; a head behind ours means the
+  // directory was replaced under the follower.
+  if (stored->position < head_.position) {
+    return fail(ErrorCode::kInvalidState,
+                fmt::format("the log's head went back from {} to {}: was the directory replaced?",
+                            head_.position.value, stored->position.value));
+  }
+  head_ = *stored;
   return head_;
 }
 
@@ -136,6 +156,11 @@ Result<std::vector<Position>> RocksEventLog::positions_in_time(Timestamp from, T
   return reader_.positions_in_time(from, until, limit, head().position);
 }
 
+Result<std::optional<EventLog::PositionSpan>> RocksEventLog::span_in_time(Timestamp from,
+                                                                          Timestamp until) const {
+  return reader_.span_in_time(from, until, head().position);
+}
+
 Result<std::optional<CommandRecord>> RocksEventLog::find_command(
     const CommandId& command_id) const {
   return reader_.find_command(command_id);
@@ -143,6 +168,14 @@ Result<std::optional<CommandRecord>> RocksEventLog::find_command(
 
 Result<VerifyReport> RocksEventLog::verify(Position from, Position to) const {
   return verify_chain(*store_, reader_, head(), from, to);
+}
+
+Result<VerifyReport> RocksEventLog::verify_indexes(const TimeOf& time_of) const {
+  return internal::verify_indexes(*store_, reader_, head(), time_of);
+}
+
+Status RocksEventLog::visit_commands(const CommandVisitor& visit) const {
+  return reader_.visit_commands(visit);
 }
 
 Result<std::optional<std::string>> RocksEventLog::get(std::string_view space,

@@ -28,6 +28,7 @@ class RocksEventLog final : public EventLog {
   ~RocksEventLog() override = default;
 
   [[nodiscard]] Head head() const override;
+  [[nodiscard]] Result<Head> refresh() override;
   [[nodiscard]] uint64_t syncs() const override;
   [[nodiscard]] Result<StreamVersion> stream_version(std::string_view stream) const override;
   // On a read-only or failed log the batch refuses every append with the reason.
@@ -44,9 +45,13 @@ class RocksEventLog final : public EventLog {
                                            const EventVisitor& visit) const override;
   [[nodiscard]] Result<std::vector<Position>> positions_in_time(Timestamp from, Timestamp until,
                                                                 size_t limit) const override;
+  [[nodiscard]] Result<std::optional<PositionSpan>> span_in_time(Timestamp from,
+                                                                 Timestamp until) const override;
   [[nodiscard]] Result<std::optional<CommandRecord>> find_command(
       const CommandId& command_id) const override;
   [[nodiscard]] Result<VerifyReport> verify(Position from, Position to) const override;
+  [[nodiscard]] Result<VerifyReport> verify_indexes(const TimeOf& time_of) const override;
+  [[nodiscard]] Status visit_commands(const CommandVisitor& visit) const override;
   [[nodiscard]] Result<std::optional<std::string>> get(std::string_view space,
                                                        std::string_view key) const override;
   [[nodiscard]] Result<std::vector<std::pair<std::string, std::string>>> scan(

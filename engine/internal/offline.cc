@@ -1,0 +1,92 @@
+#include "engine/offline.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <system_error>
+#include <vector>
+
+#include "engine/engine.h"
+#include "engine/internal/expiry_schedule.h"
+#include "engine/internal/projection_runtime.h"
+#include "projections/projection.h"
+
+namespace stockroom::engine {
+
+std::string data_dir_problem(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status link = fs::symlink_status(dir, ec);
+  if (ec || !fs::exists(link)) return fmt::format("{} does not exist", dir);
+  const fs::file_status target = fs::status(dir, ec);
+  if (fs::is_symlink(link) && (ec || !fs::exists(target))) {
+    std::error_code read_ec;
+    const fs::path to = fs::read_symlink(dir, read_ec);
+    return fmt::format("{} is a symbolic link to {}, which does not exist", dir, to.string());
+  }
+  if (ec) return fmt::format("{} cannot be read: {}", dir, ec.message());
+  if (!fs::is_directory(target)) return fmt::format("{} is not a directory", dir);
+  return "";
+}
+
+Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, bool follow) {
+  if (std::string problem = data_dir_problem(dir); !problem.empty()) {
+    return fail(ErrorCode::kNotFound, problem);
+  }
+  if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
+    return fail(ErrorCode::kNotFound,
+                fmt::format("{} is not a Stockroom data directory (no database in it)", dir));
+  }
+  events::LogOptions options;
+  options.read_only = true;
+  options.follow = follow;
+  options.spaces = internal::ProjectionRuntime::spaces(projections::standard_projections());
+  options.spaces.emplace_back(internal::kExpirySpace);
+  auto log = events::EventLog::open(dir, options);
+  if (!log) {
+    Error e = log.error();
+    if (e.code == ErrorCode::kNotFound) {
+      e.message = fmt::format("{} is not a Stockroom data directory ({})", dir, e.message);
+    } else {
+      e.message = fmt::format("cannot open {}: {}", dir, e.message);
+    }
+    return std::unexpected(std::move(e));
+  }
+  return log;
+}
+
+namespace {
+
+// Folds `stream` up to the first event for which `past` is true.
+template <class Past>
+Result<std::string> fold_until(const events::EventLog& log, const std::string& stream, Past past) {
+  std::vector<RecordedEvent> events;
+  constexpr size_t kChunk = 1024;
+  for (StreamVersion from{1};;) {
+    auto stored = log.read_stream(stream, from, kChunk);
+    if (!stored) return std::unexpected(stored.error());
+    auto decoded = decode_all(*stored);
+    if (!decoded) return std::unexpected(decoded.error());
+    for (LoggedEvent& e : *decoded) {
+      if (past(e.event)) return projections::fold_stream_view(stream, events);
+      events.push_back(std::move(e.event));
+    }
+    if (decoded->size() < kChunk) break;
+    from.value += kChunk;
+  }
+  return projections::fold_stream_view(stream, events);
+}
+
+}  // namespace
+
+Result<std::string> fold_as_of(const events::EventLog& log, const std::string& stream,
+                               Position position) {
+  return fold_until(log, stream, [&](const RecordedEvent& e) { return e.position > position; });
+}
+
+Result<std::string> fold_as_of(const events::EventLog& log, const std::string& stream,
+                               Timestamp time) {
+  return fold_until(log, stream, [&](const RecordedEvent& e) { return e.time > time; });
+}
+
+}  // namespace stockroom::engine

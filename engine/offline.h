@@ -1,0 +1,38 @@
+// Reading a data directory without an Engine: what the offline tools (`stockroom
+// replay`, `history`, `verify`, `checkpoint`) build on. Nothing here writes: the log
+// is opened read-only (or as a follower of a running serve), never created.
+// Threads: the functions are pure over the log they are given; the log's own
+// contract (events/event_log.h) says which of its calls may run concurrently.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/error.h"
+#include "engine/types.h"
+#include "events/event_log.h"
+
+namespace stockroom::engine {
+
+// Opens `dir` read-only with the engine's keyspaces (views, expiry), also while a
+// serve holds it. With `follow`, as a secondary instance whose refresh() sees what the
+// running serve appends. Errors, one line each, name what is wrong: kNotFound for a
+// missing path, a dangling symbolic link, a file that is not a directory, a directory
+// that holds no Stockroom log; kUnavailable when RocksDB cannot open it.
+[[nodiscard]] Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir,
+                                                                     bool follow = false);
+
+// Why `dir` cannot be a data directory to read, or "" when it looks like one (exists,
+// is a directory, or a link to one). For messages: the reason RocksDB gives is rarely
+// what a person needs to hear.
+[[nodiscard]] std::string data_dir_problem(const std::string& dir);
+
+// `stream` folded into its view's shape up to a position (inclusive) or a time
+// (inclusive): projections::fold_stream_view over the log's events. kNotFound when
+// the stream had no event by then. Engine::as_of is this on the engine's log.
+[[nodiscard]] Result<std::string> fold_as_of(const events::EventLog& log, const std::string& stream,
+                                             Position position);
+[[nodiscard]] Result<std::string> fold_as_of(const events::EventLog& log, const std::string& stream,
+                                             Timestamp time);
+
+}  // namespace stockroom::engine
