@@ -6,7 +6,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include <limits>
+#include <algorithm>
 #include <optional>
 
 namespace stockroom::audit {

@@ -49,6 +49,7 @@ class PublicKey {
 
  private:
   friend class SigningKey;
+  PublicKey() = default;  // only through the factories: a PublicKey always holds a key
   // REQUIRES: `key` is an Ed25519 key (public, or private with its public half).
   [[nodiscard]] static PublicKey of(std::shared_ptr<evp_pkey_st> key);
 
