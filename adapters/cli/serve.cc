@@ -11,8 +11,10 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "adapters/audit/key_file.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/service.h"
 #include "adapters/ops/http_server.h"
@@ -29,6 +31,8 @@ struct ServeConfig {
   std::string durability = "sync";
   int64_t reservation_ttl_s = 900;
   int64_t drain_timeout_s = 30;
+  std::string signing_key;  // empty: audit::default_signing_key_path(data)
+  int64_t head_interval_s = 10;
   nats_adapter::ServiceOptions service;
 };
 
@@ -49,12 +53,41 @@ sigset_t block_stop_signals() {
   return set;
 }
 
+// Loads (or, on first start, creates) the signing key and says which public key
+// checks this serve's heads. nullopt after printing why it cannot.
+std::optional<audit::SigningKey> open_key(const ServeConfig& c, ops::JsonLog& log) {
+  Result<std::string> path =
+      c.signing_key.empty() ? audit::default_signing_key_path(c.data) : c.signing_key;
+  Result<audit::KeyFile> file =
+      path ? audit::open_signing_key(*path) : Result<audit::KeyFile>(std::unexpected(path.error()));
+  if (!file) {
+    log.error("signing_key_failed", {{"message", file.error().message}});
+    fmt::print(stderr, "stockroom serve: {}\n", file.error().message);
+    return std::nullopt;
+  }
+  const audit::PublicKey& public_key = file->key.public_key();
+  log.info("signing_key", {{"file", file->path},
+                           {"created", file->created},
+                           {"public_key_file", file->public_path},
+                           {"key_id", public_key.key_id()},
+                           {"public_key_hex", events::to_hex(public_key.raw())}});
+  if (file->readable_by_others) {
+    log.warn("signing_key_readable",
+             {{"file", file->path}, {"message", "group or others may read the private key"}});
+  }
+  return file->key;
+}
+
 int run_serve(const ServeConfig& c) {
   const sigset_t stop_signals = block_stop_signals();
   ops::JsonLog log;
   ops::Registry registry;
 
-  auto service = nats_adapter::Service::connect(c.service, registry, log);
+  nats_adapter::ServiceOptions service_options = c.service;
+  service_options.signing_key = open_key(c, log);
+  if (!service_options.signing_key) return 1;
+  service_options.head_interval = std::chrono::seconds(c.head_interval_s);
+  auto service = nats_adapter::Service::connect(service_options, registry, log);
   if (!service) {
     log.error("nats_config", {{"message", service.error().message}});
     fmt::print(stderr, "stockroom serve: {}\n", service.error().message);
@@ -100,6 +133,7 @@ int run_serve(const ServeConfig& c) {
                                   }});
     if (!started) {
       fmt::print(stderr, "stockroom serve: --http {}: {}\n", c.http, started.error().message);
+      (void)(*service)->drain(std::chrono::seconds(1));  // before the engine closes
       return 1;
     }
     http = std::move(*started);
@@ -143,6 +177,12 @@ Runner add_serve(CLI::App& app) {
   opt("--drain-timeout", c->drain_timeout_s, "STOCKROOM_DRAIN_TIMEOUT",
       "seconds to finish in-flight requests on SIGTERM")
       ->check(CLI::Range(int64_t{1}, int64_t{3600}));
+  opt("--signing-key", c->signing_key, "STOCKROOM_SIGNING_KEY",
+      "Ed25519 private key (PEM) that signs heads; created if absent, public key in FILE.pub "
+      "(default: <data>.signing-key.pem beside the data directory)");
+  opt("--head-interval", c->head_interval_s, "STOCKROOM_HEAD_INTERVAL",
+      "seconds between signed heads on <prefix>.audit.head")
+      ->check(CLI::Range(int64_t{1}, int64_t{24} * 3600));
   opt("--queue-group", c->service.queue_group, "STOCKROOM_QUEUE_GROUP", "NATS queue group");
   opt("--nats-user", c->service.connect.user, "STOCKROOM_NATS_USER", "NATS user");
   opt("--nats-password", c->service.connect.password, "STOCKROOM_NATS_PASSWORD", "NATS password");

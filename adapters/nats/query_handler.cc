@@ -71,10 +71,18 @@ void verify(const engine::Engine& e, const wire::Codec& codec, const wire::Query
   codec.verify_reply(*report, out);
 }
 
+void head(const wire::Codec& codec, const HeadSource& heads, std::string& out) {
+  if (!heads) {
+    return codec.error_reply(
+        Error{ErrorCode::kUnavailable, "this serve signs no heads (no signing key)", {}, {}}, out);
+  }
+  codec.head_reply(heads(), out);
+}
+
 }  // namespace
 
 void answer_query(const engine::Engine& engine, const wire::Codec& codec, const wire::Query& query,
-                  std::string& out) {
+                  std::string& out, const HeadSource& heads) {
   switch (query.kind) {
     case Kind::kOrder:
     case Kind::kStock:
@@ -89,6 +97,8 @@ void answer_query(const engine::Engine& engine, const wire::Codec& codec, const 
       return as_of(engine, codec, query, out);
     case Kind::kVerify:
       return verify(engine, codec, query, out);
+    case Kind::kHead:
+      return head(codec, heads, out);
   }
   codec.error_reply(Error{ErrorCode::kUnknownCommand, "unknown query", {}, {}}, out);
 }

@@ -2,15 +2,21 @@
 // Runs on a query worker, never on the writer or a NATS delivery thread.
 #pragma once
 
+#include <functional>
 #include <string>
 
+#include "adapters/audit/signed_head.h"
 #include "adapters/wire/wire.h"
 #include "engine/engine.h"
 
 namespace stockroom::nats_adapter {
 
+// Where query.head gets the latest signed head (HeadPublisher::latest); empty when
+// this serve signs no heads, and query.head is then refused with UNAVAILABLE.
+using HeadSource = std::function<audit::SignedHead()>;
+
 // Writes the reply (or the error reply) into `out` in the codec's encoding.
 void answer_query(const engine::Engine& engine, const wire::Codec& codec, const wire::Query& query,
-                  std::string& out);
+                  std::string& out, const HeadSource& heads = {});
 
 }  // namespace stockroom::nats_adapter

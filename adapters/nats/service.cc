@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/nats/head_publisher.h"
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
 #include "adapters/wire/wire.h"
@@ -46,6 +47,8 @@ struct Service::Impl {
   natsSubscription* query_sub = nullptr;
   std::unique_ptr<Outbox> outbox;
   engine::Engine* engine = nullptr;
+  std::unique_ptr<HeadPublisher> heads;  // with ServiceOptions::signing_key
+  HeadSource head_source;
   std::string cmd_prefix;    // "<p>.cmd."
   std::string query_prefix;  // "<p>.query."
 
@@ -117,6 +120,7 @@ struct Service::Impl {
 
   ~Impl() {
     stop_workers();
+    heads.reset();  // before the outbox it posts to
     if (outbox) outbox->stop();
     if (cmd_sub) natsSubscription_Destroy(cmd_sub);
     if (query_sub) natsSubscription_Destroy(query_sub);
@@ -284,7 +288,7 @@ struct Service::Impl {
     queries.emplace_back(
         [this, query = std::move(*decoded), reply_to, encoding, name = std::string(name)] {
           std::string out;
-          answer_query(*engine, wire::codec_for(encoding), query, out);
+          answer_query(*engine, wire::codec_for(encoding), query, out, head_source);
           queries_total->with({name, "answered"}).inc();
           reply(reply_to.c_str(), encoding, std::move(out));
           end_request();
@@ -406,6 +410,12 @@ engine::CommitListener Service::commit_listener() {
 Status Service::start(engine::Engine& engine) {
   Impl& i = *impl_;
   i.engine = &engine;
+  if (i.options.signing_key) {
+    i.heads =
+        std::make_unique<HeadPublisher>(*i.options.signing_key, engine, *i.outbox,
+                                        i.options.prefix + ".audit.head", i.options.head_interval);
+    i.head_source = [heads = i.heads.get()] { return heads->latest(); };
+  }
   for (int w = 0; w < std::max(1, i.options.query_workers); ++w) {
     i.workers.emplace_back([&i] { i.worker(); });
   }
@@ -425,6 +435,7 @@ Status Service::start(engine::Engine& engine) {
   if (s != NATS_OK) {
     return fail(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + natsStatus_GetText(s));
   }
+  if (i.heads) i.heads->start();
   i.log.info("serving", {{"prefix", i.options.prefix}, {"queue_group", i.options.queue_group}});
   return {};
 }
@@ -470,6 +481,8 @@ bool Service::drain(std::chrono::milliseconds timeout) {
     std::unique_lock lock(i.idle_mutex);
     done = i.idle.wait_until(lock, deadline, [&] { return i.inflight.load() == 0; });
   }
+  // The last signed head: every command is written by now, and the engine is still open.
+  if (i.heads) i.heads->stop();
   // Replies queued while disconnected stay in NATS.c's reconnect buffer: no flush wait.
   i.outbox->drain(i.connected.load() ? static_cast<int>(std::max<int64_t>(100, left_ms())) : 1);
   i.log.info("drained", {{"complete", done}, {"in_flight", i.inflight.load()}});

@@ -8,9 +8,10 @@
 //   auto svc = Service::connect(options, metrics, log);   // NATS first: pushes need it
 //   engine_options.on_commit = svc->commit_listener();
 //   auto engine = Engine::open(engine_options);
-//   svc->start(*engine);                                   // subscribes
+//   svc->start(*engine);                                   // subscribes, signs heads
 //   ... SIGTERM ...
-//   svc->drain(timeout);  // no new requests; in-flight ones finish and are answered
+//   svc->drain(timeout);  // no new requests; in-flight ones finish and are answered;
+//                         // a last signed head is pushed
 //   engine.reset();       // closes RocksDB
 //   svc.reset();          // closes the connection
 //
@@ -24,8 +25,10 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "adapters/audit/signing_key.h"
 #include "adapters/nats/nats_options.h"
 #include "adapters/ops/json_log.h"
 #include "adapters/ops/metrics.h"
@@ -40,6 +43,11 @@ struct ServiceOptions {
   size_t max_payload = 64 * 1024;  // larger requests: PAYLOAD_TOO_LARGE
   int query_workers = 2;
   size_t max_queued_queries = 10'000;  // beyond: UNAVAILABLE
+  // Signed heads (nats-api.md): with a key, the head is signed and pushed on
+  // <p>.audit.head at start, every head_interval and at drain, and query.head answers
+  // the latest. Without one, nothing is pushed and query.head is UNAVAILABLE.
+  std::optional<audit::SigningKey> signing_key;
+  std::chrono::milliseconds head_interval{10'000};
 };
 
 class Service {
@@ -64,7 +72,8 @@ class Service {
 
   // Stops taking requests (subscriptions drained: what NATS already delivered is
   // still answered), waits until every in-flight command and query is answered,
-  // and flushes. Returns false if `timeout` passed first.
+  // stops the signed heads with a last one, and flushes. Returns false if `timeout`
+  // passed first. Call before the engine closes.
   bool drain(std::chrono::milliseconds timeout);
 
   // Refreshes the gauges read from the engine (head, projection positions); call

@@ -135,6 +135,8 @@ Status read_fields(const fb::QueryRequest& r, Query& q) {
       return read_as_of(r, q);
     case Kind::kVerify:
       return read_verify(r, q);
+    case Kind::kHead:
+      return {};
   }
   return fail(ErrorCode::kUnknownCommand, "no such query");
 }

@@ -124,6 +124,16 @@ class FlatBuffersCodec final : public Codec {
                                                 report.head.position.value, head_hash, first_bad);
     finish_query(b, {fb::QueryBody::VerifyReply, verified.Union()}, out);
   }
+
+  void head_reply(const audit::SignedHead& head, std::string& out) const override {
+    Builder& b = fbcodec::reply_builder();
+    const StringRef hash = b.CreateString(events::to_hex(head.head.hash));
+    const auto signature = b.CreateVector(head.signature.data(), head.signature.size());
+    const StringRef key_id = b.CreateString(head.key_id);
+    const auto signed_head = fb::CreateHeadReply(b, head.partition, head.head.position.value, hash,
+                                                 head.time.micros, signature, key_id);
+    finish_query(b, {fb::QueryBody::HeadReply, signed_head.Union()}, out);
+  }
 };
 
 }  // namespace

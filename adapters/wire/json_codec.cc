@@ -1,5 +1,6 @@
 // The JSON codec: the default encoding of the NATS contract. Stateless, so one
 // instance serves every thread.
+#include "adapters/audit/head_json.h"
 #include "adapters/wire/internal_json.h"
 
 namespace stockroom::wire {
@@ -42,6 +43,10 @@ class JsonCodec final : public Codec {
 
   void verify_reply(const events::VerifyReport& report, std::string& out) const override {
     internal::json_verify_reply(report, out);
+  }
+
+  void head_reply(const audit::SignedHead& head, std::string& out) const override {
+    audit::head_json(head, out);
   }
 };
 

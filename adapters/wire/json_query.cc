@@ -127,6 +127,8 @@ void read_fields(RequestReader& r, Query& q) {
         }
       }
       return;
+    case Kind::kHead:
+      return;
   }
 }
 

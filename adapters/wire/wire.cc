@@ -12,7 +12,7 @@ std::optional<Query::Kind> query_kind(std::string_view name) noexcept {
     std::string_view name;
     Kind kind;
   };
-  static constexpr std::array<Named, 8> kNames = {{
+  static constexpr std::array<Named, 9> kNames = {{
       {"order", Kind::kOrder},
       {"stock", Kind::kStock},
       {"rating", Kind::kRating},
@@ -21,6 +21,7 @@ std::optional<Query::Kind> query_kind(std::string_view name) noexcept {
       {"events", Kind::kEvents},
       {"as_of", Kind::kAsOf},
       {"verify", Kind::kVerify},
+      {"head", Kind::kHead},
   }};
   for (const Named& n : kNames) {
     if (n.name == name) return n.kind;
@@ -42,6 +43,7 @@ std::string_view view_name(Query::Kind kind) noexcept {
     case Query::Kind::kEvents:
     case Query::Kind::kAsOf:
     case Query::Kind::kVerify:
+    case Query::Kind::kHead:
       return {};
   }
   return {};

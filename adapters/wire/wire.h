@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/audit/signed_head.h"
 #include "engine/command.h"
 #include "engine/engine.h"
 #include "engine/error.h"
@@ -34,7 +35,17 @@ inline constexpr std::string_view kFlatBuffersContentType = "application/x-flatb
 // A parsed query (nats-api.md, "Queries"). Fields a query does not use keep their
 // defaults.
 struct Query {
-  enum class Kind : uint8_t { kOrder, kStock, kRating, kCart, kHistory, kEvents, kAsOf, kVerify };
+  enum class Kind : uint8_t {
+    kOrder,
+    kStock,
+    kRating,
+    kCart,
+    kHistory,
+    kEvents,
+    kAsOf,
+    kVerify,
+    kHead,  // no fields: {}
+  };
   Kind kind = Kind::kOrder;
   std::string key;                      // order / stock / rating / cart: the view key
   std::string stream;                   // history, as_of
@@ -88,6 +99,9 @@ class Codec {
                             std::string_view next_name, uint64_t next, std::string& out) const = 0;
   // verify: {"ok","checked","head_position","head_hash","first_bad_position"?}
   virtual void verify_reply(const events::VerifyReport& report, std::string& out) const = 0;
+  // head: the signed head, {"partition","position","hash","time_us","signature","key_id"}
+  // (audit/head_json.h), exactly as pushed on <p>.audit.head.
+  virtual void head_reply(const audit::SignedHead& head, std::string& out) const = 0;
 };
 
 [[nodiscard]] const Codec& json_codec();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -20,12 +21,15 @@ namespace stockroom::testing {
 class ServeHarness {
  public:
   // `env`: a RocksDB Env to run the engine on (fault injection); default the real one.
+  // `configure`: changes the service's options before it connects (a signing key, ...).
   explicit ServeHarness(const NatsServer& server, std::string prefix = "stockroom",
-                        std::string data_dir = "", std::shared_ptr<rocksdb::Env> env = nullptr)
+                        std::string data_dir = "", std::shared_ptr<rocksdb::Env> env = nullptr,
+                        const std::function<void(nats_adapter::ServiceOptions&)>& configure = {})
       : log_(log_sink_), prefix_(std::move(prefix)) {
     nats_adapter::ServiceOptions o;
     o.connect.url = server.url();
     o.prefix = prefix_;
+    if (configure) configure(o);
     auto svc = nats_adapter::Service::connect(o, registry_, log_);
     REQUIRE(svc.has_value());
     service_ = std::move(*svc);
