@@ -8,6 +8,7 @@
 #include "events/internal/chain_verifier.h"
 #include "events/internal/keys.h"
 #include "events/internal/log_batch.h"
+#include "events/internal/log_checkpoint.h"
 #include "events/internal/rocks_status.h"
 
 namespace stockroom::events::internal {
@@ -170,6 +171,10 @@ Status RocksEventLog::compact() {
     }
   }
   return {};
+}
+
+Result<Head> RocksEventLog::checkpoint(const std::string& target) const {
+  return write_checkpoint(store_->db(), target);
 }
 
 std::optional<Error> RocksEventLog::refusal() const {
