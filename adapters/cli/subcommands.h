@@ -11,8 +11,10 @@ namespace stockroom::cli {
 // gives the exit code.
 using Runner = std::function<int()>;
 
+Runner add_checkpoint(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_rebuild(CLI::App& app);
+Runner add_restore(CLI::App& app);
 Runner add_send(CLI::App& app);
 Runner add_serve(CLI::App& app);
 
