@@ -3,6 +3,7 @@
 // and equal to a rebuild of its log, and an engine opened on it takes commands.
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -46,7 +47,7 @@ TEST_CASE(
       while (!stop.load()) shopper.run(10);
     });
   }
-  while (e->head().position.value < 3000) std::this_thread::yield();
+  while (e->head().position.value < 2000) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   const Position before = e->head().position;
   auto head = e->checkpoint(dir.sub("copy"));
   const Position after = e->head().position;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -123,7 +124,8 @@ TEST_CASE("checkpoints taken while batches are committed hold whole batches in e
   });
   std::vector<Head> heads;
   for (int i = 0; i < 4; ++i) {
-    while (groups.load() < static_cast<uint64_t>(200 * (i + 1))) std::this_thread::yield();
+    while (groups.load() < static_cast<uint64_t>(200 * (i + 1)))
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     const Head before = log->head();
     Result<Head> copied = log->checkpoint(dir.sub("copy-" + std::to_string(i)));
     REQUIRE(copied.has_value());
