@@ -43,25 +43,33 @@ Status install(const std::string& staging, const std::string& target) {
   return internal::fsync_dir(std::filesystem::path(target).parent_path().string());
 }
 
+// Fills `staging` and checks it by opening it: its head must be the source's.
+Result<internal::CopiedFiles> fill(const std::string& source, const std::string& staging,
+                                   const Head& head) {
+  Result<internal::CopiedFiles> files = internal::copy_log_files(source, staging);
+  if (!files) return files;
+  Result<Head> copied = internal::read_head(staging);
+  if (!copied) return std::unexpected(copied.error());
+  if (copied->position != head.position || copied->hash != head.hash) {
+    return fail(ErrorCode::kInvalidState,
+                fmt::format("the copy of {} has head {}, not {}: the source changed meanwhile?",
+                            source, copied->position.value, head.position.value));
+  }
+  return files;
+}
+
 Result<RestoreReport> restore_into(const std::string& source, const std::string& target,
                                    const Head& head) {
   Result<std::string> staging = make_staging_dir(target);
   if (!staging) return std::unexpected(staging.error());
-  Result<internal::CopiedFiles> files = internal::copy_log_files(source, *staging);
+  Result<internal::CopiedFiles> files = fill(source, *staging, head);
   // GCC 12's std::expected has no and_then.
   Status installed = files ? install(*staging, target) : Status(std::unexpected(files.error()));
   if (!installed) {
     internal::remove_tree(*staging);
     return std::unexpected(installed.error());
   }
-  Result<Head> restored = internal::read_head(target);
-  if (!restored) return std::unexpected(restored.error());
-  if (restored->position != head.position || restored->hash != head.hash) {
-    return fail(ErrorCode::kInvalidState,
-                fmt::format("the restored log at {} has head {} but {} has {}", target,
-                            restored->position.value, source, head.position.value));
-  }
-  return RestoreReport{*restored, files->linked, files->copied};
+  return RestoreReport{head, files->linked, files->copied};
 }
 
 }  // namespace

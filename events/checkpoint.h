@@ -45,8 +45,9 @@ struct RestoreReport {
 
 // Makes the log in `checkpoint` (a checkpoint, or the data directory of a stopped
 // serve) the data directory `dir`: table files are hard-linked when both are on one
-// file system (they never change), every other file is copied; all of it is fsynced
-// and appears at `dir` at once (one rename), and the result is checked by opening it.
+// file system (they never change), every other file is copied; all of it is fsynced,
+// checked by opening it (its head must be the checkpoint's), and put at `dir` at once
+// (one rename).
 // `dir` must not exist or be an empty directory (kAlreadyExists otherwise), its parent
 // must exist. kNotFound when `checkpoint` holds no log; kUnavailable (kLockedDetail)
 // when a process holds it. On failure `dir` is as it was.
