@@ -179,6 +179,14 @@ class Engine {
   [[nodiscard]] Result<events::VerifyReport> verify(Position from, Position to) const;
   [[nodiscard]] events::Head head() const;
 
+  // Writes a consistent copy of the data directory to `target` and returns the head it
+  // holds (events::EventLog::checkpoint: target rules, errors). The copy holds every
+  // command completed before the call, each group whole with its views and indexes
+  // (one WriteBatch), and opens with Engine::open or any offline tool. Runs on the
+  // calling thread, not the writer's: commands go on meanwhile. Takes a while (it
+  // flushes memtables): call it from a worker, not from a latency-bound thread.
+  [[nodiscard]] Result<events::Head> checkpoint(const std::string& target) const;
+
   // True after a storage failure: commands are refused with UNAVAILABLE until reopen.
   [[nodiscard]] bool read_only() const;
 

@@ -188,6 +188,21 @@ class EventLog {
 
   // Runs a full manual compaction (tests: makes the retention filter observable).
   [[nodiscard]] virtual Status compact() = 0;
+
+  // Writes a consistent copy of the log to the directory `target` with RocksDB's
+  // Checkpoint (docs/storage.md, "Checkpoints") and returns the head the copy holds.
+  // The copy holds every batch committed before the call and possibly some committed
+  // during it, each whole in every family (never a part of a batch); it opens like any
+  // data directory, writable or read-only. Table files are hard-linked when `target`
+  // is on the same file system (else copied), the rest copied; all is fsynced.
+  // `target` must not exist or be an empty directory (kAlreadyExists otherwise), its
+  // parent must exist (kNotFound), it may not lie inside the log's directory
+  // (kInvalidArgument), and `<target>.tmp`, where RocksDB stages the copy, must not
+  // exist (kAlreadyExists). On a failure nothing is left at `target`.
+  // Threads: any thread, concurrently with reads and with the writer's commits (the
+  // commits go on meanwhile). On a writable log it flushes every family's memtable
+  // first; on a read-only one it copies the write-ahead log instead.
+  [[nodiscard]] virtual Result<Head> checkpoint(const std::string& target) const = 0;
 };
 
 // The writes of one group of commands. Built by the single writer, committed by

@@ -13,10 +13,12 @@ int main(int argc, char** argv) {
       ->envname("STOCKROOM_CONFIG");
   app.fallthrough();  // --config may also come after the subcommand
   std::map<std::string, stockroom::cli::Runner> runners;
+  runners["checkpoint"] = stockroom::cli::add_checkpoint(app);
   runners["demo"] = stockroom::cli::add_demo(app);
   runners["history"] = stockroom::cli::add_history(app);
   runners["rebuild"] = stockroom::cli::add_rebuild(app);
   runners["replay"] = stockroom::cli::add_replay(app);
+  runners["restore"] = stockroom::cli::add_restore(app);
   runners["send"] = stockroom::cli::add_send(app);
   runners["serve"] = stockroom::cli::add_serve(app);
   runners["verify"] = stockroom::cli::add_verify(app);

@@ -7,11 +7,18 @@
 
 #include "adapters/cli/subcommands.h"
 #include "engine/engine.h"
+#include "engine/offline.h"
 
 namespace stockroom::cli {
 namespace {
 
 int run_rebuild(const std::string& data, const std::string& view) {
+  // The engine would create a missing directory: a mistyped path must not become an
+  // empty store.
+  if (auto log = engine::open_offline(data); !log) {
+    fmt::print(stderr, "stockroom rebuild: {}\n", log.error().message);
+    return 1;
+  }
   engine::EngineOptions options;
   options.data_dir = data;
   options.durability = events::Durability::kSync;

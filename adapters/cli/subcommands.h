@@ -11,10 +11,12 @@ namespace stockroom::cli {
 // gives the exit code.
 using Runner = std::function<int()>;
 
+Runner add_checkpoint(CLI::App& app);
 Runner add_demo(CLI::App& app);
 Runner add_history(CLI::App& app);
 Runner add_rebuild(CLI::App& app);
 Runner add_replay(CLI::App& app);
+Runner add_restore(CLI::App& app);
 Runner add_send(CLI::App& app);
 Runner add_serve(CLI::App& app);
 Runner add_verify(CLI::App& app);

@@ -1,14 +1,17 @@
 // `stockroom verify --data DIR`: the auditor's check of a data directory (cli.md,
 // docs/auditing.md): the hash chain, the indexes, the idempotency records and every
-// view against a fold of the log (`--quick`: the chain alone), and a kept receipt
-// (`--expect POSITION:HASH`). Prints the head, or the first position that fails and
-// why; exit 1 on any failure. Read-only; safe beside serve.
+// view against a fold of the log (`--quick`: the chain alone), a kept receipt
+// (`--expect POSITION:HASH`) and a file of collected signed heads (`--heads FILE
+// --public-key KEY`). Prints the head, or the first position that fails and why;
+// exit 1 on any failure. Read-only; safe beside serve.
 #include <fmt/format.h>
 
 #include <charconv>
+#include <fstream>
 #include <memory>
 #include <string>
 
+#include "adapters/audit/heads_check.h"
 #include "adapters/cli/progress_line.h"
 #include "adapters/cli/subcommands.h"
 #include "engine/audit.h"
@@ -21,6 +24,8 @@ struct VerifyArgs {
   std::string data;
   bool quick = false;
   std::string expect;
+  std::string heads;
+  std::string public_key;
   std::string scratch;
 };
 
@@ -50,7 +55,26 @@ int report_failure(std::string_view check, std::optional<Position> at, std::stri
   return 1;
 }
 
+// The collected signed heads against the log: "" when every one passes, else what
+// failed ("line N: why").
+Result<std::string> check_heads_file(const events::EventLog& log, const VerifyArgs& a) {
+  auto key = audit::PublicKey::read_pem_file(a.public_key);
+  if (!key) return std::unexpected(key.error());
+  std::ifstream file(a.heads);
+  if (!file) return fail(ErrorCode::kNotFound, "cannot read the heads file " + a.heads);
+  auto report = audit::check_heads(log, *key, file);
+  if (!report) return std::unexpected(report.error());
+  if (report->passed()) return std::string();
+  if (!report->first_bad_line) return std::string("the heads file holds no head");
+  return fmt::format("line {}: {} ({} of {} heads passed)", *report->first_bad_line, report->reason,
+                     report->ok, report->lines);
+}
+
 int run_verify(const VerifyArgs& a) {
+  if (a.heads.empty() != a.public_key.empty()) {
+    fmt::print(stderr, "stockroom verify: --heads and --public-key go together\n");
+    return 2;
+  }
   std::optional<Receipt> receipt;
   if (!a.expect.empty()) {
     receipt = parse_receipt(a.expect);
@@ -91,6 +115,15 @@ int run_verify(const VerifyArgs& a) {
     if (!wrong->empty()) return report_failure("receipt", receipt->position, *wrong);
     report->checks.emplace_back("receipt");
   }
+  if (!a.heads.empty()) {
+    auto wrong = check_heads_file(**log, a);
+    if (!wrong) {
+      fmt::print(stderr, "stockroom verify: {}\n", wrong.error().message);
+      return 1;
+    }
+    if (!wrong->empty()) return report_failure("heads", std::nullopt, *wrong);
+    report->checks.emplace_back("signed heads");
+  }
   fmt::print("ok: {} events; checked {}\n", report->events, fmt::join(report->checks, ", "));
   fmt::print("head {} {}\n", report->head.position.value, events::to_hex(report->head.hash));
   return 0;
@@ -105,6 +138,9 @@ Runner add_verify(CLI::App& app) {
   sub->add_option("--data", a->data, "data directory")->required();
   sub->add_flag("--quick", a->quick, "the hash chain alone");
   sub->add_option("--expect", a->expect, "POSITION:HASH of a kept receipt the log must still hold");
+  sub->add_option("--heads", a->heads,
+                  "a file of collected signed heads (JSON lines) the log must match");
+  sub->add_option("--public-key", a->public_key, "the serve's public key (PEM) for --heads");
   sub->add_option("--scratch", a->scratch,
                   "where to build the fold of the views that is compared (default $TMPDIR)");
   return [a] { return run_verify(*a); };

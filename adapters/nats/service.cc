@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/nats/admin_handler.h"
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
@@ -45,12 +46,15 @@ struct Service::Impl {
   natsConnection* nc = nullptr;
   natsSubscription* cmd_sub = nullptr;
   natsSubscription* query_sub = nullptr;
+  natsSubscription* admin_sub = nullptr;  // no queue group: see admin_handler.h
   std::unique_ptr<Outbox> outbox;
+  std::unique_ptr<AdminHandler> admin;
   engine::Engine* engine = nullptr;
   std::unique_ptr<HeadPublisher> heads;  // with ServiceOptions::signing_key
   HeadSource head_source;
-  std::string cmd_prefix;    // "<p>.cmd."
-  std::string query_prefix;  // "<p>.query."
+  std::string cmd_prefix;          // "<p>.cmd."
+  std::string query_prefix;        // "<p>.query."
+  std::string checkpoint_subject;  // "<p>.admin.checkpoint"
 
   std::atomic<bool> connected{false};
   std::atomic<bool> draining{false};
@@ -86,6 +90,7 @@ struct Service::Impl {
       : options(std::move(o)), registry(r), log(l) {
     cmd_prefix = options.prefix + ".cmd.";
     query_prefix = options.prefix + ".query.";
+    checkpoint_subject = options.prefix + "." + std::string(wire::kCheckpointSubject);
     commands = &registry.counter("stockroom_commands_total",
                                  "Commands answered, by subject and outcome (ok or error code).",
                                  {"command", "outcome"});
@@ -124,6 +129,7 @@ struct Service::Impl {
     if (outbox) outbox->stop();
     if (cmd_sub) natsSubscription_Destroy(cmd_sub);
     if (query_sub) natsSubscription_Destroy(query_sub);
+    if (admin_sub) natsSubscription_Destroy(admin_sub);
     if (nc) {
       natsConnection_Close(nc);
       std::unique_lock lock(closed_mutex);
@@ -205,6 +211,8 @@ struct Service::Impl {
       on_command(subject.substr(cmd_prefix.size()), body, reply_to, encoding);
     } else if (subject.starts_with(query_prefix)) {
       on_query(subject.substr(query_prefix.size()), body, reply_to, encoding);
+    } else if (subject == checkpoint_subject) {
+      on_checkpoint(body, reply_to);
     }
     natsMsg_Destroy(msg);
   }
@@ -294,6 +302,34 @@ struct Service::Impl {
           end_request();
         });
     lock.unlock();
+    query_wake.notify_one();
+  }
+
+  // Decided here (cheap); the copy itself runs on a query worker.
+  void on_checkpoint(std::string_view body, const std::string& reply_to) {
+    Result<std::optional<wire::CheckpointRequest>> request = admin->addressed(body);
+    if (!request) {
+      std::string out;
+      wire::json_codec().error_reply(request.error(), out);
+      reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out));
+      return;
+    }
+    if (!*request) return;  // another serve's data directory
+    begin_request();
+    {
+      std::lock_guard lock(query_mutex);
+      queries.emplace_back([this, r = std::move(**request), reply_to] {
+        std::optional<Error> failed;
+        std::string out = admin->checkpoint(r, failed);
+        if (failed) {
+          log.warn("checkpoint_failed", {{"dir", r.dir}, {"message", failed->message}});
+        } else {
+          log.info("checkpoint", {{"dir", r.dir}});
+        }
+        reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out));
+        end_request();
+      });
+    }
     query_wake.notify_one();
   }
 
@@ -428,6 +464,10 @@ Status Service::start(engine::Engine& engine) {
                                       i.options.queue_group.c_str(), on_msg, &i);
   }
   if (s == NATS_OK) {
+    i.admin = std::make_unique<AdminHandler>(engine);
+    s = natsConnection_Subscribe(&i.admin_sub, i.nc, i.checkpoint_subject.c_str(), on_msg, &i);
+  }
+  if (s == NATS_OK) {
     // A slow engine must not make NATS.c drop requests silently: allow a deep queue.
     natsSubscription_SetPendingLimits(i.cmd_sub, 1'000'000, 512 * 1024 * 1024);
     natsSubscription_SetPendingLimits(i.query_sub, 1'000'000, 512 * 1024 * 1024);
@@ -454,16 +494,16 @@ bool Service::drain(std::chrono::milliseconds timeout) {
   if (i.connected.load()) {
     // Connected: NATS drains the subscriptions (the server stops sending, what was
     // delivered is still handled).
-    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
       if (sub != nullptr) natsSubscription_Drain(sub);
     }
-    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
       if (sub != nullptr) natsSubscription_WaitForDrainCompletion(sub, left_ms());
     }
   } else {
     // Disconnected: a drain needs the server and would wait out the timeout. Stop
     // deliveries and handle only what NATS.c already queued.
-    for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+    for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
       if (sub == nullptr) continue;
       int pending = 0;
       while (natsSubscription_GetPending(sub, &pending, nullptr) == NATS_OK && pending > 0 &&
@@ -473,7 +513,7 @@ bool Service::drain(std::chrono::milliseconds timeout) {
     }
   }
   // Nothing may reach the engine after this returns (it is closed next).
-  for (natsSubscription* sub : {i.cmd_sub, i.query_sub}) {
+  for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
     if (sub != nullptr) natsSubscription_Unsubscribe(sub);
   }
   bool done = false;

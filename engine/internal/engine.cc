@@ -222,6 +222,10 @@ Result<events::VerifyReport> Engine::verify(Position from, Position to) const {
 
 events::Head Engine::head() const { return impl_->log->head(); }
 
+Result<events::Head> Engine::checkpoint(const std::string& target) const {
+  return impl_->log->checkpoint(target);
+}
+
 bool Engine::read_only() const { return impl_->writer->read_only(); }
 
 EngineStats Engine::stats() const {

@@ -9,6 +9,7 @@
 #include "events/internal/index_verifier.h"
 #include "events/internal/keys.h"
 #include "events/internal/log_batch.h"
+#include "events/internal/log_checkpoint.h"
 #include "events/internal/rocks_status.h"
 
 namespace stockroom::events::internal {
@@ -203,6 +204,10 @@ Status RocksEventLog::compact() {
     }
   }
   return {};
+}
+
+Result<Head> RocksEventLog::checkpoint(const std::string& target) const {
+  return write_checkpoint(store_->db(), target);
 }
 
 std::optional<Error> RocksEventLog::refusal() const {

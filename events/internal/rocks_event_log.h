@@ -58,6 +58,7 @@ class RocksEventLog final : public EventLog {
       std::string_view space, std::string_view begin, std::string_view end,
       size_t limit) const override;
   [[nodiscard]] Status compact() override;
+  [[nodiscard]] Result<Head> checkpoint(const std::string& target) const override;
 
  private:
   RocksEventLog(std::unique_ptr<LogStore> store, const LogOptions& options, const Head& head);

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string>
+
 namespace stockroom::events::internal {
 namespace {
 
@@ -22,6 +24,13 @@ Error storage_error(const rocksdb::Status& status, std::string_view context) {
 Status check(const rocksdb::Status& status, std::string_view context) {
   if (status.ok()) return {};
   return std::unexpected(storage_error(status, context));
+}
+
+bool is_lock_busy(const rocksdb::Status& status) {
+  if (!status.IsIOError()) return false;
+  const std::string text = status.ToString();
+  return text.find("While lock file") != std::string::npos ||
+         text.find("lock hold by current process") != std::string::npos;
 }
 
 Error corrupt_value(std::string_view what) {

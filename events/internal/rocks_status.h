@@ -19,6 +19,11 @@ namespace stockroom::events::internal {
 // Success for an ok status, else storage_error().
 [[nodiscard]] Status check(const rocksdb::Status& status, std::string_view context);
 
+// True for the error RocksDB gives when the directory's LOCK is held: by another
+// process ("While lock file: …"), or by another open in this one ("lock hold by
+// current process"). Both mean a writer has the directory open.
+[[nodiscard]] bool is_lock_busy(const rocksdb::Status& status);
+
 // The error of a stored value whose bytes do not have the documented layout.
 [[nodiscard]] Error corrupt_value(std::string_view what);
 

@@ -73,4 +73,10 @@ grep -q '^rebuilt 1 view(s) (rating): ' "$dir/one.txt" || fail "rebuild rating"
 if "$stockroom" rebuild --data "$dir/data" --view nonsense 2>/dev/null; then
   fail "an unknown view was accepted"
 fi
+# A mistyped directory is refused, not created as an empty store.
+if "$stockroom" rebuild --data "$dir/no-such-dir" 2>"$dir/rebuild-missing.txt"; then
+  fail "rebuild of a missing directory succeeded"
+fi
+grep -q "does not exist" "$dir/rebuild-missing.txt" || fail "rebuild's message for a missing dir"
+[ ! -e "$dir/no-such-dir" ] || fail "rebuild created the missing directory"
 echo ok

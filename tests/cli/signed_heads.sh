@@ -68,6 +68,7 @@ grep -q "\"event\":\"signing_key\".*\"created\":true.*\"key_id\":\"$key_id\"" "$
 [ "$(jq -r .position "$dir/head.txt")" = 0 ] || fail "an empty log's head is position 0"
 [ "$(jq -r .hash "$dir/head.txt")" = "$(printf '0%.0s' $(seq 64))" ] || fail "zero hash"
 check_head "$dir/head.txt" "$key.pub"
+cat "$dir/head.txt" >"$dir/heads.jsonl"
 
 "$stockroom" send --nats "$url" cmd.product.define \
   '{"command_id":"d1","actor":{"id":"ops","role":"staff"},"sku":"PEN","name":"Pen","price":{"amount":100,"currency":"EUR"}}' \
@@ -83,7 +84,21 @@ done
 [ "$(jq -r .head_hash "$dir/verify.txt")" = "$(jq -r .hash "$dir/head.txt")" ] ||
   fail "the signed hash is the chain's head hash"
 check_head "$dir/head.txt" "$key.pub"
+cat "$dir/head.txt" >>"$dir/heads.jsonl"
 stop_serve
+
+# The collected heads check out against the log offline; a forged one is caught.
+"$stockroom" verify --data "$dir/data" --heads "$dir/heads.jsonl" --public-key "$key.pub" \
+  >"$dir/verify-heads.txt" || fail "verify --heads"
+grep -q "^ok: 1 events; checked .*, signed heads$" "$dir/verify-heads.txt" || fail "verify --heads line"
+jq -c '.hash = "'"$(printf 'a%.0s' $(seq 64))"'"' "$dir/head.txt" >>"$dir/heads.jsonl"
+set +e
+"$stockroom" verify --data "$dir/data" --heads "$dir/heads.jsonl" --public-key "$key.pub" \
+  >"$dir/verify-forged.txt"
+status=$?
+set -e
+[ "$status" = 1 ] || fail "a forged head exited $status"
+grep -q "^FAIL heads: line 3: " "$dir/verify-forged.txt" || fail "the forged head's line"
 
 # A restart loads the same key.
 start_serve serve-again.log --data "$dir/data"

@@ -13,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "engine/support/commands.h"
+#include "engine/support/view_dump.h"
 #include "engine/support/workload.h"
 #include "events/support/raw_store.h"
 #include "support/temp_dir.h"
@@ -21,7 +22,6 @@ namespace stockroom::testing {
 namespace {
 
 using engine::Engine;
-using ViewDump = std::map<std::string, std::map<std::string, std::string>>;
 
 engine::EngineOptions view_options(const std::string& dir) {
   engine::EngineOptions o;
@@ -35,23 +35,6 @@ std::unique_ptr<Engine> open_engine(const engine::EngineOptions& o) {
   auto e = Engine::open(o);
   REQUIRE(e.has_value());
   return std::move(*e);
-}
-
-// Every stored entry of every view (auxiliary entries included).
-ViewDump dump(const Engine& e) {
-  ViewDump out;
-  for (const char* name : {"order", "stock", "rating", "cart"}) {
-    std::string after;
-    auto& rows = out[name];
-    for (;;) {
-      auto page = e.scan_view(name, after, 10'000);
-      REQUIRE(page.has_value());
-      if (page->empty()) break;
-      for (auto& [k, v] : *page) rows.emplace(k, v);
-      after = page->back().first;
-    }
-  }
-  return out;
 }
 
 // Runs the random store workload from 8 threads until `total` commands were sent.

@@ -261,8 +261,9 @@ TEST_CASE("CSV has a fixed header, one row per event, and quotes what needs it",
   CHECK_THAT(rows[1][9], Catch::Contains("Tasse, \\\"gro\xc3\x9f\\\"\\nzweite Zeile \xe2\x98\x95"));
 }
 
-TEST_CASE("with raw records, replay gives the stored record and the hash before it; SHA-256 links them",
-          "[tools][replay]") {
+TEST_CASE(
+    "with raw records, replay gives the stored record and the hash before it; SHA-256 links them",
+    "[tools][replay]") {
   Store s;
   s.shop();
   auto log = reader(s);
