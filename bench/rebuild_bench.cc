@@ -10,7 +10,10 @@
 //   replay            Engine::events_from(position, chunk) until the head: reading
 //                     `log` and `chain` and decoding every record into a RecordedEvent;
 //   rebuild all       Engine::rebuild(""): every view replays the whole log;
-//   rebuild <view>    Engine::rebuild(name) for each standard view.
+//   rebuild <view>    Engine::rebuild(name) for each standard view;
+//   stockroom replay  with --stockroom PATH: the analysts' command itself, `PATH replay
+//                     --data DIR` writing JSON lines (and then CSV) to /dev/null, timed
+//                     from outside with its CPU time and peak resident set (wait4).
 // Every measured opening of the engine uses durability none (a rebuild's batches are
 // not fsynced), so the figures are read, decode and apply costs. Before measuring,
 // the engine is opened and closed once more: its recovery moves what the fill left in
@@ -24,10 +27,15 @@
 // scripts/bench: latencies there are per 1,000 events read (a chunk), CPU per event.
 //
 //   build/bench/rebuild_bench [--events N] [--data DIR] [--keep] [--chunk N] [--out FILE]
+//                             [--stockroom PATH]
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/table.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <charconv>
@@ -63,7 +71,8 @@ constexpr std::string_view kUsage =
     "  --chunk N   events per events_from call in the replay (default 1000)\n"
     "  --out FILE  append one JSON line per run to FILE (for scripts/bench)\n"
     "  --fill-threads N  store mixes filling at once (default 8)\n"
-    "  --all-only  rebuild all views in one pass only, not each view alone too\n";
+    "  --all-only  rebuild all views in one pass only, not each view alone too\n"
+    "  --stockroom PATH  also time `PATH replay` (JSON lines, then CSV) to /dev/null\n";
 
 struct Args {
   uint64_t events = 200'000;
@@ -72,7 +81,8 @@ struct Args {
   size_t chunk = 1000;
   std::string out;
   int fill_threads = 8;
-  bool single = true;  // also rebuild each view alone
+  bool single = true;     // also rebuild each view alone
+  std::string stockroom;  // the binary whose `replay` is timed; empty: not timed
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -106,7 +116,7 @@ Args parse(int argc, char** argv) {
       continue;
     }
     if (k != "--events" && k != "--data" && k != "--chunk" && k != "--out" &&
-        k != "--fill-threads") {
+        k != "--fill-threads" && k != "--stockroom") {
       usage_error(fmt::format("unknown option '{}'", k));
     }
     if (i + 1 >= argc) usage_error(fmt::format("{} needs a value", k));
@@ -114,6 +124,7 @@ Args parse(int argc, char** argv) {
     if (k == "--events") a.events = parse_count(k, v);
     if (k == "--chunk") a.chunk = static_cast<size_t>(parse_count(k, v));
     if (k == "--out") a.out = std::string(v);
+    if (k == "--stockroom") a.stockroom = std::string(v);
     if (k == "--fill-threads") a.fill_threads = static_cast<int>(parse_count(k, v));
     if (k == "--data") {
       if (v.empty()) usage_error("--data needs a directory");
@@ -351,6 +362,79 @@ Rebuild rebuild(engine::Engine& e, const std::string& name) {
   return Rebuild{name, report->events, seconds, cpu};
 }
 
+// --- the stockroom replay command ----------------------------------------------------
+
+struct Command {
+  std::string name;
+  double seconds = 0;
+  double cpu_seconds = 0;  // user + system of the child
+  long max_rss_kib = 0;
+};
+
+// The peak resident set of a running process (VmHWM), 0 once it is gone. Read from
+// outside because a child's ru_maxrss also counts the parent's pages it was forked with.
+long peak_rss_kib(pid_t pid) {
+  std::FILE* f = std::fopen(fmt::format("/proc/{}/status", pid).c_str(), "r");
+  if (f == nullptr) return 0;
+  long kib = 0;
+  char line[256];
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
+}
+
+// Runs `argv` with stdout on /dev/null and waits for it, sampling its peak resident set
+// every 10 ms (the high-water mark only grows); throws unless it exits 0.
+Command time_command(const std::string& name, std::vector<std::string> argv) {
+  std::vector<char*> args;
+  for (std::string& s : argv) args.push_back(s.data());
+  args.push_back(nullptr);
+  const std::filesystem::path program = std::filesystem::canonical(argv[0]);
+  const auto start = Clock::now();
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    const int null = ::open("/dev/null", O_WRONLY);
+    if (null < 0 || ::dup2(null, STDOUT_FILENO) < 0) ::_exit(127);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  Command c{name, 0, 0, 0};
+  int status = 0;
+  rusage usage{};
+  for (;;) {
+    const pid_t done = ::wait4(pid, &status, WNOHANG, &usage);
+    if (done == pid) break;
+    if (done < 0) throw std::runtime_error("wait4 failed");
+    // Only after exec: before it the child's pages are the forked parent's.
+    std::error_code ec;
+    if (std::filesystem::read_symlink(fmt::format("/proc/{}/exe", pid), ec) == program) {
+      c.max_rss_kib = std::max(c.max_rss_kib, peak_rss_kib(pid));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  c.seconds = seconds_since(start);
+  c.cpu_seconds = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+                  static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error(fmt::format("{} failed (status {})", argv[0], status));
+  }
+  return c;
+}
+
+// `stockroom replay` in both formats, each after an untimed pass of its own.
+std::vector<Command> replay_commands(const std::string& stockroom, const std::string& dir) {
+  std::vector<Command> out;
+  for (const char* format : {"json", "csv"}) {
+    const std::vector<std::string> argv = {stockroom, "replay", "--data", dir, "--format", format};
+    (void)time_command(format, argv);
+    out.push_back(time_command(format, argv));
+  }
+  return out;
+}
+
 // --- output --------------------------------------------------------------------------
 
 double per_second(uint64_t n, double seconds) {
@@ -392,6 +476,8 @@ int run(const Args& a) {
   }
   const bool moved = e->head().position.value != head;
   e.reset();
+  const std::vector<Command> commands =
+      a.stockroom.empty() ? std::vector<Command>{} : replay_commands(a.stockroom, dir);
 
   int status = 0;
   if (raw.events != head || raw.head != head || rep.events != head || moved) {
@@ -414,6 +500,14 @@ int run(const Args& a) {
   row(fmt::format("replay (events_from, chunk {})", a.chunk), rep.events, rep.seconds);
   for (const Rebuild& r : rebuilds) {
     row(r.name.empty() ? std::string("rebuild all views") : "rebuild " + r.name, head, r.seconds);
+  }
+  for (const Command& c : commands) {
+    row(fmt::format("`stockroom replay --format {}` > /dev/null", c.name), head, c.seconds);
+  }
+  for (const Command& c : commands) {
+    fmt::print("stockroom replay --format {}: {:.2f} µs CPU per event, peak RSS {:.1f} MiB\n",
+               c.name, c.cpu_seconds * 1e6 / static_cast<double>(std::max<uint64_t>(head, 1)),
+               static_cast<double>(c.max_rss_kib) / 1024);
   }
   fmt::print("\nraw scan: {:.1f} MB of keys and values, {:.1f} MB/s\n",
              static_cast<double>(raw.bytes) / 1e6, per_second(raw.bytes, raw.seconds) / 1e6);
@@ -449,6 +543,11 @@ int run(const Args& a) {
     for (const Rebuild& r : rebuilds) {
       record(r.name.empty() ? std::string("rebuild_all") : "rebuild_" + r.name, head, r.seconds,
              r.cpu_seconds, nullptr, "one timed rebuild; no per-event latency");
+    }
+    for (const Command& c : commands) {
+      record("stockroom_replay_" + c.name, head, c.seconds, c.cpu_seconds, nullptr,
+             fmt::format("the stockroom replay command to /dev/null; peak RSS {:.1f} MiB",
+                         static_cast<double>(c.max_rss_kib) / 1024));
     }
   }
   return status;

@@ -1,8 +1,11 @@
 #include "adapters/tools/replay.h"
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <mutex>
 #include <thread>
 
 #include "adapters/tools/csv.h"
@@ -15,29 +18,89 @@ namespace {
 
 constexpr size_t kChunk = 4096;          // events per read
 constexpr size_t kFlushBytes = 1 << 20;  // output block size
+constexpr size_t kChunksAhead = 2;       // decoded chunks waiting to be written, at most
 
 bool contains(const std::vector<std::string>& names, std::string_view name) {
   return std::ranges::find(names, name) != names.end();
 }
 
-// What the position range does not decide: time, type, kind.
-class Matcher {
- public:
-  explicit Matcher(const ReplayFilter& f) : f_(f) {}
+// One event that passed the filter, ready to be written.
+struct Selected {
+  engine::LoggedEvent event;
+  std::string record;   // with_raw only
+  events::Hash prev{};  // with_raw only: the chain hash before it
+};
 
-  [[nodiscard]] bool operator()(const RecordedEvent& e) const {
-    if (f_.since && e.time < *f_.since) return false;
-    if (f_.until && e.time >= *f_.until) return false;
-    if (!f_.types.empty() && !contains(f_.types, event_type_name(e.data))) return false;
-    if (!f_.kinds.empty()) {
+// A chunk of the log as read: what passed the filter and how far the read got.
+struct Chunk {
+  std::vector<Selected> events;
+  uint64_t read = 0;
+  Position last;
+};
+
+Result<events::Hash> hash_before(const events::EventLog& log, Position position) {
+  if (position.value <= 1) return events::Hash{};
+  auto stored = log.read(Position{position.value - 1});
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) {
+    return fail(ErrorCode::kNotFound,
+                "the log has no position before " + std::to_string(position.value));
+  }
+  return (*stored)->hash;
+}
+
+// Decodes what was read and keeps what the filter lets through (everything but the
+// position range, which the readers decide), with the hash before each event.
+class Selector {
+ public:
+  Selector(const events::EventLog& log, const ReplayOptions& options)
+      : log_(log), options_(options) {}
+
+  [[nodiscard]] Status take(Position p, std::string_view record, const events::Hash& hash,
+                            Chunk& chunk) {
+    ++chunk.read;
+    chunk.last = p;
+    auto decoded =
+        events::decode_event({reinterpret_cast<const uint8_t*>(record.data()), record.size()});
+    if (!decoded) {
+      return fail(ErrorCode::kMalformed, "position " + std::to_string(p.value) +
+                                             " cannot be decoded: " + decoded.error().message);
+    }
+    if (matches(*decoded)) {
+      Selected s{engine::LoggedEvent{std::move(*decoded), hash}, {}, {}};
+      if (options_.with_raw) {
+        s.record.assign(record);
+        if (prev_ && prev_->first.value + 1 == p.value) {
+          s.prev = prev_->second;
+        } else {
+          auto before = hash_before(log_, p);
+          if (!before) return std::unexpected(before.error());
+          s.prev = *before;
+        }
+      }
+      chunk.events.push_back(std::move(s));
+    }
+    prev_ = {p, hash};
+    return {};
+  }
+
+ private:
+  [[nodiscard]] bool matches(const RecordedEvent& e) const {
+    const ReplayFilter& f = options_.filter;
+    if (f.since && e.time < *f.since) return false;
+    if (f.until && e.time >= *f.until) return false;
+    if (!f.types.empty() && !contains(f.types, event_type_name(e.data))) return false;
+    if (!f.kinds.empty()) {
       auto kind = wire::stream_kind(e.stream);
-      if (!kind || !contains(f_.kinds, kind->kind)) return false;
+      if (!kind || !contains(f.kinds, kind->kind)) return false;
     }
     return true;
   }
 
- private:
-  const ReplayFilter& f_;
+  const events::EventLog& log_;
+  const ReplayOptions& options_;
+  // The hash of the last position taken: the next one's prev_hash without a read.
+  std::optional<std::pair<Position, events::Hash>> prev_;
 };
 
 // Formats events into blocks and hands full blocks to the sink.
@@ -47,21 +110,25 @@ class Output {
     if (options_.format == ReplayFormat::kCsv) buffer_ += csv_header(options_.with_raw);
   }
 
-  [[nodiscard]] Status write(const engine::LoggedEvent& e, std::string_view record,
-                             const events::Hash& prev) {
-    if (options_.format == ReplayFormat::kJsonLines) {
-      if (options_.with_raw) {
-        wire::event_json(e, wire::RawRecord{record, prev}, line_);
+  [[nodiscard]] Status write(const Chunk& chunk) {
+    for (const Selected& s : chunk.events) {
+      if (options_.format == ReplayFormat::kJsonLines) {
+        if (options_.with_raw) {
+          wire::event_json(s.event, wire::RawRecord{s.record, s.prev}, line_);
+        } else {
+          wire::event_json(s.event, line_);
+        }
+        buffer_ += line_;
       } else {
-        wire::event_json(e, line_);
+        csv_row(s);
       }
-      buffer_ += line_;
-    } else {
-      csv_row(e, record, prev);
+      buffer_.push_back('\n');
+      ++written_;
+      if (buffer_.size() >= kFlushBytes) {
+        if (Status f = flush(); !f) return f;
+      }
     }
-    buffer_.push_back('\n');
-    ++written_;
-    return buffer_.size() >= kFlushBytes ? flush() : Status{};
+    return {};
   }
 
   [[nodiscard]] Status flush() {
@@ -74,9 +141,8 @@ class Output {
   [[nodiscard]] uint64_t written() const { return written_; }
 
  private:
-  void csv_row(const engine::LoggedEvent& logged, std::string_view record,
-               const events::Hash& prev) {
-    const RecordedEvent& e = logged.event;
+  void csv_row(const Selected& s) {
+    const RecordedEvent& e = s.event.event;
     auto field = [&](std::string_view text, bool last = false) {
       append_csv_field(buffer_, text);
       if (!last) buffer_.push_back(',');
@@ -89,13 +155,13 @@ class Output {
     field(e.command_id.str());
     field(e.actor.id.str());
     field(role_name(e.actor.role));
-    field(events::to_hex(logged.hash));
-    wire::event_data_json(logged, line_);
+    field(events::to_hex(s.event.hash));
+    wire::event_data_json(s.event, line_);
     field(line_, !options_.with_raw);
     if (options_.with_raw) {
-      field(events::to_hex(prev));
+      field(events::to_hex(s.prev));
       line_.clear();
-      wire::append_base64(record, line_);
+      wire::append_base64(s.record, line_);
       field(line_, true);
     }
   }
@@ -107,51 +173,19 @@ class Output {
   uint64_t written_ = 0;
 };
 
-Result<events::Hash> hash_before(const events::EventLog& log, Position position) {
-  if (position.value <= 1) return events::Hash{};
-  auto stored = log.read(Position{position.value - 1});
-  if (!stored) return std::unexpected(stored.error());
-  if (!*stored)
-    return fail(ErrorCode::kNotFound,
-                "the log has no position before " + std::to_string(position.value));
-  return (*stored)->hash;
-}
-
-// The shared state of one replay: what to write and how far it got.
+// The state of one replay, shared by the readers.
 struct Run {
   events::EventLog& log;
   const ReplayOptions& options;
-  Matcher match;
+  Selector select;  // the stream reader's; each range reader thread has its own
   Output out;
   ReplayStats stats;
-  // The hash of the position before the next event, when known without a read.
-  std::optional<std::pair<Position, events::Hash>> prev;
 
-  [[nodiscard]] Status take(Position p, std::string_view record, const events::Hash& hash) {
-    ++stats.read;
-    stats.last = p;
-    auto decoded =
-        events::decode_event({reinterpret_cast<const uint8_t*>(record.data()), record.size()});
-    if (!decoded) {
-      return fail(ErrorCode::kMalformed, "position " + std::to_string(p.value) +
-                                             " cannot be decoded: " + decoded.error().message);
-    }
-    Status written;
-    if (match(*decoded)) {
-      events::Hash before{};
-      if (options.with_raw) {
-        if (prev && prev->first.value + 1 == p.value) {
-          before = prev->second;
-        } else {
-          auto read = hash_before(log, p);
-          if (!read) return std::unexpected(read.error());
-          before = *read;
-        }
-      }
-      written = out.write(engine::LoggedEvent{std::move(*decoded), hash}, record, before);
-    }
-    prev = {p, hash};
-    return written;
+  // Writes a chunk and counts what was read.
+  [[nodiscard]] Status write(const Chunk& chunk) {
+    stats.read += chunk.read;
+    if (chunk.read > 0) stats.last = chunk.last;
+    return out.write(chunk);
   }
 
   void progress(Position head) {
@@ -163,43 +197,84 @@ struct Run {
   }
 };
 
-// Reads position ranges: the whole log, or the span a time filter allows.
+// Hands chunks from a reading thread to the writing one, a few at most, so that memory
+// stays bounded.
+class ChunkQueue {
+ public:
+  // False once the consumer has cancelled: the producer stops.
+  bool push(Chunk chunk) {
+    std::unique_lock lock(mu_);
+    room_.wait(lock, [&] { return cancelled_ || chunks_.size() < kChunksAhead; });
+    if (cancelled_) return false;
+    chunks_.push_back(std::move(chunk));
+    ready_.notify_one();
+    return true;
+  }
+  // The next chunk; nullopt after close() once all were taken.
+  std::optional<Chunk> pop() {
+    std::unique_lock lock(mu_);
+    ready_.wait(lock, [&] { return closed_ || !chunks_.empty(); });
+    if (chunks_.empty()) return std::nullopt;
+    Chunk c = std::move(chunks_.front());
+    chunks_.pop_front();
+    room_.notify_one();
+    return c;
+  }
+  void close() {
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    ready_.notify_all();
+  }
+  void cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    room_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::condition_variable room_;
+  std::deque<Chunk> chunks_;
+  bool closed_ = false;
+  bool cancelled_ = false;
+};
+
+// Reads position ranges: the whole log, or the span a time filter allows. Reading and
+// decoding take more than half the work, so two threads each read every other chunk
+// (positions are gap-free: chunk k is [from + k * kChunk, ...]) while this one writes
+// the chunks in order.
 class RangeReader {
  public:
+  static constexpr size_t kReaders = 2;
+
   explicit RangeReader(Run& run)
       : run_(run), next_(std::max(run.options.filter.from, Position{1})) {}
 
   // Narrows the first pass to the events the time filter can match.
   [[nodiscard]] Status plan(Position head) {
     const ReplayFilter& f = run_.options.filter;
-    limit_ = head;
     if (!f.since && !f.until) return {};
     const Timestamp since = f.since.value_or(Timestamp{INT64_MIN});
     const Timestamp until = f.until.value_or(Timestamp{INT64_MAX});
     auto span = run_.log.span_in_time(since, until);
     if (!span) return std::unexpected(span.error());
+    // Past the span nothing up to this head matches: a follower goes on after it.
+    resume_ = Position{head.value + 1};
     if (!*span) {
-      next_ = Position{head.value + 1};
+      next_ = resume_;
       return {};
     }
     next_ = std::max(next_, (*span)->first);
     limit_ = (*span)->last;
-    // Past the span nothing up to this head matches: a follower goes on after it.
-    resume_ = Position{head.value + 1};
     return {};
   }
 
   [[nodiscard]] Status pass(Position head) {
     const Position end = std::min({head, limit_.value_or(head), to()});
-    while (next_ <= end && !run_.stopped()) {
-      auto visited = run_.log.visit_range(
-          next_, end, kChunk, [this](Position p, std::string_view record, const events::Hash& h) {
-            return run_.take(p, record, h);
-          });
-      if (!visited) return std::unexpected(visited.error());
-      if (*visited == 0) break;
-      next_ = Position{run_.stats.last.value + 1};
-      run_.progress(head);
+    if (next_ <= end) {
+      if (Status s = read_and_write(next_, end, head); !s) return s;
+      next_ = std::max(next_, Position{run_.stats.last.value + 1});
     }
     if (limit_ && next_ > *limit_) next_ = std::max(next_, resume_);
     limit_.reset();
@@ -211,6 +286,52 @@ class RangeReader {
  private:
   [[nodiscard]] Position to() const {
     return run_.options.filter.to.value_or(Position{UINT64_MAX - 1});
+  }
+
+  [[nodiscard]] Status read_and_write(Position from, Position end, Position head) {
+    std::array<ChunkQueue, kReaders> queues;
+    std::array<Status, kReaders> read_status;
+    std::vector<std::thread> readers;
+    for (size_t r = 0; r < kReaders; ++r) {
+      readers.emplace_back([&, r] {
+        read_status[r] = produce(from, end, r, queues[r]);
+        queues[r].close();
+      });
+    }
+    Status write_status;
+    for (size_t k = 0;; ++k) {
+      std::optional<Chunk> chunk = queues[k % kReaders].pop();
+      if (!chunk) break;
+      if (write_status) write_status = run_.write(*chunk);
+      if (!write_status || run_.stopped()) {
+        for (ChunkQueue& q : queues) q.cancel();
+      }
+      run_.progress(head);
+    }
+    for (ChunkQueue& q : queues) q.cancel();  // a reader ahead of a failed one stops
+    for (std::thread& t : readers) t.join();
+    for (const Status& s : read_status) {
+      if (!s) return s;
+    }
+    return write_status;
+  }
+
+  // Reader `r`: chunks r, r + kReaders, ... of [from, end] into its queue.
+  [[nodiscard]] Status produce(Position from, Position end, size_t r, ChunkQueue& queue) {
+    Selector select(run_.log, run_.options);
+    for (uint64_t first = from.value + r * kChunk; first <= end.value; first += kReaders * kChunk) {
+      const Position last{std::min(end.value, first + kChunk - 1)};
+      Chunk chunk;
+      chunk.events.reserve(kChunk);
+      auto visited =
+          run_.log.visit_range(Position{first}, last, kChunk,
+                               [&](Position p, std::string_view record, const events::Hash& h) {
+                                 return select.take(p, record, h, chunk);
+                               });
+      if (!visited) return std::unexpected(visited.error());
+      if (*visited == 0 || !queue.push(std::move(chunk))) break;
+    }
+    return {};
   }
 
   Run& run_;
@@ -234,8 +355,8 @@ class StreamReader {
     const Position from = run_.options.filter.from;
     const Position end = std::min(head, run_.options.filter.to.value_or(head));
     for (Cursor& c : cursors_) c.exhausted = false;
+    Chunk chunk;
     for (;;) {
-      if (run_.stopped()) return {};
       Cursor* first = nullptr;
       for (Cursor& c : cursors_) {
         if (c.buffered.empty() && !c.exhausted) {
@@ -246,17 +367,17 @@ class StreamReader {
           first = &c;
         }
       }
-      if (first == nullptr) return {};
+      // Not this pass's: the event stays buffered for the next.
+      if (first == nullptr || first->buffered.front().position > end || run_.stopped()) break;
       events::StoredEvent e = std::move(first->buffered.front());
       first->buffered.pop_front();
-      if (e.position > end) {
-        first->buffered.push_front(std::move(e));  // not this pass's
-        return {};
-      }
       if (e.position < from) continue;
-      if (Status s = run_.take(e.position, e.record, e.hash); !s) return s;
-      if (run_.stats.read % kChunk == 0) run_.progress(head);
+      if (Status s = run_.select.take(e.position, e.record, e.hash, chunk); !s) return s;
+      if (chunk.read == kChunk) {
+        if (Status s = flush(chunk, head); !s) return s;
+      }
     }
+    return flush(chunk, head);
   }
 
   [[nodiscard]] bool done() const {
@@ -278,6 +399,13 @@ class StreamReader {
     c.exhausted = stored->empty();
     for (auto& e : *stored) c.buffered.push_back(std::move(e));
     return {};
+  }
+
+  [[nodiscard]] Status flush(Chunk& chunk, Position head) {
+    Status s = run_.write(chunk);
+    chunk = Chunk{};
+    run_.progress(head);
+    return s;
   }
 
   Run& run_;
@@ -338,7 +466,7 @@ std::string_view csv_header(bool with_raw) {
 
 Result<ReplayStats> replay(events::EventLog& log, const ReplayOptions& options, const Sink& sink) {
   if (Status valid = check_filter(options.filter); !valid) return std::unexpected(valid.error());
-  Run run{log, options, Matcher(options.filter), Output(options, sink), {}, {}};
+  Run run{log, options, Selector(log, options), Output(options, sink), {}};
   const Position head = log.head().position;
   if (!options.filter.streams.empty()) {
     StreamReader reader(run);

@@ -215,22 +215,34 @@ void write_event(JsonWriter& w, const engine::LoggedEvent& logged, const RawReco
 
 namespace stockroom::wire {
 
+namespace {
+
+// One buffer per thread, cleared and reused: events are written one after another by
+// the thousand (pushes, feeds, replay), and a fresh buffer would allocate for each.
+projections::internal::JsonBuffer& reused_buffer() {
+  thread_local projections::internal::JsonBuffer buffer;
+  buffer.Clear();
+  return buffer;
+}
+
+}  // namespace
+
 void event_json(const engine::LoggedEvent& event, std::string& out) {
-  projections::internal::JsonBuffer buffer;
+  projections::internal::JsonBuffer& buffer = reused_buffer();
   internal::JsonWriter w(buffer);
   internal::write_event(w, event);
   out.assign(buffer.GetString(), buffer.GetSize());
 }
 
 void event_json(const engine::LoggedEvent& event, const RawRecord& raw, std::string& out) {
-  projections::internal::JsonBuffer buffer;
+  projections::internal::JsonBuffer& buffer = reused_buffer();
   internal::JsonWriter w(buffer);
   internal::write_event(w, event, &raw);
   out.assign(buffer.GetString(), buffer.GetSize());
 }
 
 void event_data_json(const engine::LoggedEvent& event, std::string& out) {
-  projections::internal::JsonBuffer buffer;
+  projections::internal::JsonBuffer& buffer = reused_buffer();
   internal::JsonWriter w(buffer);
   w.StartObject();
   internal::write_event_data(w, event.event);

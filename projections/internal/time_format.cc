@@ -110,10 +110,31 @@ std::string format_time(Timestamp time) {
   }
   const CivilDate date = civil_from_days(days);
   const int64_t seconds = of_day / kMicrosPerSecond;
-  const std::string year =
-      date.year < 0 ? fmt::format("-{:04}", -date.year) : fmt::format("{:04}", date.year);
-  return fmt::format("{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z", year, date.month, date.day,
-                     seconds / 3600, seconds / 60 % 60, seconds % 60, of_day % kMicrosPerSecond);
+  // Every event and view writes a time: digits by hand, not a format string parsed
+  // again for each (the year alone, rarely outside 0000-9999, goes through fmt).
+  char tail[] = "-MM-DDTHH:MM:SS.ffffffZ";
+  auto put = [&tail](size_t at, int64_t value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) {
+      tail[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(1, date.month, 2);
+  put(4, date.day, 2);
+  put(7, seconds / 3600, 2);
+  put(10, seconds / 60 % 60, 2);
+  put(13, seconds % 60, 2);
+  put(16, of_day % kMicrosPerSecond, 6);
+  std::string out;
+  if (date.year >= 0 && date.year <= 9999) {
+    out.resize(4);
+    int64_t y = date.year;
+    for (int i = 3; i >= 0; --i, y /= 10)
+      out[static_cast<size_t>(i)] = static_cast<char>('0' + y % 10);
+  } else {
+    out = date.year < 0 ? fmt::format("-{:04}", -date.year) : fmt::format("{:04}", date.year);
+  }
+  out.append(tail, sizeof tail - 1);
+  return out;
 }
 
 std::optional<Timestamp> parse_time(std::string_view text) {
