@@ -43,7 +43,7 @@ struct Query {
   std::optional<Position> to_position;  // verify (default: the head)
   size_t limit = kMaxQueryLimit;        // history, events: 1..1000 (default 1000)
   std::vector<std::string> types;       // events: event type names to keep
-  std::optional<Position> position;     // as_of: exactly one of position / time
+  std::optional<Position> position;     // as_of: at most one of position / time
   std::optional<Timestamp> time;        // as_of (RFC 3339 text in JSON)
   static constexpr size_t kMaxQueryLimit = 1000;
 };

@@ -324,6 +324,9 @@ TEST_CASE("every command and query works over FlatBuffers, bad buffers are refus
                           fb::QueryBody::StockView);
   CHECK(r.body_as_StockView()->on_hand() == 20);  // before the adjustment
   CHECK(r.body_as_StockView()->position() == received_at);
+  // Neither position nor time_us: the stream as it is now.
+  const auto& now = s.query("as_of", {.stream = "product-MUG"}, fb::QueryBody::StockView);
+  CHECK(now.body_as_StockView()->on_hand() == 17);
 }
 {
   const auto& r = s.query("verify", {}, fb::QueryBody::VerifyReply);
