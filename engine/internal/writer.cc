@@ -131,8 +131,8 @@ Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
   for (const auto& [key, value] : *due) {
     OrderId order = expiry_order(key);
     if (order.empty()) continue;
-    // The id is derived from the order so that an auditor sees which expiry it was.
-    CommandId id("expire-" + order.str().substr(0, 57));
+    // Named after the whole order, so that an auditor sees which expiry it was.
+    CommandId id = expiry_command_id(order);
     out.push_back(CommandEnvelope{std::move(id), engine_actor(), std::nullopt,
                                   ExpireOrder{std::move(order)}});
   }
