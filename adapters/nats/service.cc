@@ -183,11 +183,10 @@ struct Service::Impl {
 
   static wire::Encoding encoding_of(natsMsg* msg) {
     const char* value = nullptr;
-    if (natsMsgHeader_Get(msg, kContentType.data(), &value) == NATS_OK && value != nullptr &&
-        std::string_view(value) == wire::kFlatBuffersContentType) {
-      return wire::Encoding::kFlatBuffers;
+    if (natsMsgHeader_Get(msg, kContentType.data(), &value) != NATS_OK || value == nullptr) {
+      return wire::Encoding::kJson;
     }
-    return wire::Encoding::kJson;
+    return wire::encoding_for(value);
   }
 
   void on_message(natsMsg* msg) {

@@ -31,6 +31,12 @@ enum class Encoding : uint8_t { kJson, kFlatBuffers };
 // The Content-Type that selects FlatBuffers; anything else (or none) is JSON.
 inline constexpr std::string_view kFlatBuffersContentType = "application/x-flatbuffers";
 
+// The encoding a request's Content-Type header asks for: FlatBuffers when its media
+// type is kFlatBuffersContentType, compared case-insensitively (media types are, RFC
+// 9110 8.3.1) with surrounding whitespace and any parameters ("; charset=...") ignored;
+// JSON otherwise, and without the header (empty).
+[[nodiscard]] Encoding encoding_for(std::string_view content_type) noexcept;
+
 // A parsed query (nats-api.md, "Queries"). Fields a query does not use keep their
 // defaults.
 struct Query {

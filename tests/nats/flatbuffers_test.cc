@@ -383,5 +383,23 @@ TEST_CASE("every command and query works over FlatBuffers, bad buffers are refus
 }
 }  // namespace stockroom::testing
 
+TEST_CASE("Content-Type is matched case-insensitively, its parameters ignored", "[nats]") {
+  NatsServer server;
+  ServeHarness h(server);
+  for (const char* type : {"Application/X-FlatBuffers", "application/x-flatbuffers; charset=x"}) {
+    INFO(type);
+    auto r = h.client().request("stockroom.query.stock", query_request({.sku = "NONE"}), type);
+    REQUIRE(r.has_value());
+    REQUIRE(r->headers.contains("Content-Type"));
+    CHECK(r->headers.at("Content-Type") == wire::kFlatBuffersContentType);
+    flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(r->data.data()),
+                                   r->data.size());
+    REQUIRE(fb::VerifyQueryReplyBuffer(verifier));
+    const fb::QueryReply& reply = *fb::GetQueryReply(r->data.data());
+    REQUIRE(reply.error() != nullptr);
+    CHECK(text(reply.error()->code()) == "NOT_FOUND");
+  }
+}
+
 }  // namespace
 }  // namespace stockroom::testing
