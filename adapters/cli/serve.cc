@@ -70,7 +70,8 @@ int run_serve(const ServeConfig& c) {
   auto engine = engine::Engine::open(options);
   if (!engine) {
     log.error("engine_open_failed", {{"data", c.data}, {"message", engine.error().message}});
-    fmt::print(stderr, "stockroom serve: cannot open {}: {} (is another serve using it?)\n", c.data,
+    // The message names the path and what is wrong with it (events/internal/open_failure.h).
+    fmt::print(stderr, "stockroom serve: cannot open the data directory: {}\n",
                engine.error().message);
     return 1;
   }

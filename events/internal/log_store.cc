@@ -6,6 +6,7 @@
 #include <array>
 #include <set>
 
+#include "events/internal/open_failure.h"
 #include "events/internal/rocks_status.h"
 
 namespace stockroom::events::internal {
@@ -101,7 +102,7 @@ Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
   const rocksdb::Status status =
       read_only_ ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &handles, &db)
                  : rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
-  if (!status.ok()) return std::unexpected(storage_error(status, "opening " + dir));
+  if (!status.ok()) return std::unexpected(open_failure(dir, status));
   db_.reset(db);
   return adopt_handles(std::move(handles));
 }
