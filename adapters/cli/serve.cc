@@ -66,6 +66,7 @@ int run_serve(const ServeConfig& c) {
   options.durability = durability_of(c.durability);
   options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
   options.on_commit = (*service)->commit_listener();
+  options.on_fault = (*service)->fault_listener();
   const auto opening = std::chrono::steady_clock::now();
   auto engine = engine::Engine::open(options);
   if (!engine) {

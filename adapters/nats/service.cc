@@ -402,6 +402,12 @@ engine::CommitListener Service::commit_listener() {
   return [impl = impl_.get()](engine::CommittedGroup&& g) { impl->on_commit(std::move(g)); };
 }
 
+engine::FaultListener Service::fault_listener() {
+  return [impl = impl_.get()](const Error& e) {
+    impl->log.error("engine_read_only", {{"reason", e.message}, {"code", error_code_name(e.code)}});
+  };
+}
+
 Status Service::start(engine::Engine& engine) {
   Impl& i = *impl_;
   i.engine = &engine;

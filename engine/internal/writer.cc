@@ -298,7 +298,7 @@ void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<Comman
   if (g.failure) {
     // The cache may hold changes that were never written: forget it, stop writing.
     cache_.clear();
-    read_only_.store(true);
+    if (!read_only_.exchange(true) && options_.on_fault) options_.on_fault(*g.failure);
     for (auto& r : results) r = std::unexpected(*g.failure);
   }
   for (size_t i = 0; i < group.size(); ++i) {
