@@ -29,6 +29,8 @@ std::string_view command_name(const Command& command) noexcept {
   return kCommandNames[command.index()];
 }
 
+CommandId expiry_command_id(const OrderId& order) { return CommandId("expire:" + order.str()); }
+
 std::optional<Command> command_for_name(std::string_view name) {
   // order.expire is the engine's own command and has no public name.
   for (size_t i = 0; i + 1 < kCommandNames.size(); ++i) {

@@ -162,11 +162,17 @@ struct RejectRating {
 };
 
 // Issued by the engine itself when an order's reservation TTL has passed; never
-// accepted from outside (no subject maps to it).
+// accepted from outside (no subject maps to it). Its command id is
+// expiry_command_id(order_id).
 struct ExpireOrder {
   OrderId order_id;
   bool operator==(const ExpireOrder&) const = default;
 };
+
+// The command id of the engine's expiry of `order`: "expire:" and the whole order id
+// (up to 71 characters). ':' is outside the alphabet of client command ids
+// (is_valid_id), so no client can send it, and it names exactly one order.
+[[nodiscard]] CommandId expiry_command_id(const OrderId& order);
 
 using Command =
     std::variant<DefineProduct, RepriceProduct, RetireProduct, ReceiveStock, AdjustStock, OpenCart,

@@ -55,6 +55,12 @@ struct CommittedGroup {
 // thread.
 using CommitListener = std::function<void(CommittedGroup&&)>;
 
+// Called once, on the writer thread, when a storage failure turns the engine read-only
+// (see the top of this file), with the error every command of that group got. Before
+// those commands are completed. Must be quick (log it) and must not call back into the
+// engine's command path.
+using FaultListener = std::function<void(const Error&)>;
+
 struct EngineOptions {
   std::string data_dir;
   events::Durability durability = events::Durability::kSync;
@@ -75,6 +81,8 @@ struct EngineOptions {
       projections::standard_projections();
   // Optional: told about every durable group (see CommitListener).
   CommitListener on_commit;
+  // Optional: told when and why the engine turned read-only (see FaultListener).
+  FaultListener on_fault;
 };
 
 // What a rebuild (or an opening catch-up) did.

@@ -17,15 +17,11 @@ namespace stockroom::engine {
 // Opens `dir` read-only with the engine's keyspaces (views, expiry), also while a
 // serve holds it. With `follow`, as a secondary instance whose refresh() sees what the
 // running serve appends. Errors, one line each, name what is wrong: kNotFound for a
-// missing path, a dangling symbolic link, a file that is not a directory, a directory
-// that holds no Stockroom log; kUnavailable when RocksDB cannot open it.
+// missing path or a directory that holds no Stockroom log, kInvalidArgument for a
+// dangling symbolic link or a file that is not a directory (events/data_dir.h),
+// kUnavailable when RocksDB cannot open it.
 [[nodiscard]] Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir,
                                                                      bool follow = false);
-
-// Why `dir` cannot be a data directory to read, or "" when it looks like one (exists,
-// is a directory, or a link to one). For messages: the reason RocksDB gives is rarely
-// what a person needs to hear.
-[[nodiscard]] std::string data_dir_problem(const std::string& dir);
 
 // `stream` folded into its view's shape up to a position (inclusive) or a time
 // (inclusive): projections::fold_stream_view over the log's events. kNotFound when

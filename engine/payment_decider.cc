@@ -59,7 +59,9 @@ Status check_capture(const CapturePayment& command, const OrderState& order,
   if (command.amount && command.amount->currency != order.currency) {
     return refuse_currency("order", order.currency, command.amount->currency);
   }
-  if (p.uncaptured() <= 0) {
+  // An explicit amount is a bound question (AMOUNT_EXCEEDED in decide, as for refund); only
+  // "capture the rest" of nothing is a lifecycle one.
+  if (!command.amount && p.uncaptured() <= 0) {
     return refuse_payment_status(command.payment_id, "has nothing left to capture");
   }
   return {};

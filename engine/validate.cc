@@ -235,11 +235,19 @@ Status check(const RejectRating& c) {
 
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
+// A client's command id is of the id alphabet; the engine's own commands carry ids
+// outside it (engine/command.h), each exactly the one its command implies.
+Status check_command_id(const CommandEnvelope& envelope) {
+  const auto* expiry = std::get_if<ExpireOrder>(&envelope.command);
+  if (expiry == nullptr) return check_id("command_id", envelope.command_id.str());
+  if (envelope.command_id == expiry_command_id(expiry->order_id)) return {};
+  return invalid("command_id", "of an expiry must be " + expiry_command_id(expiry->order_id).str());
+}
+
 }  // namespace
 
 Status validate(const CommandEnvelope& envelope) {
-  return first_failure({check_id("command_id", envelope.command_id.str()),
-                        check_id("actor.id", envelope.actor.id.str()),
+  return first_failure({check_command_id(envelope), check_id("actor.id", envelope.actor.id.str()),
                         std::visit([](const auto& c) { return check(c); }, envelope.command)});
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <optional>
 #include <variant>
 
 #include "projections/internal/event_keys.h"
@@ -11,7 +13,6 @@ namespace stockroom::projections {
 namespace {
 
 using internal::saturating_add;
-using internal::saturating_mul;
 using internal::saturating_sub;
 
 CartViewLine* find_line(CartView& v, const Sku& sku) {
@@ -49,11 +50,15 @@ struct CartFold {
 };
 
 void update_total(CartView& v) {
-  int64_t total = 0;
+  std::optional<int64_t> total = 0;
   for (const CartViewLine& l : v.lines) {
-    total = saturating_add(total, saturating_mul(l.quantity.value, l.unit_price.amount));
+    if (!total) break;
+    const std::optional<int64_t> line = checked_mul(l.quantity.value, l.unit_price.amount);
+    total = line ? checked_add(*total, *line) : std::nullopt;
   }
-  v.total = Money{total, v.currency};
+  // Prices and quantities are never negative here, so an overflow is always upward.
+  v.total_overflow = !total.has_value();
+  v.total = Money{total.value_or(std::numeric_limits<int64_t>::max()), v.currency};
 }
 
 // A reprice touches only an open cart that holds the sku; a closed cart keeps the

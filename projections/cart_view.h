@@ -8,12 +8,15 @@
 // as it is. A checked-out or abandoned cart keeps the prices it had when it closed.
 // total = sum of quantity x unit_price in the cart's currency; the deciders bound a
 // line to 1,000,000 units but not prices, so a sum beyond int64 saturates at its
-// maximum (checkout refuses such a cart with AMOUNT_EXCEEDED).
+// maximum and total_overflow says that it did: the amount is then not the sum
+// (checkout refuses such a cart with AMOUNT_EXCEEDED).
 //
 // JSON (field order fixed; the stored bytes are what query.cart returns):
 //   {"cart_id":"c-1","customer_id":"alice","status":"open","currency":"EUR",
 //    "lines":[{"sku":"SKU-1","quantity":2,"unit_price":{"amount":1000,"currency":"EUR"}}],
 //    "total":{"amount":2000,"currency":"EUR"},"version":3,"position":40}
+// "total_overflow":true follows "total" only while the total overflows, so every view
+// that never overflowed keeps the bytes it had before the field existed.
 #pragma once
 
 #include <optional>
@@ -47,8 +50,9 @@ struct CartView {
   Currency currency;
   std::vector<CartViewLine> lines;  // in order of first addition; none with quantity 0
   Money total;
-  StreamVersion version;  // the cart stream's version
-  Position position;      // the last event applied, a reprice included
+  bool total_overflow = false;  // total.amount saturated at INT64_MAX: not the sum
+  StreamVersion version;        // the cart stream's version
+  Position position;            // the last event applied, a reprice included
   bool operator==(const CartView&) const = default;
 };
 

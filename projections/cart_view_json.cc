@@ -8,6 +8,7 @@ namespace {
 using internal::FieldReader;
 using internal::JsonWriter;
 using internal::put;
+using internal::put_bool;
 using internal::put_lines;
 
 constexpr std::string_view kWhat = "cart view";
@@ -40,6 +41,7 @@ std::string to_json(const CartView& view) {
   put(w, "currency", view.currency.str());
   put_lines(w, view.lines);
   put(w, "total", view.total);
+  if (view.total_overflow) put_bool(w, "total_overflow", true);
   put(w, "version", view.version.value);
   put(w, "position", view.position.value);
   w.EndObject();
@@ -57,6 +59,7 @@ Result<CartView> cart_view_from_json(std::string_view json) {
   view.currency = read_currency(r);
   view.lines = internal::read_lines<CartViewLine>(r, "lines", read_line);
   view.total = r.money("total");
+  view.total_overflow = r.flag("total_overflow");
   view.version = StreamVersion{r.uint64("version")};
   view.position = Position{r.uint64("position")};
   if (!r.ok()) return std::unexpected(internal::malformed(kWhat));

@@ -25,6 +25,13 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() != 0 && app.get_subcommands().empty()) {
+      // No subcommand (cli.md): the usage and what there is to run say more than CLI11's
+      // "Run with --help for more information".
+      std::fputs(app.help().c_str(), stderr);
+      std::fprintf(stderr, "%s\n", e.what());
+      return 2;
+    }
     const int code = app.exit(e);
     return code == 0 ? 0 : 2;
   }

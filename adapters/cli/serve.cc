@@ -21,6 +21,7 @@
 #include "adapters/ops/json_log.h"
 #include "adapters/ops/metrics.h"
 #include "engine/engine.h"
+#include "events/data_dir.h"
 
 namespace stockroom::cli {
 namespace {
@@ -83,6 +84,13 @@ int run_serve(const ServeConfig& c) {
   ops::JsonLog log;
   ops::Registry registry;
 
+  // A path that cannot become a data directory is said first, in its own words: the
+  // signing key beside it would fail too, less clearly.
+  if (std::optional<Error> problem = events::data_dir_problem(c.data, false)) {
+    log.error("engine_open_failed", {{"data", c.data}, {"message", problem->message}});
+    fmt::print(stderr, "stockroom serve: cannot open the data directory: {}\n", problem->message);
+    return 1;
+  }
   nats_adapter::ServiceOptions service_options = c.service;
   service_options.signing_key = open_key(c, log);
   if (!service_options.signing_key) return 1;
@@ -99,11 +107,13 @@ int run_serve(const ServeConfig& c) {
   options.durability = durability_of(c.durability);
   options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
   options.on_commit = (*service)->commit_listener();
+  options.on_fault = (*service)->fault_listener();
   const auto opening = std::chrono::steady_clock::now();
   auto engine = engine::Engine::open(options);
   if (!engine) {
     log.error("engine_open_failed", {{"data", c.data}, {"message", engine.error().message}});
-    fmt::print(stderr, "stockroom serve: cannot open {}: {} (is another serve using it?)\n", c.data,
+    // The message names the path and what is wrong with it (events/internal/open_failure.h).
+    fmt::print(stderr, "stockroom serve: cannot open the data directory: {}\n",
                engine.error().message);
     return 1;
   }

@@ -13,6 +13,7 @@
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
+#include "adapters/nats/reply_limit.h"
 #include "adapters/wire/wire.h"
 
 namespace stockroom::nats_adapter {
@@ -186,18 +187,60 @@ struct Service::Impl {
     return out;
   }
 
-  void reply(const char* reply_to, wire::Encoding encoding, std::string data) {
+  // The limit of the server connected now (its INFO; it may differ after a
+  // reconnect); unknown (no limit) before the first connection.
+  [[nodiscard]] ReplyLimit reply_limit(wire::Encoding encoding) const {
+    const int64_t max = natsConnection_GetMaxPayload(nc);
+    ReplyLimit limit;
+    if (max > 0) limit.max_payload = static_cast<size_t>(max);
+    limit.header_bytes = encoded_size(reply_message("", encoding, ""));
+    return limit;
+  }
+
+  // Logs a reply that did not fit and what was sent instead.
+  void note_oversized(std::string_view what, size_t body_size, const ReplyLimit& limit,
+                      std::string_view sent) {
+    log.warn("reply_too_large", {{"request", what},
+                                 {"size", body_size + limit.header_bytes},
+                                 {"max_payload", limit.max_payload},
+                                 {"sent", sent}});
+  }
+
+  // The last guard of every reply: one above the server's max_payload would be lost
+  // in NATS.c's publish, so a bare PAYLOAD_TOO_LARGE goes instead.
+  Outgoing fitted_reply(const std::string& reply_to, wire::Encoding encoding, std::string data,
+                        std::string_view what) {
+    const ReplyLimit limit = reply_limit(encoding);
+    if (!limit.fits(data.size())) {
+      note_oversized(what, data.size(), limit, "PAYLOAD_TOO_LARGE");
+      const Error error = reply_too_large(what, data.size(), limit);
+      wire::codec_for(encoding).error_reply(error, data);
+    }
+    return reply_message(reply_to, encoding, std::move(data));
+  }
+
+  void reply(const char* reply_to, wire::Encoding encoding, std::string data,
+             std::string_view what) {
     if (reply_to == nullptr || *reply_to == '\0') return;  // nobody to answer
-    outbox->post(reply_message(reply_to, encoding, std::move(data)));
+    outbox->post(fitted_reply(reply_to, encoding, std::move(data), what));
+  }
+
+  // An accepted command's reply without its event list, a refusal without its
+  // details: what is left is what the client acts on (reply_limit.h).
+  void shrink_command_reply(const wire::Codec& codec, const CommandId& id,
+                            const Result<engine::CommandResult>& r, const ReplyLimit& limit,
+                            std::string_view what, std::string& data) {
+    note_oversized(what, data.size(), limit, r ? "events_omitted" : "details_omitted");
+    if (r) return codec.command_reply_without_events(id.str(), *r, data);
+    codec.command_reply(id.str(), std::unexpected(without_details(r.error())), data);
   }
 
   static wire::Encoding encoding_of(natsMsg* msg) {
     const char* value = nullptr;
-    if (natsMsgHeader_Get(msg, kContentType.data(), &value) == NATS_OK && value != nullptr &&
-        std::string_view(value) == wire::kFlatBuffersContentType) {
-      return wire::Encoding::kFlatBuffers;
+    if (natsMsgHeader_Get(msg, kContentType.data(), &value) != NATS_OK || value == nullptr) {
+      return wire::Encoding::kJson;
     }
-    return wire::Encoding::kJson;
+    return wire::encoding_for(value);
   }
 
   void on_message(natsMsg* msg) {
@@ -242,7 +285,7 @@ struct Service::Impl {
           ->with(
               {known ? name : std::string_view("unknown"), error_code_name(decoded.error().code)})
           .inc();
-      reply(reply_to.c_str(), encoding, std::move(out));
+      reply(reply_to.c_str(), encoding, std::move(out), "cmd." + std::string(name));
       return;
     }
     begin_request();
@@ -255,10 +298,16 @@ struct Service::Impl {
       outbox->post([this, id, reply_to, encoding, seconds, name,
                     r = std::move(r)](std::vector<Outgoing>& out) {
         std::string data;
-        wire::codec_for(encoding).command_reply(id.str(), r, data);
+        const wire::Codec& codec = wire::codec_for(encoding);
+        codec.command_reply(id.str(), r, data);
+        if (const ReplyLimit limit = reply_limit(encoding); !limit.fits(data.size())) {
+          shrink_command_reply(codec, id, r, limit, "cmd." + name, data);
+        }
         commands->with({name, r ? std::string_view("ok") : error_code_name(r.error().code)}).inc();
         command_latency->observe(seconds);
-        if (!reply_to.empty()) out.push_back(reply_message(reply_to, encoding, std::move(data)));
+        if (!reply_to.empty()) {
+          out.push_back(fitted_reply(reply_to, encoding, std::move(data), "cmd." + name));
+        }
         end_request();
       });
     });
@@ -278,7 +327,7 @@ struct Service::Impl {
           ->with(
               {known ? name : std::string_view("unknown"), error_code_name(decoded.error().code)})
           .inc();
-      reply(reply_to.c_str(), encoding, std::move(out));
+      reply(reply_to.c_str(), encoding, std::move(out), "query." + std::string(name));
       return;
     }
     begin_request();
@@ -289,16 +338,25 @@ struct Service::Impl {
       codec.error_reply(Error{ErrorCode::kUnavailable, "too many queries queued; retry", {}, {}},
                         out);
       queries_total->with({name, error_code_name(ErrorCode::kUnavailable)}).inc();
-      reply(reply_to.c_str(), encoding, std::move(out));
+      reply(reply_to.c_str(), encoding, std::move(out), "query." + std::string(name));
       end_request();
       return;
     }
     queries.emplace_back(
         [this, query = std::move(*decoded), reply_to, encoding, name = std::string(name)] {
           std::string out;
-          answer_query(*engine, wire::codec_for(encoding), query, out, head_source);
-          queries_total->with({name, "answered"}).inc();
-          reply(reply_to.c_str(), encoding, std::move(out));
+          const wire::Codec& codec = wire::codec_for(encoding);
+          const ReplyLimit limit = reply_limit(encoding);
+          answer_query(*engine, codec, query, limit, out, head_source);
+          const std::string what = "query." + name;
+          std::string_view outcome = "answered";
+          if (!limit.fits(out.size())) {
+            note_oversized(what, out.size(), limit, "PAYLOAD_TOO_LARGE");
+            codec.error_reply(reply_too_large(what, out.size(), limit), out);
+            outcome = error_code_name(ErrorCode::kPayloadTooLarge);
+          }
+          queries_total->with({name, outcome}).inc();
+          reply(reply_to.c_str(), encoding, std::move(out), what);
           end_request();
         });
     lock.unlock();
@@ -311,7 +369,7 @@ struct Service::Impl {
     if (!request) {
       std::string out;
       wire::json_codec().error_reply(request.error(), out);
-      reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out));
+      reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out), checkpoint_subject);
       return;
     }
     if (!*request) return;  // another serve's data directory
@@ -326,7 +384,7 @@ struct Service::Impl {
         } else {
           log.info("checkpoint", {{"dir", r.dir}});
         }
-        reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out));
+        reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out), checkpoint_subject);
         end_request();
       });
     }
@@ -441,6 +499,12 @@ Result<std::unique_ptr<Service>> Service::connect(ServiceOptions options, ops::R
 
 engine::CommitListener Service::commit_listener() {
   return [impl = impl_.get()](engine::CommittedGroup&& g) { impl->on_commit(std::move(g)); };
+}
+
+engine::FaultListener Service::fault_listener() {
+  return [impl = impl_.get()](const Error& e) {
+    impl->log.error("engine_read_only", {{"reason", e.message}, {"code", error_code_name(e.code)}});
+  };
 }
 
 Status Service::start(engine::Engine& engine) {

@@ -7,6 +7,7 @@
 // Life cycle (adapters/cli/serve.cc):
 //   auto svc = Service::connect(options, metrics, log);   // NATS first: pushes need it
 //   engine_options.on_commit = svc->commit_listener();
+//   engine_options.on_fault = svc->fault_listener();
 //   auto engine = Engine::open(engine_options);
 //   svc->start(*engine);                                   // subscribes, signs heads
 //   ... SIGTERM ...
@@ -63,6 +64,10 @@ class Service {
 
   // For EngineOptions::on_commit: publishes each durable group's events and views.
   [[nodiscard]] engine::CommitListener commit_listener();
+
+  // For EngineOptions::on_fault: logs `engine_read_only` (level error) with the reason
+  // and code; ready() turns false at the same time (the engine is read-only).
+  [[nodiscard]] engine::FaultListener fault_listener();
 
   // Subscribes and starts answering. `engine` must outlive drain().
   [[nodiscard]] Status start(engine::Engine& engine);

@@ -99,9 +99,9 @@ Status read_as_of(const fb::QueryRequest& r, Query& q) {
   if (!position) return std::unexpected(position.error());
   if (*position) q.position = Position{**position};
   if (const flatbuffers::Optional<int64_t> time = r.time_us()) q.time = Timestamp{*time};
-  // The JSON codec refuses neither-nor alike: one rule, one code, both encodings.
-  if (q.position.has_value() == q.time.has_value()) {
-    return fail(ErrorCode::kInvalidArgument, "as_of takes exactly one of position or time_us");
+  // As the JSON codec: neither is the current state, both is ambiguous (INVALID_ARGUMENT).
+  if (q.position && q.time) {
+    return fail(ErrorCode::kInvalidArgument, "as_of takes at most one of position or time_us");
   }
   return {};
 }

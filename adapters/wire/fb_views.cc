@@ -117,7 +117,7 @@ QueryBodyRef put_cart(Builder& b, const projections::CartView& v) {
   const auto lines = b.CreateVector(line_items);
   const auto total = put_money(b, v.total);
   return body(fb::CreateCartView(b, cart_id, customer_id, status_of(v.status), currency, lines,
-                                 total, v.version.value, v.position.value));
+                                 total, v.version.value, v.position.value, v.total_overflow));
 }
 
 // Parses with `parse` and builds with `put`, or passes the parse error on.

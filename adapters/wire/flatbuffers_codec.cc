@@ -42,6 +42,12 @@ flatbuffers::Offset<fb::LoggedEvent> put_logged_event(Builder& b, const engine::
   return fb::CreateLoggedEvent(b, bytes, hash, type);
 }
 
+// Bytes an events page adds after its events: the vector of their offsets (4 each, on
+// top of this), the EventsReply and QueryReply tables with their vtables, the root
+// offset and alignment padding. An upper bound (about 100 in fact).
+constexpr size_t kPageTail = 160;
+constexpr size_t kOffsetBytes = sizeof(flatbuffers::uoffset_t);
+
 void finish_query(Builder& b, const QueryBodyRef& body, std::string& out) {
   fb::FinishQueryReplyBuffer(b, fb::CreateQueryReply(b, true, 0, body.type, body.table));
   fbcodec::copy_out(b, out);
@@ -51,6 +57,33 @@ void finish_refusal(Builder& b, const Error& error, std::string& out) {
   const auto info = fbcodec::put_error(b, error);
   fb::FinishQueryReplyBuffer(b, fb::CreateQueryReply(b, false, info));
   fbcodec::copy_out(b, out);
+}
+
+void finish_page(Builder& b, const std::vector<flatbuffers::Offset<fb::LoggedEvent>>& items,
+                 std::string_view next_name, uint64_t next, std::string& out) {
+  const auto list = b.CreateVector(items);
+  flatbuffers::Optional<uint64_t> next_version = flatbuffers::nullopt;
+  flatbuffers::Optional<uint64_t> next_position = flatbuffers::nullopt;
+  if (next_name == "next_version") next_version = next;
+  if (next_name == "next_position") next_position = next;
+  const auto page = fb::CreateEventsReply(b, list, next_version, next_position);
+  finish_query(b, {fb::QueryBody::EventsReply, page.Union()}, out);
+}
+
+// The events of a page, in order, as long as the finished page stays within
+// `max_bytes` (by kPageTail's bound). Returns how many.
+size_t put_fitting_events(Builder& b, std::span<const engine::LoggedEvent> events, size_t max_bytes,
+                          std::vector<flatbuffers::Offset<fb::LoggedEvent>>& items) {
+  thread_local std::string record;
+  items.clear();
+  for (const engine::LoggedEvent& e : events) {
+    items.push_back(put_logged_event(b, e, record));
+    if (b.GetSize() + kOffsetBytes * items.size() + kPageTail > max_bytes) {
+      items.pop_back();  // its bytes stay in `b`: the caller builds the page again
+      break;
+    }
+  }
+  return items.size();
 }
 
 class FlatBuffersCodec final : public Codec {
@@ -86,6 +119,17 @@ class FlatBuffersCodec final : public Codec {
     fbcodec::copy_out(b, out);
   }
 
+  void command_reply_without_events(std::string_view command_id,
+                                    const engine::CommandResult& result,
+                                    std::string& out) const override {
+    Builder& b = fbcodec::reply_builder();
+    const StringRef id = b.CreateString(command_id);
+    const auto none = b.CreateVector(std::vector<flatbuffers::Offset<fb::EventRef>>{});
+    b.Finish(fb::CreateCommandReply(b, true, id, result.duplicate, result.position.value, none, 0,
+                                    static_cast<uint32_t>(result.events.size())));
+    fbcodec::copy_out(b, out);
+  }
+
   void error_reply(const Error& error, std::string& out) const override {
     finish_refusal(fbcodec::reply_builder(), error, out);
   }
@@ -99,20 +143,25 @@ class FlatBuffersCodec final : public Codec {
     finish_query(b, *body, out);
   }
 
-  void events_reply(const std::vector<engine::LoggedEvent>& events, std::string_view next_name,
-                    uint64_t next, std::string& out) const override {
+  size_t events_page(std::span<const engine::LoggedEvent> events, std::string_view next_name,
+                     const NextFn& next, size_t max_bytes, std::string& out) const override {
     Builder& b = fbcodec::reply_builder();
-    thread_local std::string record;
     std::vector<flatbuffers::Offset<fb::LoggedEvent>> items;
     items.reserve(events.size());
-    for (const engine::LoggedEvent& e : events) items.push_back(put_logged_event(b, e, record));
-    const auto list = b.CreateVector(items);
-    flatbuffers::Optional<uint64_t> next_version = flatbuffers::nullopt;
-    flatbuffers::Optional<uint64_t> next_position = flatbuffers::nullopt;
-    if (next_name == "next_version") next_version = next;
-    if (next_name == "next_position") next_position = next;
-    const auto page = fb::CreateEventsReply(b, list, next_version, next_position);
-    finish_query(b, {fb::QueryBody::EventsReply, page.Union()}, out);
+    size_t kept = put_fitting_events(b, events, max_bytes, items);
+    // A trimmed page is built again without the bytes of the event that did not fit;
+    // should kPageTail ever fall short, one event fewer until the page fits.
+    bool rebuild = kept < events.size();
+    for (;;) {
+      if (rebuild) {
+        b.Clear();
+        put_fitting_events(b, events.first(kept), max_bytes, items);
+      }
+      finish_page(b, items, next_name, next(kept), out);
+      if (out.size() <= max_bytes || kept == 0) return kept;
+      --kept;
+      rebuild = true;
+    }
   }
 
   void verify_reply(const events::VerifyReport& report, std::string& out) const override {

@@ -30,9 +30,13 @@ void write_event_data(JsonWriter& w, const RecordedEvent& event);
 
 void json_command_reply(std::string_view command_id, const Result<engine::CommandResult>& result,
                         std::string& out);
+void json_command_reply_without_events(std::string_view command_id,
+                                       const engine::CommandResult& result, std::string& out);
 void json_error_reply(const Error& error, std::string& out);
-void json_events_reply(const std::vector<engine::LoggedEvent>& events, std::string_view next_name,
-                       uint64_t next, std::string& out);
+// Codec::events_page in JSON.
+[[nodiscard]] size_t json_events_page(std::span<const engine::LoggedEvent> events,
+                                      std::string_view next_name, const NextFn& next,
+                                      size_t max_bytes, std::string& out);
 void json_verify_reply(const events::VerifyReport& report, std::string& out);
 
 }  // namespace stockroom::wire::internal

@@ -26,6 +26,12 @@ class JsonCodec final : public Codec {
     internal::json_command_reply(command_id, result, out);
   }
 
+  void command_reply_without_events(std::string_view command_id,
+                                    const engine::CommandResult& result,
+                                    std::string& out) const override {
+    internal::json_command_reply_without_events(command_id, result, out);
+  }
+
   void error_reply(const Error& error, std::string& out) const override {
     internal::json_error_reply(error, out);
   }
@@ -36,9 +42,9 @@ class JsonCodec final : public Codec {
     out.assign(view_json);
   }
 
-  void events_reply(const std::vector<engine::LoggedEvent>& events, std::string_view next_name,
-                    uint64_t next, std::string& out) const override {
-    internal::json_events_reply(events, next_name, next, out);
+  size_t events_page(std::span<const engine::LoggedEvent> events, std::string_view next_name,
+                     const NextFn& next, size_t max_bytes, std::string& out) const override {
+    return internal::json_events_page(events, next_name, next, max_bytes, out);
   }
 
   void verify_reply(const events::VerifyReport& report, std::string& out) const override {

@@ -85,8 +85,9 @@ void read_as_of(RequestReader& r, Query& q) {
     q.time = read_time(time);
     if (!q.time) r.fail(ErrorCode::kInvalidArgument, "time", kTimeForm);
   }
-  if (q.position.has_value() == q.time.has_value() && r.ok()) {
-    r.fail(ErrorCode::kInvalidArgument, "", "as_of takes exactly one of position or time");
+  // Neither is the current state (both are optional in nats-api.md); both is ambiguous.
+  if (q.position && q.time && r.ok()) {
+    r.fail(ErrorCode::kInvalidArgument, "", "as_of takes at most one of position or time");
   }
 }
 

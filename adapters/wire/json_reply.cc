@@ -90,6 +90,31 @@ void assign(const JsonBuffer& buffer, std::string& out) {
   out.assign(buffer.GetString(), buffer.GetSize());
 }
 
+// "duplicate","position","events" of an accepted command; the list empty unless
+// `with_events`.
+void write_accepted(JsonWriter& w, const engine::CommandResult& result, bool with_events) {
+  put_bool(w, "duplicate", result.duplicate);
+  put(w, "position", result.position.value);
+  put_key(w, "events");
+  w.StartArray();
+  if (with_events) {
+    for (const engine::EventRef& e : result.events) {
+      w.StartObject();
+      put(w, "type", e.type);
+      put(w, "stream", e.stream);
+      put(w, "version", e.version.value);
+      put(w, "position", e.position.value);
+      w.EndObject();
+    }
+  }
+  w.EndArray();
+}
+
+// Raw text into the buffer, outside any writer: the page's frame around the events.
+void put_raw(JsonBuffer& buffer, std::string_view text) {
+  for (const char c : text) buffer.Put(c);
+}
+
 }  // namespace
 
 void write_error(JsonWriter& w, const Error& error) {
@@ -108,23 +133,24 @@ void json_command_reply(std::string_view command_id, const Result<engine::Comman
   put_bool(w, "ok", result.has_value());
   put(w, "command_id", command_id);
   if (result) {
-    put_bool(w, "duplicate", result->duplicate);
-    put(w, "position", result->position.value);
-    put_key(w, "events");
-    w.StartArray();
-    for (const engine::EventRef& e : result->events) {
-      w.StartObject();
-      put(w, "type", e.type);
-      put(w, "stream", e.stream);
-      put(w, "version", e.version.value);
-      put(w, "position", e.position.value);
-      w.EndObject();
-    }
-    w.EndArray();
+    write_accepted(w, *result, true);
   } else {
     put_key(w, "error");
     write_error(w, result.error());
   }
+  w.EndObject();
+  assign(buffer, out);
+}
+
+void json_command_reply_without_events(std::string_view command_id,
+                                       const engine::CommandResult& result, std::string& out) {
+  JsonBuffer buffer;
+  JsonWriter w(buffer);
+  w.StartObject();
+  put_bool(w, "ok", true);
+  put(w, "command_id", command_id);
+  write_accepted(w, result, false);
+  put(w, "events_omitted", static_cast<uint64_t>(result.events.size()));
   w.EndObject();
   assign(buffer, out);
 }
@@ -140,18 +166,34 @@ void json_error_reply(const Error& error, std::string& out) {
   assign(buffer, out);
 }
 
-void json_events_reply(const std::vector<engine::LoggedEvent>& events, std::string_view next_name,
-                       uint64_t next, std::string& out) {
+size_t json_events_page(std::span<const engine::LoggedEvent> events, std::string_view next_name,
+                        const NextFn& next, size_t max_bytes, std::string& out) {
+  // The same bytes a single writer would give: {"events":[e,e],"<next_name>":N}. Each
+  // event is written by a fresh writer and taken back out of the buffer when the page
+  // with it and the longest tail (],"<next_name>":<20 digits>}) would pass max_bytes.
+  const size_t tail = 6 + next_name.size() + 20;
   JsonBuffer buffer;
   JsonWriter w(buffer);
-  w.StartObject();
-  put_key(w, "events");
-  w.StartArray();
-  for (const engine::LoggedEvent& e : events) write_event(w, e);
-  w.EndArray();
-  put(w, next_name, next);
-  w.EndObject();
+  put_raw(buffer, R"({"events":[)");
+  size_t kept = 0;
+  for (const engine::LoggedEvent& e : events) {
+    const size_t before = buffer.GetSize();
+    if (kept > 0) buffer.Put(',');
+    w.Reset(buffer);
+    write_event(w, e);
+    if (buffer.GetSize() + tail > max_bytes) {
+      buffer.Pop(buffer.GetSize() - before);
+      break;
+    }
+    ++kept;
+  }
+  put_raw(buffer, "],\"");
+  put_raw(buffer, next_name);
+  put_raw(buffer, "\":");
+  put_raw(buffer, std::to_string(next(kept)));
+  buffer.Put('}');
   assign(buffer, out);
+  return kept;
 }
 
 void json_verify_reply(const events::VerifyReport& report, std::string& out) {

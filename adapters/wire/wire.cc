@@ -2,6 +2,7 @@
 // subject of a stream.
 #include "adapters/wire/wire.h"
 
+#include <algorithm>
 #include <array>
 
 namespace stockroom::wire {
@@ -47,6 +48,19 @@ std::string_view view_name(Query::Kind kind) noexcept {
       return {};
   }
   return {};
+}
+
+Encoding encoding_for(std::string_view content_type) noexcept {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  constexpr std::string_view kSpace = " \t";
+  const size_t first = media.find_first_not_of(kSpace);
+  if (first == std::string_view::npos) return Encoding::kJson;
+  media = media.substr(first, media.find_last_not_of(kSpace) - first + 1);
+  const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+  const bool same = media.size() == kFlatBuffersContentType.size() &&
+                    std::equal(media.begin(), media.end(), kFlatBuffersContentType.begin(),
+                               [&](char a, char b) { return lower(a) == b; });
+  return same ? Encoding::kFlatBuffers : Encoding::kJson;
 }
 
 const Codec& codec_for(Encoding encoding) {

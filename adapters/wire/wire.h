@@ -14,7 +14,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +34,12 @@ enum class Encoding : uint8_t { kJson, kFlatBuffers };
 
 // The Content-Type that selects FlatBuffers; anything else (or none) is JSON.
 inline constexpr std::string_view kFlatBuffersContentType = "application/x-flatbuffers";
+
+// The encoding a request's Content-Type header asks for: FlatBuffers when its media
+// type is kFlatBuffersContentType, compared case-insensitively (media types are, RFC
+// 9110 8.3.1) with surrounding whitespace and any parameters ("; charset=...") ignored;
+// JSON otherwise, and without the header (empty).
+[[nodiscard]] Encoding encoding_for(std::string_view content_type) noexcept;
 
 // A parsed query (nats-api.md, "Queries"). Fields a query does not use keep their
 // defaults.
@@ -54,7 +63,7 @@ struct Query {
   std::optional<Position> to_position;  // verify (default: the head)
   size_t limit = kMaxQueryLimit;        // history, events: 1..1000 (default 1000)
   std::vector<std::string> types;       // events: event type names to keep
-  std::optional<Position> position;     // as_of: exactly one of position / time
+  std::optional<Position> position;     // as_of: at most one of position / time
   std::optional<Timestamp> time;        // as_of (RFC 3339 text in JSON)
   static constexpr size_t kMaxQueryLimit = 1000;
 };
@@ -65,6 +74,9 @@ struct Query {
 
 // The view name of a view query ("order", "stock", "rating", "cart"); empty otherwise.
 [[nodiscard]] std::string_view view_name(Query::Kind kind) noexcept;
+
+// The next_version / next_position of an events page that holds `kept` events.
+using NextFn = std::function<uint64_t(size_t kept)>;
 
 class Codec {
  public:
@@ -87,6 +99,12 @@ class Codec {
   virtual void command_reply(std::string_view command_id,
                              const Result<engine::CommandResult>& result,
                              std::string& out) const = 0;
+  // An accepted command's reply with its event list left out, for a reply that would
+  // not fit in a NATS message: "events":[] and "events_omitted":N (N events recorded;
+  // query.history or query.events shows them). The rest as command_reply().
+  virtual void command_reply_without_events(std::string_view command_id,
+                                            const engine::CommandResult& result,
+                                            std::string& out) const = 0;
   // A refused query: {"ok":false,"error":{...}}.
   virtual void error_reply(const Error& error, std::string& out) const = 0;
   // A view query or as_of: the view itself. `view_json` is the stored view (its
@@ -95,8 +113,21 @@ class Codec {
                           std::string& out) const = 0;
   // history: {"events":[...],"next_version":N}; events: {"events":[...],"next_position":N}.
   // `next_name` is "next_version" or "next_position".
-  virtual void events_reply(const std::vector<engine::LoggedEvent>& events,
-                            std::string_view next_name, uint64_t next, std::string& out) const = 0;
+  //
+  // Writes the longest prefix of `events` whose reply fits in `max_bytes`, with
+  // next(kept) as the next value (kept may be 0), and returns kept. 0 for a non-empty `events`
+  // means that not even the first event fits (`out` is then unspecified). A page without events is
+  // written whatever `max_bytes` (about 40 bytes: the caller's to check).
+  [[nodiscard]] virtual size_t events_page(std::span<const engine::LoggedEvent> events,
+                                           std::string_view next_name, const NextFn& next,
+                                           size_t max_bytes, std::string& out) const = 0;
+  // The whole page, whatever its size.
+  void events_reply(const std::vector<engine::LoggedEvent>& events, std::string_view next_name,
+                    uint64_t next, std::string& out) const {
+    static_cast<void>(events_page(
+        events, next_name, [next](size_t) { return next; }, std::numeric_limits<size_t>::max(),
+        out));
+  }
   // verify: {"ok","checked","head_position","head_hash","first_bad_position"?}
   virtual void verify_reply(const events::VerifyReport& report, std::string& out) const = 0;
   // head: the signed head, {"partition","position","hash","time_us","signature","key_id"}

@@ -3,35 +3,19 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <system_error>
 #include <vector>
 
 #include "engine/engine.h"
 #include "engine/internal/expiry_schedule.h"
 #include "engine/internal/projection_runtime.h"
+#include "events/data_dir.h"
 #include "projections/projection.h"
 
 namespace stockroom::engine {
 
-std::string data_dir_problem(const std::string& dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  const fs::file_status link = fs::symlink_status(dir, ec);
-  if (ec || !fs::exists(link)) return fmt::format("{} does not exist", dir);
-  const fs::file_status target = fs::status(dir, ec);
-  if (fs::is_symlink(link) && (ec || !fs::exists(target))) {
-    std::error_code read_ec;
-    const fs::path to = fs::read_symlink(dir, read_ec);
-    return fmt::format("{} is a symbolic link to {}, which does not exist", dir, to.string());
-  }
-  if (ec) return fmt::format("{} cannot be read: {}", dir, ec.message());
-  if (!fs::is_directory(target)) return fmt::format("{} is not a directory", dir);
-  return "";
-}
-
 Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, bool follow) {
-  if (std::string problem = data_dir_problem(dir); !problem.empty()) {
-    return fail(ErrorCode::kNotFound, problem);
+  if (std::optional<Error> problem = events::data_dir_problem(dir, true)) {
+    return std::unexpected(std::move(*problem));
   }
   if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
     return fail(ErrorCode::kNotFound,

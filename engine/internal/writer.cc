@@ -131,8 +131,8 @@ Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
   for (const auto& [key, value] : *due) {
     OrderId order = expiry_order(key);
     if (order.empty()) continue;
-    // The id is derived from the order so that an auditor sees which expiry it was.
-    CommandId id("expire-" + order.str().substr(0, 57));
+    // Named after the whole order, so that an auditor sees which expiry it was.
+    CommandId id = expiry_command_id(order);
     out.push_back(CommandEnvelope{std::move(id), engine_actor(), std::nullopt,
                                   ExpireOrder{std::move(order)}});
   }
@@ -298,7 +298,7 @@ void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<Comman
   if (g.failure) {
     // The cache may hold changes that were never written: forget it, stop writing.
     cache_.clear();
-    read_only_.store(true);
+    if (!read_only_.exchange(true) && options_.on_fault) options_.on_fault(*g.failure);
     for (auto& r : results) r = std::unexpected(*g.failure);
   }
   for (size_t i = 0; i < group.size(); ++i) {

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "events/internal/open_failure.h"
 #include "events/internal/rocks_status.h"
 
 namespace stockroom::events::internal {
@@ -134,7 +135,7 @@ Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
   } else {
     status = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &db);
   }
-  if (!status.ok()) return std::unexpected(storage_error(status, "opening " + dir));
+  if (!status.ok()) return std::unexpected(open_failure(dir, status));
   db_.reset(db);
   return adopt_handles(std::move(handles));
 }

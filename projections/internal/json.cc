@@ -119,6 +119,11 @@ bool FieldReader::boolean(const char* name) {
   return v->GetBool();
 }
 
+bool FieldReader::flag(const char* name) {
+  if (!ok_ || !object_->HasMember(name)) return false;
+  return boolean(name);
+}
+
 Money FieldReader::money(const char* name) {
   const rapidjson::Value* v = member(name);
   if (v == nullptr) return {};

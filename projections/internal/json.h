@@ -71,6 +71,8 @@ class FieldReader {
   [[nodiscard]] int64_t int64(const char* name);
   [[nodiscard]] uint64_t uint64(const char* name);
   [[nodiscard]] bool boolean(const char* name);
+  // A boolean written only when true: absent is false.
+  [[nodiscard]] bool flag(const char* name);
   [[nodiscard]] Money money(const char* name);
   [[nodiscard]] Timestamp time(const char* name);
   // The array member `name`; nullptr (and ok() false) when absent or not an array.

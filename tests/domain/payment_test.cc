@@ -128,15 +128,35 @@ TEST_CASE("capturing on a cancelled order is INVALID_STATE", "[decider]") {
   CHECK(code_of(when(given, CapturePayment{order_id, pay1, eur(100)})) == "INVALID_STATE");
 }
 
-TEST_CASE("capturing a fully captured payment is INVALID_STATE", "[decider]") {
+TEST_CASE("capturing a fully captured payment without an amount is INVALID_STATE", "[decider]") {
   Given given = paid();
   CHECK(code_of(when(given, CapturePayment{order_id, pay1, std::nullopt})) == "INVALID_STATE");
+}
+
+TEST_CASE("capturing an explicit amount from a fully captured payment is AMOUNT_EXCEEDED",
+          "[decider]") {
+  Given given = paid();
+  auto d = when(given, CapturePayment{order_id, pay1, eur(1)});
+  REQUIRE(code_of(d) == "AMOUNT_EXCEEDED");
+  CHECK(d.error().details ==
+        std::vector<ErrorDetail>{{"requested", int64_t{1}}, {"allowed", int64_t{0}}});
+}
+
+TEST_CASE("capturing an explicit amount from a voided payment stays INVALID_STATE", "[decider]") {
+  Given given = authorized(2900);
+  given.add(PaymentCaptured{order_id, pay1, eur(900)});
+  given.add(PaymentVoided{order_id, pay1, eur(2000)});
+  CHECK(code_of(when(given, CapturePayment{order_id, pay1, eur(1)})) == "INVALID_STATE");
 }
 
 TEST_CASE("capturing more than the uncaptured remainder is AMOUNT_EXCEEDED", "[decider]") {
   Given given = authorized(2900);
   given.add(PaymentCaptured{order_id, pay1, eur(900)});
-  CHECK(code_of(when(given, CapturePayment{order_id, pay1, eur(2001)})) == "AMOUNT_EXCEEDED");
+  auto d = when(given, CapturePayment{order_id, pay1, eur(2001)});
+  REQUIRE(code_of(d) == "AMOUNT_EXCEEDED");
+  CHECK(d.error().details ==
+        std::vector<ErrorDetail>{{"requested", int64_t{2001}}, {"allowed", int64_t{2000}}});
+  CHECK(code_of(when(given, CapturePayment{order_id, pay1, eur(2000)})) == "accepted");
 }
 
 TEST_CASE("capturing in another currency is CURRENCY_MISMATCH", "[decider]") {

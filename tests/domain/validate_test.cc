@@ -27,6 +27,17 @@ TEST_CASE("ids of 1 to 64 characters of [A-Za-z0-9_-] are valid", "[decider]") {
   CHECK(field_of(check(RetireProduct{Sku("Az09_-")})) == "valid");
 }
 
+TEST_CASE("the engine's expiry id is expire:<order_id>, a form no client command may take",
+          "[decider]") {
+  const OrderId order(std::string(64, 'o'));
+  CHECK(expiry_command_id(order).str() == "expire:" + order.str());
+  CHECK(field_of(check(ExpireOrder{order}, engine_actor(), expiry_command_id(order).str())) ==
+        "valid");
+  CHECK(field_of(check(ExpireOrder{order}, engine_actor(), "expire-o")) == "command_id");
+  CHECK(field_of(check(ExpireOrder{OrderId("o-2")}, engine_actor(), "expire:o-1")) == "command_id");
+  CHECK(field_of(check(CancelOrder{OrderId("o-1"), "x"}, staff(), "expire:o-1")) == "command_id");
+}
+
 TEST_CASE("ids with dots, spaces, wildcards, 65 characters or none are INVALID_ARGUMENT",
           "[decider]") {
   for (const std::string& bad :

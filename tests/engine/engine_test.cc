@@ -206,6 +206,53 @@ TEST_CASE("an unpaid order expires after the reservation TTL and releases its st
   CHECK(e->stats().expired_orders == 1);
 }
 
+TEST_CASE("an expiry is recorded under expire:<the whole order id>, an id no client can send",
+          "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 3);
+  // A client may name its own command "expire-o1": it must not look like the engine's.
+  REQUIRE(checkout(*e, "ann", "A", 1, "o1"));
+  const auto client_own = envelope("expire-o1", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""});
+  REQUIRE(e->execute(client_own));
+  // Two 64-character order ids that share their first 57 characters.
+  const std::string long_a = std::string(57, 'x') + "-aaaaaa";
+  const std::string long_b = std::string(57, 'x') + "-bbbbbb";
+  REQUIRE(long_a.size() == 64);
+  for (const std::string& order : {long_a, long_b}) {
+    const std::string cart = "c" + order.substr(order.size() - 1);
+    auto a = customer("bob");
+    REQUIRE(e->execute(
+        envelope("open-" + cart, a, OpenCart{CartId(cart), CustomerId("bob"), Currency("EUR")})));
+    REQUIRE(
+        e->execute(envelope("add-" + cart, a, AddCartItem{CartId(cart), Sku("A"), Quantity{1}})));
+    REQUIRE(e->execute(envelope("co-" + cart, a, CheckOutCart{CartId(cart), OrderId(order)})));
+  }
+  f.clock->fetch_add(10'000'001);
+  auto due = e->expire_due();
+  REQUIRE(due.has_value());
+  CHECK(*due == 3);
+
+  auto expiry_id = [&](const std::string& order) {
+    auto h = e->history("order-" + order, StreamVersion{1}, 10);
+    REQUIRE(h.has_value());
+    REQUIRE(std::holds_alternative<OrderExpired>(h->back().event.data));
+    return h->back().event.command_id.str();
+  };
+  CHECK(expiry_id("o1") == "expire:o1");
+  CHECK(expiry_id(long_a) == "expire:" + long_a);
+  CHECK(expiry_id(long_b) == "expire:" + long_b);
+  // The client's own "expire-o1" is still its own: a resend is its duplicate.
+  auto again = e->execute(client_own);
+  REQUIRE(again.has_value());
+  CHECK(again->duplicate);
+  CHECK(again->events.front().type == "StockReceived");
+  // And no client can take the engine's form.
+  auto taken = e->execute(envelope("expire:o1", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""}));
+  REQUIRE_FALSE(taken.has_value());
+  CHECK(taken.error().code == ErrorCode::kInvalidArgument);
+}
+
 TEST_CASE("a paid order does not expire, and the schedule survives a restart", "[engine]") {
   Fixture f;
   {

@@ -18,6 +18,9 @@ TEST_CASE("a failed write fails the whole group, writes nothing and turns the en
   engine::EngineOptions o;
   o.data_dir = dir.str();
   o.env = events::testing::env_over(fs);
+  // on_fault runs on the writer thread; the futures below are completed after it.
+  std::vector<Error> faults;
+  o.on_fault = [&faults](const Error& e) { faults.push_back(e); };
   {
     auto opened = engine::Engine::open(o);
     REQUIRE(opened.has_value());
@@ -37,6 +40,9 @@ TEST_CASE("a failed write fails the whole group, writes nothing and turns the en
       CHECK(r.error().code == ErrorCode::kUnavailable);
     }
     CHECK(e.read_only());
+    REQUIRE(faults.size() == 1);  // told once, with the reason
+    CHECK(faults[0].code == ErrorCode::kUnavailable);
+    CHECK_THAT(faults[0].message, Catch::Contains("storage write failed"));
     fs->fail_wal(false);
     auto later = e.execute(envelope("later", staff(), ReceiveStock{Sku("A"), Quantity{1}, ""}));
     REQUIRE_FALSE(later.has_value());
@@ -45,6 +51,7 @@ TEST_CASE("a failed write fails the whole group, writes nothing and turns the en
     auto h = e.history("product-A", StreamVersion{1}, 10);  // reads keep working
     REQUIRE(h.has_value());
     CHECK(h->size() == 1);
+    CHECK(faults.size() == 1);  // not again for the commands refused while read-only
   }
   o.env = nullptr;
   auto reopened = engine::Engine::open(o);

@@ -324,6 +324,9 @@ TEST_CASE("every command and query works over FlatBuffers, bad buffers are refus
                           fb::QueryBody::StockView);
   CHECK(r.body_as_StockView()->on_hand() == 20);  // before the adjustment
   CHECK(r.body_as_StockView()->position() == received_at);
+  // Neither position nor time_us: the stream as it is now.
+  const auto& now = s.query("as_of", {.stream = "product-MUG"}, fb::QueryBody::StockView);
+  CHECK(now.body_as_StockView()->on_hand() == 17);
 }
 {
   const auto& r = s.query("verify", {}, fb::QueryBody::VerifyReply);
@@ -379,6 +382,24 @@ TEST_CASE("every command and query works over FlatBuffers, bad buffers are refus
   CHECK_FALSE(r.ok());
 }
 }  // namespace stockroom::testing
+
+TEST_CASE("Content-Type is matched case-insensitively, its parameters ignored", "[nats]") {
+  NatsServer server;
+  ServeHarness h(server);
+  for (const char* type : {"Application/X-FlatBuffers", "application/x-flatbuffers; charset=x"}) {
+    INFO(type);
+    auto r = h.client().request("stockroom.query.stock", query_request({.sku = "NONE"}), type);
+    REQUIRE(r.has_value());
+    REQUIRE(r->headers.contains("Content-Type"));
+    CHECK(r->headers.at("Content-Type") == wire::kFlatBuffersContentType);
+    flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(r->data.data()),
+                                   r->data.size());
+    REQUIRE(fb::VerifyQueryReplyBuffer(verifier));
+    const fb::QueryReply& reply = *fb::GetQueryReply(r->data.data());
+    REQUIRE(reply.error() != nullptr);
+    CHECK(text(reply.error()->code()) == "NOT_FOUND");
+  }
+}
 
 }  // namespace
 }  // namespace stockroom::testing

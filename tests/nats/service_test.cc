@@ -118,6 +118,10 @@ TEST_CASE("every command subject works over NATS in JSON, with the views followi
   CHECK(
       s.query("as_of", R"({"stream":"product-MUG","position":3})")["price"]["amount"].GetInt64() ==
       1000);
+  // Neither position nor time: the stream as it is now, the same as its view.
+  auto now = s.query("as_of", R"({"stream":"product-MUG"})");
+  CHECK(now["on_hand"].GetInt64() == 8);
+  CHECK(now["version"].GetUint64() == stock["version"].GetUint64());
   auto verify = s.query("verify", "{}");
   CHECK(verify["ok"].GetBool());
   CHECK(verify["head_position"].GetUint64() == h.engine().head().position.value);

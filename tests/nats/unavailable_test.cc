@@ -45,6 +45,16 @@ TEST_CASE("a storage failure is UNAVAILABLE over NATS, writes nothing and makes 
         "UNAVAILABLE");
   CHECK(h.engine().head().position == head);
   CHECK_FALSE(h.service().ready());
+  // The log says when and why, once.
+  const std::string logs = h.logs();
+  const auto at = logs.find(R"("event":"engine_read_only")");
+  REQUIRE(at != std::string::npos);
+  CHECK(logs.find(R"("event":"engine_read_only")", at + 1) == std::string::npos);
+  const size_t start = logs.rfind('\n', at) == std::string::npos ? 0 : logs.rfind('\n', at) + 1;
+  const std::string line = logs.substr(start, logs.find('\n', at) - start);
+  CHECK_THAT(line, Catch::Contains(R"("level":"error")"));
+  CHECK_THAT(line, Catch::Contains(R"("reason":"storage write failed)"));
+  CHECK_THAT(line, Catch::Contains(R"("code":"UNAVAILABLE")"));
   // Queries still answer from what is durable.
   rapidjson::Document stock;
   const std::string view = h.send("query.stock", R"({"sku":"A"})");

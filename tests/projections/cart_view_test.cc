@@ -118,13 +118,27 @@ TEST_CASE("cart view ignores other carts and other streams", "[views]") {
   CHECK(v == before);
 }
 
-TEST_CASE("cart view: a total beyond int64 saturates instead of overflowing", "[views]") {
+TEST_CASE("cart view: a total beyond int64 saturates and says it overflowed", "[views]") {
   Recorder log;
   const int64_t huge = int64_t{1} << 62;
-  const CartView v =
-      fold<CartView>(log.record_all({CartOpened{c1, CustomerId("alice"), Currency("EUR")},
-                                     CartItemAdded{c1, mug, Quantity{4}, eur(huge)}}));
+  CartView v = fold<CartView>(log.record_all({CartOpened{c1, CustomerId("alice"), Currency("EUR")},
+                                              CartItemAdded{c1, mug, Quantity{4}, eur(huge)}}));
   CHECK(v.total == eur(std::numeric_limits<int64_t>::max()));
+  CHECK(v.total_overflow);
+  CHECK_THAT(to_json(v),
+             Catch::Contains(R"("total":{"amount":9223372036854775807,"currency":"EUR"},)"
+                             R"("total_overflow":true,"version":2,"position":2})"));
+  // Two lines that overflow only together.
+  apply(v, log.record(CartItemRemoved{c1, mug, Quantity{3}}));
+  CHECK_FALSE(v.total_overflow);
+  CHECK(v.total == eur(huge));
+  apply(v, log.record(CartItemAdded{c1, plate, Quantity{2}, eur(huge)}));
+  CHECK(v.total_overflow);
+  // A reprice down brings the total back in range, and the flag goes.
+  apply(v, log.record(ProductRepriced{plate, eur(1)}));
+  CHECK_FALSE(v.total_overflow);
+  CHECK(v.total == eur(huge + 2));
+  CHECK(to_json(v).find("total_overflow") == std::string::npos);
 }
 
 TEST_CASE("cart view follows skus only while open", "[views]") {
@@ -152,7 +166,10 @@ TEST_CASE("cart view JSON round-trips exactly in every status", "[views]") {
   checked_out.status = CartViewStatus::kCheckedOut;
   CartView abandoned = open;
   abandoned.status = CartViewStatus::kAbandoned;
-  for (const CartView& original : {CartView{}, open, checked_out, abandoned}) {
+  CartView overflowed = open;
+  overflowed.total = eur(std::numeric_limits<int64_t>::max());
+  overflowed.total_overflow = true;
+  for (const CartView& original : {CartView{}, open, checked_out, abandoned, overflowed}) {
     const std::string json = to_json(original);
     const Result<CartView> back = cart_view_from_json(json);
     REQUIRE(back);
@@ -176,6 +193,7 @@ TEST_CASE("cart view from junk or a bad status or currency is MALFORMED", "[view
            replaced(R"("currency":"EUR")", R"("currency":"eur")"),
            replaced(R"("quantity":2)", R"("quantity":2.5)"),
            replaced(R"("version":3)", R"("version":null)"),
+           replaced(R"("version":3)", R"("total_overflow":1,"version":3)"),
        }) {
     const Result<CartView> v = cart_view_from_json(junk);
     REQUIRE_FALSE(v);

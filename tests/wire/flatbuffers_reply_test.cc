@@ -188,6 +188,57 @@ TEST_CASE("a history page names next_version, an empty page still verifies",
   CHECK(empty->next_position() == uint64_t{1});
 }
 
+TEST_CASE("an events page keeps to a byte limit and stays a valid buffer", "[wire][flatbuffers]") {
+  std::vector<engine::LoggedEvent> events;
+  for (uint64_t i = 0; i < 6; ++i) {
+    events.push_back(logged(ProductDefined{Sku("sku-1"), std::string(100 + 10 * i, 'n'), eur(1)},
+                            Position{20 + i}, static_cast<uint8_t>(i)));
+  }
+  const auto next = [](size_t kept) { return uint64_t{20} + kept; };
+  std::string whole;
+  flatbuffers_codec().events_reply(events, "next_position", 26, whole);
+  std::string out;
+  CHECK(flatbuffers_codec().events_page(events, "next_position", next, whole.size() + 200, out) ==
+        events.size());
+  for (size_t limit = whole.size(); limit >= 200; limit -= 37) {
+    INFO(limit);
+    const size_t kept = flatbuffers_codec().events_page(events, "next_position", next, limit, out);
+    if (kept == 0) break;
+    CHECK(out.size() <= limit);
+    const fb::EventsReply* page = query_reply_of(out).body_as_EventsReply();
+    REQUIRE(page != nullptr);
+    REQUIRE(page->events()->size() == kept);
+    CHECK(page->next_position() == 20 + kept);
+    for (size_t i = 0; i < kept; ++i) {
+      const auto* e = page->events()->Get(static_cast<flatbuffers::uoffset_t>(i));
+      CHECK(e->record_nested_root()->position() == 20 + i);
+    }
+  }
+  // Not even the first event.
+  CHECK(flatbuffers_codec().events_page(events, "next_position", next, 300, out) == 0);
+}
+
+TEST_CASE("an accepted command's reply without its events says how many it left out",
+          "[wire][flatbuffers]") {
+  const engine::CommandResult result{
+      CommandId("cmd-1"),
+      false,
+      Position{1042},
+      {{"CartCheckedOut", "cart-c-1", StreamVersion{4}, Position{1041}},
+       {"OrderPlaced", "order-o-1", StreamVersion{1}, Position{1042}}}};
+  std::string out;
+  flatbuffers_codec().command_reply_without_events("cmd-1", result, out);
+  const fb::CommandReply& reply = command_reply_of(out);
+  CHECK(reply.ok());
+  CHECK(text(reply.command_id()) == "cmd-1");
+  CHECK(reply.position() == 1042);
+  REQUIRE(reply.events() != nullptr);
+  CHECK(reply.events()->size() == 0);
+  CHECK(reply.events_omitted() == 2);
+  flatbuffers_codec().command_reply("cmd-1", result, out);
+  CHECK(command_reply_of(out).events_omitted() == 0);
+}
+
 TEST_CASE("a verify reply carries the report, first_bad_position only when set",
           "[wire][flatbuffers]") {
   events::VerifyReport good;

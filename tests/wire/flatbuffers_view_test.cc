@@ -1,6 +1,7 @@
 // FlatBuffers view replies: the stored view JSON (as the projections write it) becomes
 // the typed view table with every field of the JSON.
 #include <catch2/catch.hpp>
+#include <limits>
 #include <string>
 
 #include "adapters/wire/wire.h"
@@ -170,8 +171,16 @@ TEST_CASE("a cart view reply has every field of the cart view", "[wire][flatbuff
   check_money(v->lines()->Get(0)->unit_price(), eur(1000));
   check_money(v->lines()->Get(1)->unit_price(), eur(250));
   check_money(v->total(), eur(2250));
+  CHECK_FALSE(v->total_overflow());
   CHECK(v->version() == 3);
   CHECK(v->position() == 40);
+
+  view.total = eur(std::numeric_limits<int64_t>::max());
+  view.total_overflow = true;
+  const fb::CartView* over = view_reply("cart", projections::to_json(view), out).body_as_CartView();
+  REQUIRE(over != nullptr);
+  CHECK(over->total_overflow());
+  check_money(over->total(), view.total);
 }
 
 TEST_CASE("a view that does not parse gives a MALFORMED refusal, not a crash",

@@ -167,6 +167,61 @@ TEST_CASE("json reply: event pages end with the next version or position", "[wir
   CHECK(d["next_version"].GetUint64() == 1);
 }
 
+TEST_CASE("json reply: a page is the events one writer would write, in order", "[wire]") {
+  engine::LoggedEvent e;
+  e.event.position = Position{7};
+  e.event.stream = "product-S";
+  e.event.version = StreamVersion{2};
+  e.event.command_id = CommandId("c");
+  e.event.data = ProductRetired{Sku("S")};
+  std::string one;
+  event_json(e, one);
+  std::string out;
+  json_codec().events_reply({e, e}, "next_position", 8, out);
+  CHECK(out == R"({"events":[)" + one + "," + one + R"(],"next_position":8})");
+}
+
+TEST_CASE("json reply: a page keeps to a byte limit, next naming the first event left out",
+          "[wire]") {
+  std::vector<engine::LoggedEvent> events(5);
+  for (size_t i = 0; i < events.size(); ++i) {
+    events[i].event.position = Position{10 + i};
+    events[i].event.stream = "product-S";
+    events[i].event.version = StreamVersion{1 + i};
+    events[i].event.command_id = CommandId("c");
+    events[i].event.data = ProductDefined{Sku("S"), std::string(100 + 10 * i, 'n'), Money{}};
+  }
+  const auto next = [&](size_t kept) { return kept == 0 ? 10 : 10 + kept; };
+  std::string whole;
+  json_codec().events_reply(events, "next_position", 15, whole);
+  std::string three;
+  json_codec().events_reply({events[0], events[1], events[2]}, "next_position", 13, three);
+  std::string out;
+  // Exactly the size of the first three: three fit, the fourth does not.
+  const size_t limit = three.size() + 20 - 2;  // "13" stands for up to 20 digits
+  CHECK(json_codec().events_page(events, "next_position", next, limit, out) == 3);
+  CHECK(out == three);
+  CHECK(json_codec().events_page(events, "next_position", next, limit - 1, out) == 2);
+  CHECK(out.size() <= limit - 1);
+  CHECK(parsed(out)["next_position"].GetUint64() == 12);
+  CHECK(json_codec().events_page(events, "next_position", next, whole.size() + 18, out) == 5);
+  CHECK(out == whole);
+  // Not even the first: none, and the caller says why.
+  CHECK(json_codec().events_page(events, "next_position", next, 200, out) == 0);
+  CHECK(json_codec().events_page({}, "next_position", next, 200, out) == 0);
+}
+
+TEST_CASE("json reply: an accepted command without its event list says how many it left out",
+          "[wire]") {
+  engine::CommandResult result{CommandId("c-1"), true, Position{9}, {}};
+  result.events.push_back({"CartCheckedOut", "cart-c-1", StreamVersion{4}, Position{8}});
+  result.events.push_back({"OrderPlaced", "order-o-1", StreamVersion{1}, Position{9}});
+  std::string out;
+  json_codec().command_reply_without_events("c-1", result, out);
+  CHECK(out == R"({"ok":true,"command_id":"c-1","duplicate":true,"position":9,"events":[],)"
+               R"("events_omitted":2})");
+}
+
 TEST_CASE("json reply: verify shows the head and the first bad position", "[wire]") {
   events::VerifyReport report;
   report.checked = 12;

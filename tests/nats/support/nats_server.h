@@ -1,5 +1,6 @@
 // A real nats-server for tests: started on a free loopback port, stopped by its pid.
-// restart() brings it back on the same port (reconnect tests).
+// restart() brings it back on the same port (reconnect tests). An optional config
+// file text sets what nats-server 2.9 has no flag for (e.g. "max_payload: 1024").
 #pragma once
 
 #include <netinet/in.h>
@@ -10,8 +11,11 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <fstream>
 #include <string>
 #include <thread>
+
+#include "support/temp_dir.h"
 
 namespace stockroom::testing {
 
@@ -42,7 +46,13 @@ inline bool port_open(int port) {
 
 class NatsServer {
  public:
-  NatsServer() : port_(free_port()) { start(); }
+  explicit NatsServer(std::string config = "") : port_(free_port()) {
+    if (!config.empty()) {
+      config_file_ = dir_.sub("nats-server.conf");
+      std::ofstream(config_file_) << config << "\n";
+    }
+    start();
+  }
   ~NatsServer() { stop(); }
   NatsServer(const NatsServer&) = delete;
   NatsServer& operator=(const NatsServer&) = delete;
@@ -56,8 +66,13 @@ class NatsServer {
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
       const std::string port = std::to_string(port_);
-      ::execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", port.c_str(), "-m", "0",
-               static_cast<char*>(nullptr));
+      if (config_file_.empty()) {
+        ::execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", port.c_str(), "-m", "0",
+                 static_cast<char*>(nullptr));
+      } else {
+        ::execlp("nats-server", "nats-server", "-c", config_file_.c_str(), "-a", "127.0.0.1", "-p",
+                 port.c_str(), "-m", "0", static_cast<char*>(nullptr));
+      }
       ::_exit(127);
     }
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -84,6 +99,8 @@ class NatsServer {
   }
 
  private:
+  TempDir dir_;
+  std::string config_file_;
   int port_;
   pid_t pid_ = -1;
 };

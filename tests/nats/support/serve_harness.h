@@ -37,6 +37,7 @@ class ServeHarness {
     eo.data_dir = data_dir.empty() ? dir_.sub("data") : data_dir;
     eo.durability = events::Durability::kSync;
     eo.on_commit = service_->commit_listener();
+    eo.on_fault = service_->fault_listener();
     eo.env = std::move(env);
     auto e = engine::Engine::open(eo);
     REQUIRE(e.has_value());

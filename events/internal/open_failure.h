@@ -1,0 +1,25 @@
+// Why a data directory did not open, said so that an operator knows what to fix.
+//
+// RocksDB's own text for a bad path is about its internals ("`d' exists but is not a
+// directory" for a dangling symlink, "While lock file: d/LOCK: Resource temporarily
+// unavailable" for a directory another process has open). Here the path itself is
+// looked at once RocksDB refused it, and the error names what is wrong:
+//   kInvalidArgument  a dangling symbolic link (and its target), a path that is not a
+//                     directory, a missing parent directory (only the last component
+//                     is created), no permission
+//   kUnavailable      the directory's lock is held by another process (another serve)
+//   otherwise         storage_error() of the status, as for any RocksDB failure.
+#pragma once
+
+#include <rocksdb/status.h>
+
+#include <string>
+
+#include "engine/error.h"
+
+namespace stockroom::events::internal {
+
+// REQUIRES: !status.ok(); `status` is what opening the store at `dir` returned.
+[[nodiscard]] Error open_failure(const std::string& dir, const rocksdb::Status& status);
+
+}  // namespace stockroom::events::internal
