@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "adapters/cli/stdout_sink.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/tools/time_arg.h"
 #include "engine/offline.h"
@@ -51,12 +52,7 @@ int run_history(const HistoryArgs& a) {
   }
   auto written = tools::write_history(
       **log, a.stream, a.json ? tools::HistoryFormat::kJsonLines : tools::HistoryFormat::kTable,
-      [](std::string_view block) -> Status {
-        if (std::fwrite(block.data(), 1, block.size(), stdout) != block.size()) {
-          return fail(ErrorCode::kUnavailable, "cannot write to standard output");
-        }
-        return {};
-      });
+      write_stdout);
   if (!written) {
     fmt::print(stderr, "stockroom history: {}\n", written.error().message);
     return 1;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "adapters/cli/progress_line.h"
+#include "adapters/cli/stdout_sink.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/tools/time_arg.h"
 #include "engine/offline.h"
@@ -87,15 +88,7 @@ int run_replay(const ReplayArgs& a) {
                                 head.value));
     };
   }
-  static char buffer[1 << 16];
-  std::setvbuf(stdout, buffer, _IOFBF, sizeof buffer);
-  auto stats = tools::replay(**log, options, [](std::string_view block) -> Status {
-    if (std::fwrite(block.data(), 1, block.size(), stdout) != block.size() ||
-        std::fflush(stdout) != 0) {
-      return fail(ErrorCode::kUnavailable, "cannot write to standard output");
-    }
-    return {};
-  });
+  auto stats = tools::replay(**log, options, write_stdout);
   progress.finish();
   if (!stats) {
     fmt::print(stderr, "stockroom replay: {}\n", stats.error().message);

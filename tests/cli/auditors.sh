@@ -9,38 +9,17 @@
 set -euo pipefail
 stockroom="$1"
 docs="$(cd "$(dirname "$0")/../../docs" && pwd)"
-dir="$(mktemp -d)"
-nats_pid=
+source "$(dirname "$0")/lib.sh"
 serve_pid=
 load_pid=
 follow_pid=
-cleanup() {
-  for pid in "$follow_pid" "$load_pid" "$serve_pid"; do
-    [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true
-  done
-  [ -n "$nats_pid" ] && kill "$nats_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAILED: $*"
-  for f in "$dir"/*.txt "$dir"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
-  exit 1
-}
+kill_at_exit follow_pid load_pid serve_pid
 mkdir -p "$dir/bin"
 ln -s "$stockroom" "$dir/bin/stockroom"
 export PATH="$dir/bin:$PATH"
 data="$dir/data"
 
-port=
-for _ in $(seq 50); do
-  candidate=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-url="nats://127.0.0.1:$port"
-nats-server -a 127.0.0.1 -p "$port" >"$dir/nats.log" 2>&1 &
-nats_pid=$!
+start_nats
 stockroom serve --data "$data" --nats "$url" --http off 2>"$dir/serve.log" &
 serve_pid=$!
 for _ in $(seq 300); do

@@ -5,26 +5,11 @@
 # (byte equality of rebuilt views is views_test.cc's job).
 set -euo pipefail
 stockroom="$1"
-dir="$(mktemp -d)"
-nats_pid=
+source "$(dirname "$0")/lib.sh"
 serve_pid=
-cleanup() {
-  [ -n "$serve_pid" ] && kill -9 "$serve_pid" 2>/dev/null || true
-  [ -n "$nats_pid" ] && kill "$nats_pid" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-fail() { echo "FAILED: $*"; for f in "$dir"/*.txt "$dir"/*.log; do echo "== $f"; tail -40 "$f"; done; exit 1; }
+kill_at_exit serve_pid
 
-port=
-for _ in $(seq 50); do
-  candidate=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
-done
-url="nats://127.0.0.1:$port"
-nats-server -a 127.0.0.1 -p "$port" >"$dir/nats.log" 2>&1 &
-nats_pid=$!
+start_nats
 "$stockroom" serve --data "$dir/data" --nats "$url" --http off 2>"$dir/serve.log" &
 serve_pid=$!
 for _ in $(seq 300); do

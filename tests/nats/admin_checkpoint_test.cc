@@ -21,6 +21,7 @@
 #include "engine/support/view_dump.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
+#include "support/json_object.h"
 #include "support/temp_dir.h"
 
 namespace stockroom::testing {
@@ -28,15 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 std::string real(const std::string& path) { return fs::canonical(path).string(); }
 
@@ -49,7 +41,7 @@ std::string staff_command(const std::string& id, const std::string& fields) {
 }
 
 void define_product(ServeHarness& h, const std::string& sku) {
-  auto r = parse(h.send(
+  auto r = parse_object(h.send(
       "cmd.product.define",
       staff_command(
           "def-" + sku,
@@ -111,7 +103,7 @@ TEST_CASE(
   std::this_thread::sleep_for(50ms);
   const int after = load.ok();
   load.stop();
-  auto d = parse(reply->data);
+  auto d = parse_object(reply->data);
   REQUIRE(d["ok"].GetBool());
   CHECK(std::string(d["dir"].GetString()) == dir.sub("copy"));
   const Position position{d["position"].GetUint64()};
@@ -137,13 +129,13 @@ TEST_CASE(
   }
 
   ServeHarness on_copy(server, "copy", dir.sub("copy"));
-  auto stock = parse(on_copy.send("query.stock", R"({"sku":"LAMP-0"})"));
+  auto stock = parse_object(on_copy.send("query.stock", R"({"sku":"LAMP-0"})"));
   CHECK(stock["position"].GetUint64() <= position.value);
-  auto accepted = parse(on_copy.send(
+  auto accepted = parse_object(on_copy.send(
       "cmd.inventory.receive", staff_command("after-copy", R"("sku":"LAMP-0","quantity":1)")));
   REQUIRE(accepted["ok"].GetBool());
   CHECK(accepted["position"].GetUint64() == position.value + 1);
-  auto verified = parse(on_copy.send("query.verify", "{}"));
+  auto verified = parse_object(on_copy.send("query.verify", "{}"));
   CHECK(verified["ok"].GetBool());
 }
 
@@ -168,7 +160,7 @@ TEST_CASE("only the serve holding the named data directory answers; bad requests
   auto reply = a.client().request(
       "shop.admin.checkpoint", checkpoint_body(dir.sub("link-to-b"), dir.sub("copy-b")), {}, 30s);
   REQUIRE(reply.has_value());
-  auto d = parse(reply->data);
+  auto d = parse_object(reply->data);
   REQUIRE(d["ok"].GetBool());
   CHECK(d["position"].GetUint64() == head_b);
   CHECK(a.logs().find("\"checkpoint") == std::string::npos);
@@ -180,15 +172,16 @@ TEST_CASE("only the serve holding the named data directory answers; bad requests
   CHECK_FALSE(silent.has_value());
   CHECK_FALSE(fs::exists(dir.sub("copy-n")));
 
-  auto malformed = parse(a.send("admin.checkpoint", R"({"data":1})"));
+  auto malformed = parse_object(a.send("admin.checkpoint", R"({"data":1})"));
   CHECK_FALSE(malformed["ok"].GetBool());
   CHECK(std::string(malformed["error"]["code"].GetString()) == "MALFORMED");
-  auto relative = parse(a.send("admin.checkpoint", checkpoint_body(dir.sub("a"), "copy")));
+  auto relative = parse_object(a.send("admin.checkpoint", checkpoint_body(dir.sub("a"), "copy")));
   CHECK(std::string(relative["error"]["code"].GetString()) == "INVALID_ARGUMENT");
 
   fs::create_directory(dir.sub("full"));
   std::ofstream(dir.sub("full") + "/keep") << "mine";
-  auto full = parse(a.send("admin.checkpoint", checkpoint_body(dir.sub("a"), dir.sub("full"))));
+  auto full =
+      parse_object(a.send("admin.checkpoint", checkpoint_body(dir.sub("a"), dir.sub("full"))));
   CHECK_FALSE(full["ok"].GetBool());
   CHECK(std::string(full["error"]["code"].GetString()) == "ALREADY_EXISTS");
   CHECK(fs::directory_entry(dir.sub("full") + "/keep").file_size() == 4);

@@ -17,6 +17,7 @@
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
 #include "schemas/api_generated.h"
+#include "support/json_object.h"
 
 namespace stockroom::testing {
 namespace {
@@ -24,15 +25,6 @@ namespace {
 constexpr size_t kMaxPayload = 1024;
 constexpr int kLines = 12;
 const std::string kAnn = R"("actor":{"id":"ann","role":"customer"})";
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 std::string code_of(const rapidjson::Document& reply) {
   if (!reply.HasMember("error")) return "answered";
@@ -74,7 +66,7 @@ struct Fixture {
   rapidjson::Document send_as(const std::string& id, const std::string& name,
                               const std::string& fields) {
     const std::string body = R"({"command_id":")" + id + R"(",)" + kAnn + "," + fields + "}";
-    return parse(h.send("cmd." + name, body));
+    return parse_object(h.send("cmd." + name, body));
   }
   // In process, so that a query test does not depend on the command reply's size.
   void checkout() {
@@ -122,7 +114,7 @@ Walk walk_json(ServeHarness& h, uint64_t head) {
                                 R"({"from_position":)" + std::to_string(from) + "}");
     REQUIRE(r.has_value());
     CHECK(r->data.size() <= kMaxPayload);
-    const rapidjson::Document d = parse(r->data);
+    const rapidjson::Document d = parse_object(r->data);
     if (d.HasMember("error")) {
       REQUIRE(code_of(d) == "PAYLOAD_TOO_LARGE");
       walk.too_large.push_back(from);
@@ -253,7 +245,8 @@ TEST_CASE("history names the version too large for a reply and where to go on", 
   f.checkout();
   REQUIRE(
       f.h.engine().execute(envelope("x1", staff(), CancelOrder{OrderId("o1"), "changed mind"})));
-  const rapidjson::Document first = parse(f.h.send("query.history", R"({"stream":"order-o1"})"));
+  const rapidjson::Document first =
+      parse_object(f.h.send("query.history", R"({"stream":"order-o1"})"));
   REQUIRE(code_of(first) == "PAYLOAD_TOO_LARGE");
   const auto& details = first["error"]["details"];
   CHECK(std::string(details["stream"].GetString()) == "order-o1");
@@ -261,7 +254,7 @@ TEST_CASE("history names the version too large for a reply and where to go on", 
   CHECK(details["next_version"].GetUint64() == 2);
   CHECK_THAT(first["error"]["message"].GetString(), Catch::Contains("order-o1 version 1"));
   const rapidjson::Document rest =
-      parse(f.h.send("query.history", R"({"stream":"order-o1","from_version":2})"));
+      parse_object(f.h.send("query.history", R"({"stream":"order-o1","from_version":2})"));
   REQUIRE(code_of(rest) == "answered");
   REQUIRE(rest["events"].Size() == 1);  // StockReleased are in the product streams
   CHECK(std::string(rest["events"][0]["type"].GetString()) == "OrderCancelled");
@@ -278,13 +271,14 @@ TEST_CASE(
                                                         {"query.as_of", R"({"stream":"order-o1"})"},
                                                         {"query.cart", R"({"cart_id":"k1"})"}}) {
     INFO(query);
-    const rapidjson::Document d = parse(f.h.send(query, body));
+    const rapidjson::Document d = parse_object(f.h.send(query, body));
     REQUIRE(code_of(d) == "PAYLOAD_TOO_LARGE");
     CHECK(d["error"]["details"]["limit"].GetUint64() == kMaxPayload);
     CHECK(d["error"]["details"]["size"].GetUint64() > kMaxPayload);
     CHECK_THAT(d["error"]["message"].GetString(), Catch::Contains(query));
   }
-  CHECK(code_of(parse(f.h.send("query.stock", R"({"sku":")" + sku_of(0) + R"("})"))) == "answered");
+  CHECK(code_of(parse_object(f.h.send("query.stock", R"({"sku":")" + sku_of(0) + R"("})"))) ==
+        "answered");
 
   flatbuffers::FlatBufferBuilder b;
   const auto order_id = b.CreateString("o1");

@@ -15,6 +15,7 @@
 #include "adapters/nats/client.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
+#include "support/json_object.h"
 
 namespace stockroom::testing {
 namespace {
@@ -22,15 +23,6 @@ namespace {
 constexpr int kClients = 64;
 constexpr int kUnits = 10;
 constexpr auto kTimeout = std::chrono::milliseconds(20'000);
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 // What one racing client saw; filled by its thread, checked by the test's thread.
 struct Racer {
@@ -102,13 +94,13 @@ TEST_CASE("64 concurrent clients race for the last 10 units: exactly 10 orders",
   NatsServer server;
   ServeHarness h(server);
   const std::string staff = R"("actor":{"id":"ops-1","role":"staff"})";
-  REQUIRE(parse(h.send(
+  REQUIRE(parse_object(h.send(
       "cmd.product.define",
       R"({"command_id":"define",)" + staff +
           R"(,"sku":"LAST","name":"Last ones","price":{"amount":1200,"currency":"EUR"}})"))["ok"]
               .GetBool());
-  REQUIRE(parse(h.send("cmd.inventory.receive", R"({"command_id":"receive",)" + staff +
-                                                    R"(,"sku":"LAST","quantity":10})"))["ok"]
+  REQUIRE(parse_object(h.send("cmd.inventory.receive", R"({"command_id":"receive",)" + staff +
+                                                           R"(,"sku":"LAST","quantity":10})"))["ok"]
               .GetBool());
 
   std::vector<Racer> racers(kClients);
@@ -128,7 +120,7 @@ TEST_CASE("64 concurrent clients race for the last 10 units: exactly 10 orders",
     const Racer& r = racers[static_cast<size_t>(i)];
     INFO("racer " << i << ": " << r.failure);
     REQUIRE(r.failure.empty());
-    const rapidjson::Document d = parse(r.checkout);
+    const rapidjson::Document d = parse_object(r.checkout);
     INFO(r.checkout);
     REQUIRE(d["command_id"].GetString() == "checkout-" + std::to_string(i));
     if (d["ok"].GetBool()) {
@@ -146,7 +138,7 @@ TEST_CASE("64 concurrent clients race for the last 10 units: exactly 10 orders",
   CHECK(ok == kUnits);
   CHECK(out_of_stock == kClients - kUnits);
 
-  const rapidjson::Document stock = parse(h.send("query.stock", R"({"sku":"LAST"})"));
+  const rapidjson::Document stock = parse_object(h.send("query.stock", R"({"sku":"LAST"})"));
   CHECK(stock["on_hand"].GetInt64() == kUnits);
   CHECK(stock["reserved"].GetInt64() == kUnits);
   CHECK(stock["available"].GetInt64() == 0);
@@ -171,10 +163,10 @@ TEST_CASE("64 concurrent clients race for the last 10 units: exactly 10 orders",
     const std::string n = std::to_string(i);
     if (orders.contains("order-" + n)) continue;
     const rapidjson::Document cart =
-        parse(h.send("query.cart", R"({"cart_id":"cart-)" + n + "\"}"));
+        parse_object(h.send("query.cart", R"({"cart_id":"cart-)" + n + "\"}"));
     CHECK(std::string(cart["status"].GetString()) == "open");
     const rapidjson::Document order =
-        parse(h.send("query.order", R"({"order_id":"order-)" + n + "\"}"));
+        parse_object(h.send("query.order", R"({"order_id":"order-)" + n + "\"}"));
     CHECK(std::string(order["error"]["code"].GetString()) == "NOT_FOUND");
   }
 }

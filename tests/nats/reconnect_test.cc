@@ -18,6 +18,7 @@
 #include "nats/support/log_positions.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
+#include "support/json_object.h"
 
 namespace stockroom::testing {
 namespace {
@@ -27,15 +28,6 @@ using namespace std::chrono_literals;
 
 constexpr int kSenders = 6;
 constexpr auto kRequestTimeout = 2000ms;
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 struct Acked {
   std::string id;
@@ -119,7 +111,7 @@ TEST_CASE(
     "[nats]") {
   NatsServer server;
   ServeHarness h(server);
-  REQUIRE(parse(h.send(
+  REQUIRE(parse_object(h.send(
       "cmd.product.define",
       R"({"command_id":"define","actor":{"id":"ops-1","role":"staff"},"sku":"RC","name":"Reconnect","price":{"amount":100,"currency":"EUR"}})"))
               ["ok"]
@@ -205,7 +197,7 @@ TEST_CASE(
   auto stock = h.engine().view("stock", "RC");
   REQUIRE(stock.has_value());
   REQUIRE(stock->has_value());
-  CHECK(parse(**stock)["on_hand"].GetInt64() == received);
+  CHECK(parse_object(**stock)["on_hand"].GetInt64() == received);
 
   // Resends of every acknowledged command: the original result, as a duplicate.
   std::vector<std::vector<std::string>> wrong(kSenders);

@@ -8,18 +8,10 @@
 
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
+#include "support/json_object.h"
 
 namespace stockroom::testing {
 namespace {
-
-rapidjson::Document parse(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 const char* kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
 const char* kService = R"("actor":{"id":"svc","role":"service"})";
@@ -37,7 +29,7 @@ class Store {
                           const std::string& actor = kStaff) {
     const std::string body =
         R"({"command_id":"c-)" + std::to_string(++seq_) + R"(",)" + actor + "," + fields + "}";
-    return parse(h_.send("cmd." + name, body));
+    return parse_object(h_.send("cmd." + name, body));
   }
   void ok(const std::string& name, const std::string& fields, const std::string& actor = kStaff) {
     auto r = cmd(name, fields, actor);
@@ -52,7 +44,7 @@ class Store {
     return r["error"]["code"].GetString();
   }
   rapidjson::Document query(const std::string& name, const std::string& body) {
-    return parse(h_.send("query." + name, body));
+    return parse_object(h_.send("query." + name, body));
   }
 
  private:
@@ -201,7 +193,7 @@ TEST_CASE("bad input gets a clear refusal and changes nothing", "[nats][service]
     INFO(c.body.substr(0, 80));
     auto r = h.client().request(receive, c.body);
     REQUIRE(r.has_value());
-    auto d = parse(r->data);
+    auto d = parse_object(r->data);
     CHECK_FALSE(d["ok"].GetBool());
     CHECK(std::string(d["error"]["code"].GetString()) == c.code);
     CHECK(std::string(d["error"]["message"].GetString()).size() > 5);
@@ -209,7 +201,7 @@ TEST_CASE("bad input gets a clear refusal and changes nothing", "[nats][service]
   // Unknown subjects under the prefix get a reply; FlatBuffers junk too.
   auto unknown = h.client().request(h.prefix() + ".cmd.nothing.here", "{}");
   REQUIRE(unknown.has_value());
-  CHECK(parse(unknown->data)["error"]["code"] == "UNKNOWN_COMMAND");
+  CHECK(parse_object(unknown->data)["error"]["code"] == "UNKNOWN_COMMAND");
   auto junk = h.client().request(receive, "\x01\x02\x03", "application/x-flatbuffers");
   REQUIRE(junk.has_value());
   CHECK(junk->headers["Content-Type"] == "application/x-flatbuffers");
@@ -238,7 +230,7 @@ TEST_CASE("events and views are pushed after the command, in position order, wit
     CHECK(p == last + 1);
     last = p;
     CHECK(m->headers.at("Stockroom-Stream") == "product-B");
-    auto body = parse(m->data);
+    auto body = parse_object(m->data);
     CHECK(body["position"].GetUint64() == p);
     CHECK(std::string(body["type"].GetString()) == m->headers.at("Stockroom-Type"));
     CHECK(std::string(body["hash"].GetString()).size() == 64);
@@ -247,7 +239,7 @@ TEST_CASE("events and views are pushed after the command, in position order, wit
   for (int i = 0; i < 21; ++i) {
     auto m = (*views)->next(std::chrono::seconds(5));
     REQUIRE(m.has_value());
-    auto body = parse(m->data);
+    auto body = parse_object(m->data);
     CHECK(body["on_hand"].GetUint64() == on_hand);
     CHECK(std::to_string(body["position"].GetUint64()) == m->headers.at("Stockroom-Position"));
     ++on_hand;
@@ -259,13 +251,13 @@ TEST_CASE("a command id is applied once, another body under it conflicts", "[nat
   ServeHarness h(server);
   const std::string define = R"({"command_id":"same",)" + std::string(kStaff) +
                              R"(,"sku":"L","name":"Lamp","price":{"amount":990,"currency":"EUR"}})";
-  auto first = parse(h.send("cmd.product.define", define));
-  auto again = parse(h.send("cmd.product.define", define));
+  auto first = parse_object(h.send("cmd.product.define", define));
+  auto again = parse_object(h.send("cmd.product.define", define));
   CHECK(again["duplicate"].GetBool());
   CHECK(again["position"].GetUint64() == first["position"].GetUint64());
   std::string other = define;
   other.replace(other.find("Lamp"), 4, "Lump");
-  CHECK(parse(h.send("cmd.product.define", other))["error"]["code"] == "CONFLICT");
+  CHECK(parse_object(h.send("cmd.product.define", other))["error"]["code"] == "CONFLICT");
   CHECK(h.engine().head().position.value == 1);
 }
 

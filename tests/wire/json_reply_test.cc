@@ -7,20 +7,13 @@
 #include <vector>
 
 #include "adapters/wire/wire.h"
+#include "support/json_object.h"
 
 using namespace stockroom;
 using namespace stockroom::wire;
+using stockroom::testing::parse_object;
 
 namespace {
-
-rapidjson::Document parsed(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  INFO(text);
-  REQUIRE_FALSE(d.HasParseError());
-  REQUIRE(d.IsObject());
-  return d;
-}
 
 std::vector<std::string> keys(const rapidjson::Value& object) {
   std::vector<std::string> out;
@@ -48,7 +41,7 @@ TEST_CASE("json reply: an accepted command lists its events", "[wire]") {
   result.events.push_back({"CartItemAdded", "cart-c-1", StreamVersion{4}, Position{1042}});
   std::string out = "stale bytes";
   json_codec().command_reply("7f3c9a", result, out);
-  const rapidjson::Document d = parsed(out);
+  const rapidjson::Document d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"ok", "command_id", "duplicate", "position", "events"});
   CHECK(d["ok"].GetBool());
   CHECK(str(d["command_id"]) == "7f3c9a");
@@ -64,7 +57,7 @@ TEST_CASE("json reply: an accepted command lists its events", "[wire]") {
 
   result.duplicate = true;
   json_codec().command_reply("7f3c9a", result, out);
-  CHECK(parsed(out)["duplicate"].GetBool());
+  CHECK(parse_object(out)["duplicate"].GetBool());
 }
 
 TEST_CASE("json reply: a refused command carries code, message and details", "[wire]") {
@@ -73,7 +66,7 @@ TEST_CASE("json reply: a refused command carries code, message and details", "[w
            {{"field", std::string("quantity")}, {"got", int64_t{0}}});
   std::string out;
   json_codec().command_reply("c-9", refused, out);
-  const rapidjson::Document d = parsed(out);
+  const rapidjson::Document d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"ok", "command_id", "error"});
   CHECK_FALSE(d["ok"].GetBool());
   CHECK(str(d["command_id"]) == "c-9");
@@ -89,7 +82,7 @@ TEST_CASE("json reply: a refused command carries code, message and details", "[w
 TEST_CASE("json reply: an error without details has no details object", "[wire]") {
   std::string out;
   json_codec().error_reply(Error{ErrorCode::kNotFound, "no order o-1", {}, {}}, out);
-  const rapidjson::Document d = parsed(out);
+  const rapidjson::Document d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"ok", "error"});
   CHECK_FALSE(d["ok"].GetBool());
   CHECK(keys(d["error"]) == std::vector<std::string>{"code", "message"});
@@ -99,7 +92,7 @@ TEST_CASE("json reply: an error without details has no details object", "[wire]"
 TEST_CASE("json reply: one shortage is shown flat and in the shortages array", "[wire]") {
   std::string out;
   json_codec().error_reply(out_of_stock({{"SKU-1", 3, 1}}), out);
-  const rapidjson::Document d = parsed(out);
+  const rapidjson::Document d = parse_object(out);
   const rapidjson::Value& details = d["error"]["details"];
   CHECK(str(d["error"]["code"]) == "OUT_OF_STOCK");
   CHECK(str(details["sku"]) == "SKU-1");
@@ -112,7 +105,7 @@ TEST_CASE("json reply: one shortage is shown flat and in the shortages array", "
 TEST_CASE("json reply: several shortages are listed, none flat", "[wire]") {
   std::string out;
   json_codec().error_reply(out_of_stock({{"A", 3, 1}, {"B", 2, 0}}), out);
-  const rapidjson::Document d = parsed(out);
+  const rapidjson::Document d = parse_object(out);
   const rapidjson::Value& details = d["error"]["details"];
   CHECK(keys(details) == std::vector<std::string>{"shortages"});
   REQUIRE(details["shortages"].Size() == 2);
@@ -128,14 +121,14 @@ TEST_CASE("json reply: a detail name is never written twice", "[wire]") {
   json_codec().error_reply(e, out);
   CHECK(count(out, "\"sku\"") == 2);  // once flat, once in the array element
   CHECK(count(out, "\"n\"") == 1);
-  CHECK(parsed(out)["error"]["details"]["n"].GetInt64() == 1);
+  CHECK(parse_object(out)["error"]["details"]["n"].GetInt64() == 1);
 }
 
 TEST_CASE("json reply: messages are escaped", "[wire]") {
   std::string out;
   json_codec().error_reply(
       Error{ErrorCode::kMalformed, "bad \"name\"\n\\ \x01 caf\xC3\xA9", {}, {}}, out);
-  CHECK(str(parsed(out)["error"]["message"]) == "bad \"name\"\n\\ \x01 caf\xC3\xA9");
+  CHECK(str(parse_object(out)["error"]["message"]) == "bad \"name\"\n\\ \x01 caf\xC3\xA9");
 }
 
 TEST_CASE("json reply: a view is sent as it is stored", "[wire]") {
@@ -154,14 +147,14 @@ TEST_CASE("json reply: event pages end with the next version or position", "[wir
   e.event.data = ProductRetired{Sku("S")};
   std::string out;
   json_codec().events_reply({e, e}, "next_position", 8, out);
-  rapidjson::Document d = parsed(out);
+  rapidjson::Document d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"events", "next_position"});
   CHECK(d["events"].Size() == 2);
   CHECK(str(d["events"][1]["type"]) == "ProductRetired");
   CHECK(d["next_position"].GetUint64() == 8);
 
   json_codec().events_reply({}, "next_version", 1, out);
-  d = parsed(out);
+  d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"events", "next_version"});
   CHECK(d["events"].Empty());
   CHECK(d["next_version"].GetUint64() == 1);
@@ -203,7 +196,7 @@ TEST_CASE("json reply: a page keeps to a byte limit, next naming the first event
   CHECK(out == three);
   CHECK(json_codec().events_page(events, "next_position", next, limit - 1, out) == 2);
   CHECK(out.size() <= limit - 1);
-  CHECK(parsed(out)["next_position"].GetUint64() == 12);
+  CHECK(parse_object(out)["next_position"].GetUint64() == 12);
   CHECK(json_codec().events_page(events, "next_position", next, whole.size() + 18, out) == 5);
   CHECK(out == whole);
   // Not even the first: none, and the caller says why.
@@ -229,7 +222,7 @@ TEST_CASE("json reply: verify shows the head and the first bad position", "[wire
   report.head.hash.fill(0xab);
   std::string out;
   json_codec().verify_reply(report, out);
-  rapidjson::Document d = parsed(out);
+  rapidjson::Document d = parse_object(out);
   CHECK(keys(d) == std::vector<std::string>{"ok", "checked", "head_position", "head_hash"});
   CHECK(d["ok"].GetBool());
   CHECK(d["checked"].GetUint64() == 12);
@@ -242,7 +235,7 @@ TEST_CASE("json reply: verify shows the head and the first bad position", "[wire
   report.first_bad = Position{5};
   report.reason = "hash mismatch";
   json_codec().verify_reply(report, out);
-  d = parsed(out);
+  d = parse_object(out);
   CHECK_FALSE(d["ok"].GetBool());
   CHECK(d["first_bad_position"].GetUint64() == 5);
 }
