@@ -5,6 +5,7 @@
 // contract (events/event_log.h) says which of its calls may run concurrently.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -14,14 +15,22 @@
 
 namespace stockroom::engine {
 
-// Opens `dir` read-only with the engine's keyspaces (views, expiry), also while a
-// serve holds it. With `follow`, as a secondary instance whose refresh() sees what the
-// running serve appends. Errors, one line each, name what is wrong: kNotFound for a
-// missing path or a directory that holds no Stockroom log, kInvalidArgument for a
-// dangling symbolic link or a file that is not a directory (events/data_dir.h),
-// kUnavailable when RocksDB cannot open it.
-[[nodiscard]] Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir,
-                                                                     bool follow = false);
+// How an offline tool opens a data directory.
+enum class OfflineMode : uint8_t {
+  kSnapshot,           // read-only as of the open, with every index and view
+  kFollow,             // a follower of a running serve (refresh()), the log alone
+  kFollowWithIndexes,  // a follower with the stream, time and command indexes too
+};
+
+// Opens `dir` read-only, also while a serve holds it. A snapshot has the engine's
+// keyspaces (views, expiry); a follower is a secondary instance whose refresh() sees what
+// the running serve appends, and keeps up at the cost of replaying serve's WAL for each
+// family it has open: the fewer, the cheaper (events::LogOptions::follow). Errors, one line each,
+// name what is wrong: kNotFound for a missing path or a directory that holds no Stockroom log,
+// kInvalidArgument for a dangling symbolic link or a file that is not a directory
+// (events/data_dir.h), kUnavailable when RocksDB cannot open it.
+[[nodiscard]] Result<std::unique_ptr<events::EventLog>> open_offline(
+    const std::string& dir, OfflineMode mode = OfflineMode::kSnapshot);
 
 // `stream` folded into its view's shape up to a position (inclusive) or a time
 // (inclusive): projections::fold_stream_view over the log's events. kNotFound when

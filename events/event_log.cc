@@ -4,15 +4,18 @@
 
 namespace stockroom::events {
 
-std::string to_hex(const Hash& hash) {
+void to_hex(const Hash& hash, HexDigits& out) noexcept {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2 * hash.size());
-  for (uint8_t byte : hash) {
-    hex.push_back(kDigits[byte >> 4]);
-    hex.push_back(kDigits[byte & 0x0F]);
+  for (size_t i = 0; i < hash.size(); ++i) {
+    out[2 * i] = kDigits[hash[i] >> 4];
+    out[2 * i + 1] = kDigits[hash[i] & 0x0F];
   }
-  return hex;
+}
+
+std::string to_hex(const Hash& hash) {
+  HexDigits digits;
+  to_hex(hash, digits);
+  return std::string(digits.data(), digits.size());
 }
 
 std::optional<Hash> hash_from_hex(std::string_view hex) {

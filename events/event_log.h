@@ -33,6 +33,9 @@ using Hash = std::array<uint8_t, 32>;
 
 // Lowercase hex of a hash, as shown to auditors.
 [[nodiscard]] std::string to_hex(const Hash& hash);
+// The same 64 digits into `out`, without allocating (events are written by the million).
+using HexDigits = std::array<char, 64>;
+void to_hex(const Hash& hash, HexDigits& out) noexcept;
 // The hash of 64 hex digits (either case); nullopt for anything else.
 [[nodiscard]] std::optional<Hash> hash_from_hex(std::string_view hex);
 
@@ -51,8 +54,14 @@ struct LogOptions {
   bool read_only = false;  // open without changing anything (offline tools)
   // With read_only: open as a RocksDB secondary instance, so that refresh() sees what
   // a writer in another process commits after the open (`replay --follow`). Its info
-  // log goes to a temporary directory that the log removes when it closes.
+  // log goes to a temporary directory that the log removes when it closes. A follower
+  // replays the writer's WAL into memtables for every family it has open, so it opens
+  // the log, the chain and the head alone unless `follow_indexes` (the stream, time
+  // and command indexes too); without them the reads that need them (stream_version,
+  // read_stream, positions_in_time, span_in_time, find_command, visit_commands,
+  // verify, verify_indexes) return kUnavailable.
   bool follow = false;
+  bool follow_indexes = false;
   // The clock the compaction filter compares command records against. Tests inject
   // one to make retention observable; default: the system clock.
   std::function<Timestamp()> clock;

@@ -74,7 +74,12 @@ int run_replay(const ReplayArgs& a) {
   options.stop = &g_stop;
   if (a.follow) catch_stop_signals();
 
-  auto log = engine::open_offline(a.data, a.follow);
+  // A follower opens as little as it can: each family it has open costs it a replay of
+  // serve's writes to that family.
+  const bool needs_indexes = !a.streams.empty() || options.filter.since || options.filter.until;
+  auto log = engine::open_offline(a.data, !a.follow       ? engine::OfflineMode::kSnapshot
+                                          : needs_indexes ? engine::OfflineMode::kFollowWithIndexes
+                                                          : engine::OfflineMode::kFollow);
   if (!log) {
     fmt::print(stderr, "stockroom replay: {}\n", log.error().message);
     return 1;

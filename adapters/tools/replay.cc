@@ -113,12 +113,8 @@ class Output {
   [[nodiscard]] Status write(const Chunk& chunk) {
     for (const Selected& s : chunk.events) {
       if (options_.format == ReplayFormat::kJsonLines) {
-        if (options_.with_raw) {
-          wire::event_json(s.event, wire::RawRecord{s.record, s.prev}, line_);
-        } else {
-          wire::event_json(s.event, line_);
-        }
-        buffer_ += line_;
+        const wire::RawRecord raw{s.record, s.prev};
+        wire::append_event_json(s.event, options_.with_raw ? &raw : nullptr, buffer_);
       } else {
         csv_row(s);
       }

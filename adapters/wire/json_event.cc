@@ -201,12 +201,15 @@ void write_event(JsonWriter& w, const engine::LoggedEvent& logged, const RawReco
   w.StartObject();
   write_event_data(w, e);
   w.EndObject();
-  put(w, "hash", events::to_hex(logged.hash));
+  events::HexDigits hex;
+  events::to_hex(logged.hash, hex);
+  put(w, "hash", std::string_view(hex.data(), hex.size()));
   if (raw != nullptr) {
     std::string record;
     append_base64(raw->record, record);
     put(w, "record", record);
-    put(w, "prev_hash", events::to_hex(raw->prev_hash));
+    events::to_hex(raw->prev_hash, hex);
+    put(w, "prev_hash", std::string_view(hex.data(), hex.size()));
   }
   w.EndObject();
 }
@@ -239,6 +242,13 @@ void event_json(const engine::LoggedEvent& event, const RawRecord& raw, std::str
   internal::JsonWriter w(buffer);
   internal::write_event(w, event, &raw);
   out.assign(buffer.GetString(), buffer.GetSize());
+}
+
+void append_event_json(const engine::LoggedEvent& event, const RawRecord* raw, std::string& out) {
+  projections::internal::JsonBuffer& buffer = reused_buffer();
+  internal::JsonWriter w(buffer);
+  internal::write_event(w, event, raw);
+  out.append(buffer.GetString(), buffer.GetSize());
 }
 
 void event_data_json(const engine::LoggedEvent& event, std::string& out) {

@@ -153,6 +153,9 @@ struct RawRecord {
   events::Hash prev_hash{};
 };
 void event_json(const engine::LoggedEvent& event, const RawRecord& raw, std::string& out);
+// event_json (with `raw` when not null) appended to `out`, which is not cleared: for
+// writing many events into one buffer.
+void append_event_json(const engine::LoggedEvent& event, const RawRecord* raw, std::string& out);
 
 // The "data" object of an event alone, as event_json writes it (CSV's data column).
 void event_data_json(const engine::LoggedEvent& event, std::string& out);

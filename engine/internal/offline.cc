@@ -13,7 +13,7 @@
 
 namespace stockroom::engine {
 
-Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, bool follow) {
+Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, OfflineMode mode) {
   if (std::optional<Error> problem = events::data_dir_problem(dir, true)) {
     return std::unexpected(std::move(*problem));
   }
@@ -23,9 +23,12 @@ Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, b
   }
   events::LogOptions options;
   options.read_only = true;
-  options.follow = follow;
-  options.spaces = internal::ProjectionRuntime::spaces(projections::standard_projections());
-  options.spaces.emplace_back(internal::kExpirySpace);
+  options.follow = mode != OfflineMode::kSnapshot;
+  options.follow_indexes = mode == OfflineMode::kFollowWithIndexes;
+  if (mode == OfflineMode::kSnapshot) {
+    options.spaces = internal::ProjectionRuntime::spaces(projections::standard_projections());
+    options.spaces.emplace_back(internal::kExpirySpace);
+  }
   auto log = events::EventLog::open(dir, options);
   if (!log) {
     Error e = log.error();

@@ -37,8 +37,11 @@ void add_unique(std::vector<std::string>& names, std::string_view name) {
   if (std::ranges::find(names, name) == names.end()) names.emplace_back(name);
 }
 
-// A read-only store opens what it has and must be a log; a writable one opens what it
-// has plus what the log needs (RocksDB requires every existing family to be opened).
+// A read-only store opens what it has and must be a log; a follower opens only the log's
+// own families and the spaces asked for (it replays the writer's WAL into memtables
+// for every family it has open, so each one left out is work saved while it follows);
+// a writable one opens what it has plus what the log needs (RocksDB requires every
+// existing family to be opened).
 Result<std::vector<std::string>> family_names(const std::string& dir,
                                               const rocksdb::DBOptions& db_options,
                                               const LogOptions& options) {
@@ -54,6 +57,16 @@ Result<std::vector<std::string>> family_names(const std::string& dir,
         return fail(ErrorCode::kNotFound,
                     fmt::format("{} is not an event log: it has no \"{}\" family", dir, core));
       }
+    }
+    if (options.follow) {
+      std::erase_if(names, [&](const std::string& name) {
+        if (name == rocksdb::kDefaultColumnFamilyName || name == kLogFamily ||
+            name == kChainFamily) {
+          return false;
+        }
+        if (is_core_family(name)) return !options.follow_indexes;
+        return std::ranges::find(options.spaces, name) == options.spaces.end();
+      });
     }
     return names;
   }
@@ -163,6 +176,14 @@ Status LogStore::adopt_handles(std::vector<rocksdb::ColumnFamilyHandle*> handles
     return fail(ErrorCode::kInvalidState, "the store opened without its default family");
   }
   return {};
+}
+
+Status LogStore::require_indexes(std::string_view what) const {
+  if (families_.streams != nullptr && families_.time != nullptr && families_.commands != nullptr) {
+    return {};
+  }
+  return fail(ErrorCode::kUnavailable,
+              fmt::format("{} needs the log's indexes, which this follower did not open", what));
 }
 
 Result<rocksdb::ColumnFamilyHandle*> LogStore::space(std::string_view name) const {

@@ -53,6 +53,8 @@ class LogStore {
   [[nodiscard]] bool read_only() const { return read_only_; }
   // Opened as a secondary instance (LogOptions::follow).
   [[nodiscard]] bool follower() const { return !secondary_dir_.empty(); }
+  // kUnavailable for a follower opened without its indexes (LogOptions::follow_indexes).
+  [[nodiscard]] Status require_indexes(std::string_view what) const;
 
  private:
   LogStore(const LogOptions& options);

@@ -87,6 +87,8 @@ Result<Head> RocksEventLog::refresh() {
 }
 
 Result<StreamVersion> RocksEventLog::stream_version(std::string_view stream) const {
+  if (Status ok = store_->require_indexes("reading a stream's version"); !ok)
+    return std::unexpected(ok.error());
   return reader_.stream_version(stream);
 }
 
@@ -139,6 +141,8 @@ Result<std::optional<StoredEvent>> RocksEventLog::read(Position position) const 
 Result<std::vector<StoredEvent>> RocksEventLog::read_stream(std::string_view stream,
                                                             StreamVersion from_version,
                                                             size_t limit) const {
+  if (Status ok = store_->require_indexes("reading a stream"); !ok)
+    return std::unexpected(ok.error());
   return reader_.read_stream(stream, from_version, limit, head().position);
 }
 
@@ -154,28 +158,38 @@ Result<size_t> RocksEventLog::visit_range(Position from, Position to, size_t lim
 
 Result<std::vector<Position>> RocksEventLog::positions_in_time(Timestamp from, Timestamp until,
                                                                size_t limit) const {
+  if (Status ok = store_->require_indexes("reading a time range"); !ok)
+    return std::unexpected(ok.error());
   return reader_.positions_in_time(from, until, limit, head().position);
 }
 
 Result<std::optional<EventLog::PositionSpan>> RocksEventLog::span_in_time(Timestamp from,
                                                                           Timestamp until) const {
+  if (Status ok = store_->require_indexes("reading a time range"); !ok)
+    return std::unexpected(ok.error());
   return reader_.span_in_time(from, until, head().position);
 }
 
 Result<std::optional<CommandRecord>> RocksEventLog::find_command(
     const CommandId& command_id) const {
+  if (Status ok = store_->require_indexes("reading a command record"); !ok)
+    return std::unexpected(ok.error());
   return reader_.find_command(command_id);
 }
 
 Result<VerifyReport> RocksEventLog::verify(Position from, Position to) const {
+  if (Status ok = store_->require_indexes("verifying"); !ok) return std::unexpected(ok.error());
   return verify_chain(*store_, reader_, head(), from, to);
 }
 
 Result<VerifyReport> RocksEventLog::verify_indexes(const TimeOf& time_of) const {
+  if (Status ok = store_->require_indexes("verifying the indexes"); !ok)
+    return std::unexpected(ok.error());
   return internal::verify_indexes(*store_, reader_, head(), time_of);
 }
 
 Status RocksEventLog::visit_commands(const CommandVisitor& visit) const {
+  if (Status ok = store_->require_indexes("reading the command records"); !ok) return ok;
   return reader_.visit_commands(visit);
 }
 

@@ -78,6 +78,9 @@ rocksdb::DBOptions make_db_options(const LogOptions& options, rocksdb::Env* env)
   // A read-only instance may run beside a writer that compacts and deletes table
   // files; holding every file open from the start keeps its view readable.
   db.max_open_files = options.read_only ? -1 : kWriterOpenFiles;
+  // A follower's every catch-up loads the table files the writer added, by default on
+  // 16 threads started for the purpose: a few new files a second need none.
+  if (options.follow) db.max_file_opening_threads = 1;
   db.db_write_buffer_size = kAllMemtablesBytes;
   db.max_total_wal_size = kMaxWalBytes;
   db.max_background_jobs = 2;

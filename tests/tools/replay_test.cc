@@ -62,8 +62,9 @@ struct Store {
   }
 };
 
-std::unique_ptr<events::EventLog> reader(const Store& s, bool follow = false) {
-  auto log = engine::open_offline(s.dir.str(), follow);
+std::unique_ptr<events::EventLog> reader(
+    const Store& s, engine::OfflineMode mode = engine::OfflineMode::kSnapshot) {
+  auto log = engine::open_offline(s.dir.str(), mode);
   REQUIRE(log.has_value());
   return std::move(*log);
 }
@@ -302,7 +303,7 @@ TEST_CASE("a following replay picks up what the writer appends after it started,
           "[tools][replay]") {
   Store s;
   s.shop();
-  auto log = reader(s, true);
+  auto log = reader(s, engine::OfflineMode::kFollow);
   std::atomic<bool> stop{false};
   std::mutex mu;
   std::string out;
@@ -340,7 +341,7 @@ TEST_CASE("a following replay picks up what the writer appends after it started,
 TEST_CASE("a following replay ends by itself once it has passed --to-position", "[tools][replay]") {
   Store s;
   s.shop();
-  auto log = reader(s, true);
+  auto log = reader(s, engine::OfflineMode::kFollow);
   ReplayOptions o;
   o.follow = true;
   o.poll = std::chrono::milliseconds(10);
@@ -353,6 +354,37 @@ TEST_CASE("a following replay ends by itself once it has passed --to-position", 
   const std::string out = run_replay(*log, o);
   writer.join();
   CHECK(positions(out) == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
+}
+
+}  // namespace stockroom::testing
+
+namespace stockroom::testing {
+
+TEST_CASE("a follower opens the log alone unless asked for its indexes, and says so",
+          "[tools][replay]") {
+  Store s;
+  s.shop();
+  auto bare = reader(s, engine::OfflineMode::kFollow);
+  auto refused = bare->read_stream("cart-k1", StreamVersion{1}, 10);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kUnavailable);
+  CHECK(bare->read(Position{8}).value().has_value());  // the log itself reads
+
+  // With its indexes a follower follows named streams.
+  auto log = reader(s, engine::OfflineMode::kFollowWithIndexes);
+  ReplayOptions o;
+  o.follow = true;
+  o.poll = std::chrono::milliseconds(10);
+  o.filter.streams = {"product-PEN"};
+  o.filter.to = Position{10};
+  std::thread writer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s.run("pen-1", staff(), ReceiveStock{Sku("MUG"), Quantity{1}, ""});  // 9: not PEN
+    s.run("pen-2", staff(), ReceiveStock{Sku("PEN"), Quantity{1}, ""});  // 10
+  });
+  const std::string out = run_replay(*log, o);
+  writer.join();
+  CHECK(positions(out) == std::vector<uint64_t>{3, 10});
 }
 
 }  // namespace stockroom::testing
