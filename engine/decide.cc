@@ -126,12 +126,21 @@ std::string target_stream(const CommandEnvelope& envelope) {
   return std::visit(StreamName{}, target_key(envelope));
 }
 
-Decision decide(const CommandEnvelope& envelope, StateReader& states,
-                const DecideContext& context) {
-  if (auto s = validate(envelope); !s) return std::unexpected(s.error());
-  if (auto s = check_role(envelope); !s) return std::unexpected(s.error());
+Status check_stateless(const CommandEnvelope& envelope) {
+  if (auto s = validate(envelope); !s) return s;
+  return check_role(envelope);
+}
+
+Decision decide_checked(const CommandEnvelope& envelope, StateReader& states,
+                        const DecideContext& context) {
   if (auto s = check_expected_version(envelope, states); !s) return std::unexpected(s.error());
   return std::visit(Dispatch{envelope.actor, states, context}, envelope.command);
+}
+
+Decision decide(const CommandEnvelope& envelope, StateReader& states,
+                const DecideContext& context) {
+  if (auto s = check_stateless(envelope); !s) return std::unexpected(s.error());
+  return decide_checked(envelope, states, context);
 }
 
 }  // namespace stockroom

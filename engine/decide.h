@@ -44,4 +44,12 @@ struct DecideContext {
                                                     StateReader& states,
                                                     const DecideContext& context);
 
+// decide() in two steps, so that what needs no state runs off the writer: the form
+// (validate.h) and the role policy, then, once those passed, expected_version and the
+// rules of domain.md against the states. decide() is check_stateless + decide_checked.
+[[nodiscard]] Status check_stateless(const CommandEnvelope& envelope);
+[[nodiscard]] Result<std::vector<EventData>> decide_checked(const CommandEnvelope& envelope,
+                                                            StateReader& states,
+                                                            const DecideContext& context);
+
 }  // namespace stockroom

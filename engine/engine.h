@@ -38,7 +38,8 @@ struct LoggedEvent {
 struct ViewChange {
   std::string view;  // the projection's name
   std::string key;
-  std::string json;  // the stored view, as a query returns it
+  std::string json;   // the stored view, as a query returns it
+  Position position;  // its "position": the last event applied to it
 };
 
 // What one group commit made durable: its events in position order and the views it

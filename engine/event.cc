@@ -30,17 +30,41 @@ std::string_view event_type_name(const EventData& event) noexcept {
 
 std::span<const std::string_view> event_type_names() noexcept { return kEventNames; }
 
-std::span<const StreamKindName> stream_kinds() noexcept {
-  static constexpr std::array<StreamKindName, 4> kKinds = {
-      {{"product", "product-"}, {"cart", "cart-"}, {"order", "order-"}, {"review", "review-"}}};
-  return kKinds;
+namespace {
+
+constexpr std::array<StreamKindName, 4> kStreamKinds = {{
+    {AggregateKind::kProduct, "product", "product-", "stock"},
+    {AggregateKind::kCart, "cart", "cart-", "cart"},
+    {AggregateKind::kOrder, "order", "order-", "order"},
+    {AggregateKind::kReview, "review", "review-", "rating"},
+}};
+
+std::string prefixed(AggregateKind kind, std::string_view id) {
+  std::string name(kStreamKinds[static_cast<size_t>(kind)].prefix);
+  name += id;
+  return name;
 }
 
-std::string product_stream(const Sku& sku) { return "product-" + sku.str(); }
-std::string cart_stream(const CartId& cart_id) { return "cart-" + cart_id.str(); }
-std::string order_stream(const OrderId& order_id) { return "order-" + order_id.str(); }
+}  // namespace
+
+std::span<const StreamKindName> stream_kinds() noexcept { return kStreamKinds; }
+
+std::optional<StreamKindName> stream_kind_of(std::string_view stream) noexcept {
+  for (const StreamKindName& k : kStreamKinds) {
+    if (stream.size() > k.prefix.size() && stream.starts_with(k.prefix)) return k;
+  }
+  return std::nullopt;
+}
+
+std::string product_stream(const Sku& sku) { return prefixed(AggregateKind::kProduct, sku.str()); }
+std::string cart_stream(const CartId& cart_id) {
+  return prefixed(AggregateKind::kCart, cart_id.str());
+}
+std::string order_stream(const OrderId& order_id) {
+  return prefixed(AggregateKind::kOrder, order_id.str());
+}
 std::string review_stream(const Sku& sku, const CustomerId& customer_id) {
-  return "review-" + sku.str() + "-" + customer_id.str();
+  return prefixed(AggregateKind::kReview, sku.str() + "-" + customer_id.str());
 }
 
 std::string stream_of(const EventData& event) {

@@ -216,13 +216,20 @@ using EventData =
 // Every event type name, in the order of EventData's alternatives.
 [[nodiscard]] std::span<const std::string_view> event_type_names() noexcept;
 
-// The kinds of stream (domain.md, "Streams") and the prefix that names each:
-// {"product", "product-"}, {"cart", "cart-"}, {"order", "order-"}, {"review", "review-"}.
+// The kinds of stream (domain.md, "Streams"): the one table of their names, the
+// prefix that names each stream, and the view of the stream's shape (what as_of folds
+// it into). Every mapping from a stream name to its kind goes through it.
+enum class AggregateKind : uint8_t { kProduct, kCart, kOrder, kReview };
 struct StreamKindName {
-  std::string_view kind;
-  std::string_view prefix;
+  AggregateKind aggregate;
+  std::string_view kind;    // "product", "cart", "order", "review"
+  std::string_view prefix;  // "product-", ...
+  std::string_view view;    // "stock", "cart", "order", "rating"
 };
 [[nodiscard]] std::span<const StreamKindName> stream_kinds() noexcept;
+// The kind of a stream name (its prefix followed by at least one character); nullopt
+// for a name of no kind.
+[[nodiscard]] std::optional<StreamKindName> stream_kind_of(std::string_view stream) noexcept;
 
 // Stream names (domain.md, "Streams").
 [[nodiscard]] std::string product_stream(const Sku& sku);

@@ -220,12 +220,20 @@ class LogBatch {
  public:
   virtual ~LogBatch() = default;
 
+  // How an append's version is checked. kIndex: against the version this batch last
+  // appended to the stream, else the stream index (a seek). kCaller: the caller vouches
+  // for the stream's version before this batch (the engine's writer: its states were
+  // folded from this log, which no one else writes), so a stream's first append in the
+  // batch reads no index; later appends are still checked against the batch's own.
+  enum class VersionCheck : uint8_t { kIndex, kCaller };
+
   // Appends one event. `position` must be the next position; `version` the next
   // version of `stream` (the caller tracks versions: it owns the states). Returns the
   // chain hash after this event.
   [[nodiscard]] virtual Result<Hash> append(Position position, std::string_view stream,
                                             StreamVersion version, Timestamp time,
-                                            std::span<const uint8_t> record) = 0;
+                                            std::span<const uint8_t> record,
+                                            VersionCheck check = VersionCheck::kIndex) = 0;
 
   // Records an accepted command for idempotency.
   virtual void put_command(const CommandId& command_id, const CommandRecord& record) = 0;

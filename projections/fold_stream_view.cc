@@ -43,18 +43,24 @@ bool has_events_of(std::string_view stream, const std::vector<RecordedEvent>& ev
 
 Result<std::string> fold_stream_view(std::string_view stream,
                                      const std::vector<RecordedEvent>& events) {
-  const bool known = stream.starts_with("product-") || stream.starts_with("cart-") ||
-                     stream.starts_with("order-") || stream.starts_with("review-");
-  if (!known) {
+  const std::optional<StreamKindName> kind = stream_kind_of(stream);
+  if (!kind) {
     return fail(ErrorCode::kInvalidArgument, "unknown stream kind",
                 {{"stream", std::string(stream)}});
   }
   if (!has_events_of(stream, events)) {
     return fail(ErrorCode::kNotFound, "stream has no events", {{"stream", std::string(stream)}});
   }
-  if (stream.starts_with("product-")) return fold<StockView>(stream, events);
-  if (stream.starts_with("cart-")) return fold<CartView>(stream, events);
-  if (stream.starts_with("order-")) return fold<OrderView>(stream, events);
+  switch (kind->aggregate) {
+    case AggregateKind::kProduct:
+      return fold<StockView>(stream, events);
+    case AggregateKind::kCart:
+      return fold<CartView>(stream, events);
+    case AggregateKind::kOrder:
+      return fold<OrderView>(stream, events);
+    case AggregateKind::kReview:
+      break;
+  }
   return fold_review(stream, events);
 }
 

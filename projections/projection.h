@@ -23,6 +23,15 @@
 
 namespace stockroom::projections {
 
+// A view decoded for the rest of a group: what keep() hands a store, so that the
+// group's further events on the same key neither decode nor encode it again.
+class WorkingView {
+ public:
+  virtual ~WorkingView() = default;
+  // The bytes to store: the same as encoding the view after every single event.
+  [[nodiscard]] virtual std::string encode() const = 0;
+};
+
 // One projection's keyspace during an update. Reads see the writes made earlier in
 // the same group. Threads: the writer's only.
 class ViewStore {
@@ -34,6 +43,16 @@ class ViewStore {
   // Keys starting with `prefix`, in key order, including this group's writes.
   [[nodiscard]] virtual Result<std::vector<std::string>> keys_with_prefix(
       std::string_view prefix) = 0;
+
+  // The decoded view keep() left under `key` in this group, or null. A put() or
+  // remove() of the key drops it.
+  [[nodiscard]] virtual WorkingView* working(std::string_view /*key*/) { return nullptr; }
+  // Stores `view` under `key`. A store that keeps working views (the engine's, for a
+  // group or a rebuild's chunk) encodes it once when the group is flushed; this
+  // default encodes it now.
+  virtual void keep(std::string_view key, std::unique_ptr<WorkingView> view) {
+    put(key, view->encode());
+  }
 };
 
 class Projection {

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/cli/subcommands.h"
 #include "engine/engine.h"
@@ -47,6 +48,13 @@ int run_rebuild(const std::string& data, const std::string& view) {
   return 0;
 }
 
+// The views the engine keeps (projections::standard_projections).
+std::vector<std::string> view_names() {
+  std::vector<std::string> names;
+  for (const auto& p : projections::standard_projections()) names.emplace_back(p->name());
+  return names;
+}
+
 }  // namespace
 
 Runner add_rebuild(CLI::App& app) {
@@ -55,7 +63,7 @@ Runner add_rebuild(CLI::App& app) {
   auto view = std::make_shared<std::string>();
   sub->add_option("--data", *data, "data directory")->required();
   sub->add_option("--view", *view, "the view to rebuild: order, stock, rating or cart")
-      ->check(CLI::IsMember({"order", "stock", "rating", "cart"}));
+      ->check(CLI::IsMember(view_names()));
   return [data, view] { return run_rebuild(*data, *view); };
 }
 

@@ -22,11 +22,8 @@ void view_query(const engine::Engine& e, const wire::Codec& codec, const wire::Q
 
 // The view shape of a stream kind (as_of).
 std::string_view shape_of(std::string_view stream) {
-  if (stream.starts_with("product-")) return "stock";
-  if (stream.starts_with("order-")) return "order";
-  if (stream.starts_with("cart-")) return "cart";
-  if (stream.starts_with("review-")) return "rating";
-  return {};
+  const auto kind = stream_kind_of(stream);
+  return kind ? kind->view : std::string_view();
 }
 
 void as_of(const engine::Engine& e, const wire::Codec& codec, const wire::Query& q,

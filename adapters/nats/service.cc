@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -28,15 +29,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// The position a stored view reflects: every view's canonical JSON ends with
-// "position":N} (projections/*_view.h).
-std::string view_position_of(std::string_view json) {
-  const auto at = json.rfind("\"position\":");
-  if (at == std::string_view::npos) return "0";
-  std::string_view rest = json.substr(at + 11);
-  const auto end = rest.find_first_not_of("0123456789");
-  return std::string(rest.substr(0, end));
-}
+// What a command's reply needs, from its arrival to its reply on the outbox thread.
+struct CommandTicket {
+  std::string reply_to;
+  std::string name;  // the subject tail, e.g. "cart.add_item" (metrics, messages)
+  CommandId id;
+  wire::Encoding encoding;
+  std::chrono::steady_clock::time_point start;
+  double seconds = 0;  // from arrival to completion
+  Result<engine::CommandResult> result;
+};
 
 }  // namespace
 
@@ -289,24 +291,33 @@ struct Service::Impl {
       return;
     }
     begin_request();
-    const CommandId id = decoded->command_id;
-    engine->submit(std::move(*decoded), [this, id, reply_to, encoding, start,
-                                         name =
-                                             std::string(name)](Result<engine::CommandResult> r) {
+    // One allocation per command carries what its reply needs from here to the outbox:
+    // the two callbacks below capture only its pointer, which fits std::function's own
+    // storage. The engine calls the completion exactly once and the outbox runs every
+    // producer it was given (stop() drains), so the ticket is always freed.
+    auto* ticket =
+        new CommandTicket{reply_to, std::string(name),       decoded->command_id, encoding, start,
+                          {},       std::unexpected(Error{})};
+    engine->submit(std::move(*decoded), [this, ticket](Result<engine::CommandResult> r) {
       // On the writer thread: only hand over; encoding and metrics run on the outbox.
-      const double seconds = seconds_since(start);
-      outbox->post([this, id, reply_to, encoding, seconds, name,
-                    r = std::move(r)](std::vector<Outgoing>& out) {
+      ticket->seconds = seconds_since(ticket->start);
+      ticket->result = std::move(r);
+      outbox->post([this, ticket](std::vector<Outgoing>& out) {
+        const std::unique_ptr<CommandTicket> t(ticket);
         std::string data;
-        const wire::Codec& codec = wire::codec_for(encoding);
-        codec.command_reply(id.str(), r, data);
-        if (const ReplyLimit limit = reply_limit(encoding); !limit.fits(data.size())) {
-          shrink_command_reply(codec, id, r, limit, "cmd." + name, data);
+        const wire::Codec& codec = wire::codec_for(t->encoding);
+        codec.command_reply(t->id.str(), t->result, data);
+        const std::string what = "cmd." + t->name;
+        if (const ReplyLimit limit = reply_limit(t->encoding); !limit.fits(data.size())) {
+          shrink_command_reply(codec, t->id, t->result, limit, what, data);
         }
-        commands->with({name, r ? std::string_view("ok") : error_code_name(r.error().code)}).inc();
-        command_latency->observe(seconds);
-        if (!reply_to.empty()) {
-          out.push_back(fitted_reply(reply_to, encoding, std::move(data), "cmd." + name));
+        commands
+            ->with({t->name,
+                    t->result ? std::string_view("ok") : error_code_name(t->result.error().code)})
+            .inc();
+        command_latency->observe(t->seconds);
+        if (!t->reply_to.empty()) {
+          out.push_back(fitted_reply(t->reply_to, t->encoding, std::move(data), what));
         }
         end_request();
       });
@@ -415,10 +426,10 @@ struct Service::Impl {
       out.push_back(std::move(m));
     }
     for (engine::ViewChange& v : group.views) {
-      if (v.view != "order" && v.view != "stock" && v.view != "rating") continue;
+      if (!wire::view_is_pushed(v.view)) continue;
       Outgoing m;
       m.subject = options.prefix + ".view." + v.view + "." + v.key;
-      m.headers = {{"Stockroom-Position", view_position_of(v.json)}};
+      m.headers = {{"Stockroom-Position", std::to_string(v.position.value)}};
       m.data = std::move(v.json);
       out.push_back(std::move(m));
     }
@@ -599,7 +610,8 @@ void Service::refresh_metrics() {
   const auto stats = i.engine->stats();
   i.wal_syncs->set(static_cast<double>(stats.syncs));
   i.head_position->set(static_cast<double>(i.engine->head().position.value));
-  for (const char* view : {"order", "stock", "rating", "cart"}) {
+  for (const auto& projection : i.engine->options().projections) {
+    const std::string_view view = projection->name();
     if (auto p = i.engine->view_position(view)) {
       i.projection_position->with({view}).set(static_cast<double>(p->value));
     }

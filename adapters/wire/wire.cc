@@ -30,6 +30,10 @@ std::optional<Query::Kind> query_kind(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+bool view_is_pushed(std::string_view view) noexcept {
+  return view == "order" || view == "stock" || view == "rating";
+}
+
 std::string_view view_name(Query::Kind kind) noexcept {
   switch (kind) {
     case Query::Kind::kOrder:
@@ -68,12 +72,9 @@ const Codec& codec_for(Encoding encoding) {
 }
 
 std::optional<StreamKind> stream_kind(std::string_view stream) noexcept {
-  for (const StreamKindName& k : stream_kinds()) {
-    if (stream.size() > k.prefix.size() && stream.starts_with(k.prefix)) {
-      return StreamKind{k.kind, stream.substr(k.prefix.size())};
-    }
-  }
-  return std::nullopt;
+  const auto kind = stream_kind_of(stream);
+  if (!kind) return std::nullopt;
+  return StreamKind{kind->kind, stream.substr(kind->prefix.size())};
 }
 
 }  // namespace stockroom::wire

@@ -75,6 +75,10 @@ struct Query {
 // The view name of a view query ("order", "stock", "rating", "cart"); empty otherwise.
 [[nodiscard]] std::string_view view_name(Query::Kind kind) noexcept;
 
+// Whether a view's changes are pushed on <p>.view.<name>.<key> (nats-api.md, "Pushes":
+// order, stock and rating; the cart view is queried, not pushed).
+[[nodiscard]] bool view_is_pushed(std::string_view view) noexcept;
+
 // The next_version / next_position of an events page that holds `kept` events.
 using NextFn = std::function<uint64_t(size_t kept)>;
 

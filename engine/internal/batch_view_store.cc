@@ -14,18 +14,41 @@ void BatchViewStore::reset(events::LogBatch* batch, uint32_t gen) {
 }
 
 Result<std::optional<std::string>> BatchViewStore::get(std::string_view key) {
-  if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  if (auto it = overlay_.find(key); it != overlay_.end()) {
+    if (it->second.kept) return std::optional<std::string>(it->second.kept->encode());
+    return it->second.value;
+  }
   return log_.get(space_.space(), ViewSpace::view_key(gen_, key));
 }
 
 void BatchViewStore::put(std::string_view key, std::string_view value) {
   batch_->put(space_.space(), ViewSpace::view_key(gen_, key), value);
-  overlay_.insert_or_assign(std::string(key), std::string(value));
+  overlay_.insert_or_assign(std::string(key), Write{std::string(value), nullptr, position_});
 }
 
 void BatchViewStore::remove(std::string_view key) {
   batch_->remove(space_.space(), ViewSpace::view_key(gen_, key));
-  overlay_.insert_or_assign(std::string(key), std::nullopt);
+  overlay_.insert_or_assign(std::string(key), Write{std::nullopt, nullptr, position_});
+}
+
+projections::WorkingView* BatchViewStore::working(std::string_view key) {
+  auto it = overlay_.find(key);
+  if (it == overlay_.end() || !it->second.kept) return nullptr;
+  it->second.position = position_;  // the caller is about to change it
+  return it->second.kept.get();
+}
+
+void BatchViewStore::keep(std::string_view key, std::unique_ptr<projections::WorkingView> view) {
+  overlay_.insert_or_assign(std::string(key), Write{std::nullopt, std::move(view), position_});
+}
+
+void BatchViewStore::flush() {
+  for (auto& [key, write] : overlay_) {
+    if (!write.kept) continue;
+    write.value = write.kept->encode();
+    write.kept.reset();
+    batch_->put(space_.space(), ViewSpace::view_key(gen_, key), *write.value);
+  }
 }
 
 Result<std::vector<std::string>> BatchViewStore::keys_with_prefix(std::string_view prefix) {
@@ -44,7 +67,7 @@ Result<std::vector<std::string>> BatchViewStore::keys_with_prefix(std::string_vi
   for (auto& [k, v] : *stored) merged.emplace(k.substr(4), true);
   for (auto it = overlay_.lower_bound(prefix);
        it != overlay_.end() && it->first.starts_with(prefix); ++it) {
-    merged[it->first] = it->second.has_value();
+    merged[it->first] = it->second.value.has_value() || it->second.kept != nullptr;
   }
   std::vector<std::string> keys;
   for (auto& [k, present] : merged) {

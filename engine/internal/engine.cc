@@ -54,7 +54,9 @@ Engine::~Engine() {
 }
 
 void Engine::submit(CommandEnvelope envelope, Completion done) {
-  impl_->writer->submit(internal::Pending{std::move(envelope), std::move(done)});
+  // The checks that need no state and the fingerprint run here, on the caller's
+  // thread: the single writer only does what needs the states.
+  impl_->writer->submit(internal::prepare(std::move(envelope), std::move(done)));
 }
 
 std::future<Result<CommandResult>> Engine::submit(CommandEnvelope envelope) {

@@ -53,6 +53,7 @@ void ProjectionRuntime::begin(events::LogBatch* batch) {
 
 Status ProjectionRuntime::apply(const RecordedEvent& event) {
   for (auto& slot : slots_) {
+    slot->store->at_event(event.position);
     if (auto s = slot->projection->apply(event, *slot->store); !s) return s;
   }
   return {};
@@ -60,6 +61,7 @@ Status ProjectionRuntime::apply(const RecordedEvent& event) {
 
 void ProjectionRuntime::finish(events::LogBatch& batch, Position last) {
   for (auto& slot : slots_) {
+    slot->store->flush();
     slot->space.put_checkpoint(batch, last);
     slot->checkpoint = last;
   }
@@ -67,9 +69,10 @@ void ProjectionRuntime::finish(events::LogBatch& batch, Position last) {
 
 void ProjectionRuntime::changes(std::vector<ViewChange>& out) const {
   for (const auto& slot : slots_) {
-    for (const auto& [key, value] : slot->store->writes()) {
-      if (!value || key.starts_with('\x01')) continue;
-      out.push_back(ViewChange{std::string(slot->projection->name()), key, *value});
+    for (const auto& [key, write] : slot->store->writes()) {
+      if (!write.value || key.starts_with('\x01')) continue;
+      out.push_back(
+          ViewChange{std::string(slot->projection->name()), key, *write.value, write.position});
     }
   }
 }
@@ -87,9 +90,11 @@ Status ProjectionRuntime::replay(const events::EventLog& source, const std::vect
     for (const Target& t : targets) t.slot->store->reset(batch.get(), t.gen);
     for (const LoggedEvent& e : *decoded) {
       for (const Target& t : targets) {
+        t.slot->store->at_event(e.event.position);
         if (auto s = t.slot->projection->apply(e.event, *t.slot->store); !s) return s;
       }
     }
+    for (const Target& t : targets) t.slot->store->flush();
     next = Position{decoded->back().event.position.value + 1};
     for (const Target& t : targets) {
       // During a rebuild the checkpoint of the generation in use must not move.

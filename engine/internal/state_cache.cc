@@ -8,9 +8,17 @@ namespace {
 
 // The empty state of the aggregate kind a stream name starts with.
 AnyState empty_state_for(std::string_view stream) {
-  if (stream.starts_with("cart-")) return CartState{};
-  if (stream.starts_with("order-")) return OrderState{};
-  if (stream.starts_with("review-")) return ReviewState{};
+  const auto kind = stream_kind_of(stream);
+  switch (kind ? kind->aggregate : AggregateKind::kProduct) {
+    case AggregateKind::kCart:
+      return CartState{};
+    case AggregateKind::kOrder:
+      return OrderState{};
+    case AggregateKind::kReview:
+      return ReviewState{};
+    case AggregateKind::kProduct:
+      break;
+  }
   return ProductState{};
 }
 

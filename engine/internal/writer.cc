@@ -32,6 +32,13 @@ bool is_internal(const CommandEnvelope& envelope) {
 
 }  // namespace
 
+Pending prepare(CommandEnvelope envelope, Completion done) {
+  Pending p{std::move(envelope), std::move(done), {}, {}, {}};
+  p.checked = check_stateless(p.envelope);
+  if (!is_internal(p.envelope)) p.fingerprint = events::command_fingerprint(p.envelope);
+  return p;
+}
+
 Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOptions& options)
     : log_(log), views_(views), options_(options), cache_(log, options.cache_capacity) {
   if (!options_.clock) options_.clock = system_now;
@@ -119,7 +126,7 @@ void Writer::add_due_expiries(std::vector<Pending>& group) {
   next_expiry_check_ = now + std::chrono::microseconds(options_.expiry_interval.micros);
   auto due = due_expiries(options_.clock());
   if (!due) return;  // a read failure: the next check tries again
-  for (CommandEnvelope& e : *due) group.push_back(Pending{std::move(e), {}});
+  for (CommandEnvelope& e : *due) group.push_back(prepare(std::move(e), {}));
 }
 
 Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
@@ -167,20 +174,23 @@ void Writer::process_group(std::vector<Pending>& group) {
       results.push_back(std::unexpected(*g.failure));
       continue;
     }
-    results.push_back(process_one(p.envelope, g));
+    results.push_back(process_one(p, g));
   }
   finish_group(group, results, g);
 }
 
-Result<CommandResult> Writer::process_one(const CommandEnvelope& envelope, Group& g) {
+Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
+  const CommandEnvelope& envelope = pending.envelope;
   const bool internal = is_internal(envelope);
-  events::Hash fingerprint{};
+  const events::Hash& fingerprint = pending.fingerprint;
   if (!internal) {
-    fingerprint = events::command_fingerprint(envelope);
+    // Idempotency first: a reused command id is CONFLICT (or the original result)
+    // whatever is wrong with the new body.
     if (auto known = check_idempotency(envelope, fingerprint, g)) return std::move(*known);
   }
+  if (!pending.checked) return std::unexpected(pending.checked.error());
   DecideContext context{g.now, options_.reservation_ttl};
-  auto decided = decide(envelope, cache_, context);
+  auto decided = decide_checked(envelope, cache_, context);
   if (auto error = cache_.take_error()) {
     g.failure = unavailable("storage read failed: " + error->message);
     return std::unexpected(*g.failure);
@@ -246,8 +256,10 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
   recorded.version = cache_.apply(event, g.now);
   if (auto error = cache_.take_error()) return std::unexpected(*error);
   events::encode_event(recorded, record_buffer_);
-  auto appended = g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
-                                  bytes_of(record_buffer_));
+  // The cache gave the version: the batch need not seek the stream index for it.
+  auto appended =
+      g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
+                      bytes_of(record_buffer_), events::LogBatch::VersionCheck::kCaller);
   if (!appended) return std::unexpected(appended.error());
   if (options_.on_commit) g.committed.events.push_back(LoggedEvent{recorded, *appended});
   if (auto viewed = views_.apply(recorded); !viewed) return viewed;

@@ -32,7 +32,15 @@ struct Pending {
   // Called with true on the writer thread, or with false at once when the writer
   // refuses work (stopping, read-only): then it must not touch the log.
   std::function<void(bool run)> task;
+  // What needs no state, worked out by prepare() on the submitting thread so the
+  // writer does not: the form and role checks (decide.h check_stateless) and the
+  // idempotency fingerprint (unused for the engine's own commands).
+  Status checked;
+  events::Hash fingerprint{};
 };
+
+// A command ready for the writer: checked and fingerprinted. Any thread.
+[[nodiscard]] Pending prepare(CommandEnvelope envelope, Completion done);
 
 class Writer {
  public:
@@ -80,7 +88,7 @@ class Writer {
   void add_due_expiries(std::vector<Pending>& group);
   void process_work(std::vector<Pending>& work);
   void process_group(std::vector<Pending>& group);
-  [[nodiscard]] Result<CommandResult> process_one(const CommandEnvelope& envelope, Group& g);
+  [[nodiscard]] Result<CommandResult> process_one(const Pending& pending, Group& g);
   [[nodiscard]] std::optional<Result<CommandResult>> check_idempotency(
       const CommandEnvelope& envelope, const events::Hash& fingerprint, Group& g);
   [[nodiscard]] Status stage_event(const EventData& event, const CommandEnvelope& envelope,

@@ -30,9 +30,9 @@ RocksLogBatch::RocksLogBatch(const void* owner, const LogStore& store, const Log
 
 Result<Hash> RocksLogBatch::append(Position position, std::string_view stream,
                                    StreamVersion version, Timestamp time,
-                                   std::span<const uint8_t> record) {
+                                   std::span<const uint8_t> record, VersionCheck check) {
   if (error_) return std::unexpected(*error_);
-  if (Status ok = check_append(position, stream, version); !ok) return refuse(ok.error());
+  if (Status ok = check_append(position, stream, version, check); !ok) return refuse(ok.error());
   const Hash hash = chain_hash(tip_.hash, record);
   write_event(position, stream, version, time, record, hash);
   if (error_) return std::unexpected(*error_);
@@ -47,12 +47,12 @@ Result<Hash> RocksLogBatch::append(Position position, std::string_view stream,
 }
 
 Status RocksLogBatch::check_append(Position position, std::string_view stream,
-                                   StreamVersion version) {
+                                   StreamVersion version, VersionCheck check) {
   if (position.value != tip_.position.value + 1) {
     return fail(ErrorCode::kConflict, fmt::format("position {} is not the next position {}",
                                                   position.value, tip_.position.value + 1));
   }
-  Result<StreamVersion> last = last_version(stream);
+  Result<StreamVersion> last = last_version(stream, version, check);
   if (!last) return std::unexpected(last.error());
   if (version.value != last->value + 1) {
     return fail(ErrorCode::kConflict,
@@ -63,8 +63,14 @@ Status RocksLogBatch::check_append(Position position, std::string_view stream,
   return {};
 }
 
-Result<StreamVersion> RocksLogBatch::last_version(std::string_view stream) const {
+Result<StreamVersion> RocksLogBatch::last_version(std::string_view stream, StreamVersion version,
+                                                  VersionCheck check) const {
   if (auto it = versions_.find(stream); it != versions_.end()) return it->second;
+  if (check == VersionCheck::kCaller) {
+    // The stream name is still checked: it becomes a key of the stream index.
+    if (!is_valid_stream_name(stream)) return reader_.stream_version(stream);
+    return StreamVersion{version.value == 0 ? 0 : version.value - 1};
+  }
   return reader_.stream_version(stream);
 }
 

@@ -29,7 +29,8 @@ class RocksLogBatch final : public LogBatch {
 
   [[nodiscard]] Result<Hash> append(Position position, std::string_view stream,
                                     StreamVersion version, Timestamp time,
-                                    std::span<const uint8_t> record) override;
+                                    std::span<const uint8_t> record,
+                                    VersionCheck check = VersionCheck::kIndex) override;
   void put_command(const CommandId& command_id, const CommandRecord& record) override;
   void put(std::string_view space, std::string_view key, std::string_view value) override;
   void remove(std::string_view space, std::string_view key) override;
@@ -50,8 +51,11 @@ class RocksLogBatch final : public LogBatch {
 
  private:
   [[nodiscard]] Status check_append(Position position, std::string_view stream,
-                                    StreamVersion version);
-  [[nodiscard]] Result<StreamVersion> last_version(std::string_view stream) const;
+                                    StreamVersion version, VersionCheck check);
+  // The stream's last version: appended in this batch, else (kIndex) stored, else
+  // (kCaller) the one before `version`.
+  [[nodiscard]] Result<StreamVersion> last_version(std::string_view stream, StreamVersion version,
+                                                   VersionCheck check) const;
   void write_event(Position position, std::string_view stream, StreamVersion version,
                    Timestamp time, std::span<const uint8_t> record, const Hash& hash);
   // Keeps the first failure; RocksDB's WriteBatch reports one only past a size limit.

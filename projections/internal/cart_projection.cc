@@ -31,8 +31,11 @@ void update_index(ViewStore& store, const CartId& cart_id, const std::vector<Sku
   }
 }
 
-Result<CartView> load_cart(ViewStore& store, const CartId& cart_id) {
-  return load_view<CartView>(store, cart_id.str(), cart_view_from_json);
+// Applies `change` to the cart's view (decoded once per group, see stored_view.h).
+template <class Change>
+Status update_cart(ViewStore& store, const CartId& cart_id, Change change) {
+  return update_view<CartView>(store, cart_id.str(), cart_view_from_json, projections::to_json,
+                               change);
 }
 
 // Reprices every open cart holding `sku`, as the index lists them.
@@ -42,15 +45,16 @@ Status reprice(const RecordedEvent& event, const Sku& sku, ViewStore& store) {
   if (!keys) return std::unexpected(std::move(keys.error()));
   for (const std::string& key : *keys) {
     const CartId cart_id(std::string_view(key).substr(prefix.size()));
-    Result<CartView> view = load_cart(store, cart_id);
-    if (!view) return std::unexpected(std::move(view.error()));
-    // Every stored cart view has its id (CartOpened comes first), a default one not.
-    if (view->cart_id.empty()) {
-      return fail(ErrorCode::kMalformed, "cart index names a cart that has no view",
-                  {{"key", key}});
-    }
-    projections::apply(*view, event);
-    store.put(cart_id.str(), to_json(*view));
+    auto repriced = update_cart(store, cart_id, [&](CartView& view) -> Status {
+      // Every stored cart view has its id (CartOpened comes first), a default one not.
+      if (view.cart_id.empty()) {
+        return fail(ErrorCode::kMalformed, "cart index names a cart that has no view",
+                    {{"key", key}});
+      }
+      projections::apply(view, event);
+      return {};
+    });
+    if (!repriced) return repriced;
   }
   return {};
 }
@@ -65,12 +69,16 @@ class CartProjection final : public Projection {
     }
     const std::optional<CartId> cart_id = cart_of(event.data);
     if (!cart_id) return {};
-    Result<CartView> view = load_cart(store, *cart_id);
-    if (!view) return std::unexpected(std::move(view.error()));
-    const std::vector<Sku> before = skus_following_prices(*view);
-    projections::apply(*view, event);
-    store.put(cart_id->str(), to_json(*view));
-    update_index(store, *cart_id, before, skus_following_prices(*view));
+    std::vector<Sku> before;
+    std::vector<Sku> after;
+    auto updated = update_cart(store, *cart_id, [&](CartView& view) -> Status {
+      before = skus_following_prices(view);
+      projections::apply(view, event);
+      after = skus_following_prices(view);
+      return {};
+    });
+    if (!updated) return updated;
+    update_index(store, *cart_id, before, after);
     return {};
   }
 };

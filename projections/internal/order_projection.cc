@@ -13,11 +13,11 @@ class OrderProjection final : public Projection {
   [[nodiscard]] Status apply(const RecordedEvent& event, ViewStore& store) const override {
     const std::optional<OrderId> order_id = order_of(event.data);
     if (!order_id) return {};
-    Result<OrderView> view = load_view<OrderView>(store, order_id->str(), order_view_from_json);
-    if (!view) return std::unexpected(std::move(view.error()));
-    projections::apply(*view, event);
-    store.put(order_id->str(), to_json(*view));
-    return {};
+    return update_view<OrderView>(store, order_id->str(), order_view_from_json,
+                                  projections::to_json, [&](OrderView& view) -> Status {
+                                    projections::apply(view, event);
+                                    return {};
+                                  });
   }
 };
 

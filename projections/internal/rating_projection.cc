@@ -44,17 +44,21 @@ class RatingProjection final : public Projection {
   [[nodiscard]] Status apply(const RecordedEvent& event, ViewStore& store) const override {
     const std::optional<ReviewKey> review = review_of(event.data);
     if (!review) return {};
-    const std::string aux_key = contribution_key(*review);
-    Result<RatingContribution> before =
-        load_view<RatingContribution>(store, aux_key, contribution_from_json);
-    if (!before) return std::unexpected(std::move(before.error()));
-    const std::string& key = review->sku.str();
-    Result<RatingView> view = load_view<RatingView>(store, key, rating_view_from_json);
-    if (!view) return std::unexpected(std::move(view.error()));
-    projections::apply(*view, event, *before);
-    store.put(key, projections::to_json(*view));
-    store.put(aux_key, to_json(contribution_after(*before, event.data)));
-    return {};
+    // The customer's contribution before this event, then the sku's view with it.
+    RatingContribution before;
+    auto contributed =
+        update_view<RatingContribution>(store, contribution_key(*review), contribution_from_json,
+                                        to_json, [&](RatingContribution& c) -> Status {
+                                          before = c;
+                                          c = contribution_after(before, event.data);
+                                          return {};
+                                        });
+    if (!contributed) return contributed;
+    return update_view<RatingView>(store, review->sku.str(), rating_view_from_json,
+                                   projections::to_json, [&](RatingView& view) -> Status {
+                                     projections::apply(view, event, before);
+                                     return {};
+                                   });
   }
 };
 

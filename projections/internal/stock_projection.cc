@@ -13,11 +13,11 @@ class StockProjection final : public Projection {
   [[nodiscard]] Status apply(const RecordedEvent& event, ViewStore& store) const override {
     const std::optional<Sku> sku = product_of(event.data);
     if (!sku) return {};
-    Result<StockView> view = load_view<StockView>(store, sku->str(), stock_view_from_json);
-    if (!view) return std::unexpected(std::move(view.error()));
-    projections::apply(*view, event);
-    store.put(sku->str(), to_json(*view));
-    return {};
+    return update_view<StockView>(store, sku->str(), stock_view_from_json, projections::to_json,
+                                  [&](StockView& view) -> Status {
+                                    projections::apply(view, event);
+                                    return {};
+                                  });
   }
 };
 

@@ -118,6 +118,31 @@ TEST_CASE("an append at a stream version that is not next is refused", "[log]") 
   CHECK(version_of(*log, "order-1") == 1);
 }
 
+TEST_CASE("a caller-vouched append trusts its first version of a stream, not the ones after",
+          "[log]") {
+  TempDir dir;
+  auto log = open_log(dir.path());
+  commit_events(*log, {{"order-1", 1, 1, "placed"}});
+  constexpr auto kCaller = LogBatch::VersionCheck::kCaller;
+  auto batch = log->begin_batch();
+  // The writer's states say order-1 is at 1: its version 2 is taken without a seek.
+  REQUIRE(batch->append(Position{2}, "order-1", StreamVersion{2}, Timestamp{2}, bytes("paid"),
+                        kCaller));
+  Result<Hash> skip = batch->append(Position{3}, "order-1", StreamVersion{4}, Timestamp{2},
+                                    bytes("shipped"), kCaller);
+  REQUIRE_FALSE(skip.has_value());
+  CHECK(skip.error().code == ErrorCode::kConflict);
+  auto bad = log->begin_batch();
+  CHECK(bad->append(Position{2}, "order:1", StreamVersion{2}, Timestamp{2}, bytes("x"), kCaller)
+            .error()
+            .code == ErrorCode::kInvalidArgument);
+  auto good = log->begin_batch();
+  REQUIRE(
+      good->append(Position{2}, "order-1", StreamVersion{2}, Timestamp{2}, bytes("paid"), kCaller));
+  REQUIRE(log->commit(*good).has_value());
+  CHECK(version_of(*log, "order-1") == 2);
+}
+
 TEST_CASE("a stream name outside [A-Za-z0-9_-] is refused", "[log]") {
   TempDir dir;
   auto log = open_log(dir.path());
