@@ -11,6 +11,17 @@
 //       receipts from `clients` connections with `window` requests each in flight for
 //       `seconds` after a 1 s warm-up; then the same against `nats_bench echo`. One
 //       record per target (suite "nats", workload "receipts").
+//   nats_bench overload --url URL --stockroom PATH [--clients 64] [--window 16]
+//                       [--seconds 5] [--durability sync] [--factor 2] [--senders 8]
+//                       [--out FILE]
+//       Spawns serve (its default queue bounds), defines 10,000 products, runs the
+//       compare load against it (closed loop: its nominal rate R and p99), then offers
+//       factor x R stock receipts/s in an open loop (open_load.h: published on a
+//       schedule from `senders` connections, never waiting for replies) for `seconds`,
+//       and waits up to 10 s for the replies still due. Two records, suite "overload":
+//       workload "receipts_nominal" and "receipts_overload", the latter with the
+//       latencies of the accepted (ok) replies only and, in extra, what was offered,
+//       refused UNAVAILABLE and left unanswered, and serve's VmRSS and VmHWM after.
 //   nats_bench memory --url URL --stockroom PATH [--events 1000000,5000000]
 //                     [--clients 64] [--window 16] [--durability none] [--out FILE]
 //       Spawns serve, defines 10,000 products, then drives rounds of cart.open (a new
@@ -38,6 +49,7 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -47,6 +59,7 @@
 
 #include "bench/support/measure.h"
 #include "bench/support/nats_load.h"
+#include "bench/support/open_load.h"
 
 extern char** environ;
 
@@ -103,6 +116,9 @@ constexpr std::string_view kUsage =
     "usage: nats_bench echo --url URL [--prefix P]\n"
     "       nats_bench compare --url URL --stockroom PATH [--clients 64] [--window 16]\n"
     "                          [--seconds 5] [--durability sync] [--out FILE]\n"
+    "       nats_bench overload --url URL --stockroom PATH [--clients 64] [--window 16]\n"
+    "                           [--seconds 5] [--durability sync] [--factor 2] [--senders 8]\n"
+    "                           [--out FILE]\n"
     "       nats_bench memory --url URL --stockroom PATH [--events 1000000,5000000]\n"
     "                         [--clients 64] [--window 16] [--durability none] [--out FILE]\n";
 
@@ -114,6 +130,9 @@ std::optional<Args> parse(int argc, char** argv) {
       {"echo", {"--url", "--prefix"}},
       {"compare",
        {"--url", "--stockroom", "--clients", "--window", "--seconds", "--durability", "--out"}},
+      {"overload",
+       {"--url", "--stockroom", "--clients", "--window", "--seconds", "--durability", "--factor",
+        "--senders", "--out"}},
       {"memory",
        {"--url", "--stockroom", "--events", "--clients", "--window", "--durability", "--out"}}};
   const auto mode = allowed.find(a.mode);
@@ -438,33 +457,14 @@ struct Target {
   std::string prefix;
 };
 
-// Spawns `t`, waits until it answers, (serve) defines the products, runs the receipts
-// load and stops it. The record, or nullopt after printing why not.
-std::optional<RunRecord> measure_target(const Args& a, const Target& t, const std::string& dir,
-                                        const std::string& run) {
-  const int clients = a.get_int("--clients", 64);
+// The receipts load on `load` (already connected, products defined): 1 s warm-up,
+// then `--seconds` measured. The record (suite "nats", workload "receipts"), or
+// nullopt after `fail` said why. Leaves the load paused and idle, the child running.
+std::optional<RunRecord> receipts_closed_loop(
+    const Args& a, const Target& t, NatsLoad& load, Child& child, const std::string& run,
+    const std::function<std::optional<RunRecord>(const std::string&)>& fail) {
   const int window = a.get_int("--window", 16);
   const double seconds = a.get_double("--seconds", 5);
-  const std::string url = a.get("--url");
-  const std::string log = dir + "/" + t.system + ".log";
-  Child child(t.argv, log);
-  if (!child.error().empty()) {
-    fmt::print(stderr, "{}\n", child.error());
-    return std::nullopt;
-  }
-  auto fail = [&](const std::string& why) -> std::optional<RunRecord> {
-    fmt::print(stderr, "{}: {}\n{} log ({}):\n{}", t.system, why, t.system, log, child.log_tail());
-    return std::nullopt;
-  };
-  if (!wait_answering(url, t.prefix, child, 20s)) {
-    return fail("did not answer within 20 s (or exited)");
-  }
-  NatsLoad load(url, clients, window);
-  if (auto e = load.connect(); !e.empty()) return fail(e);
-  if (t.system == "serve") {
-    if (!define_products(load, t.prefix, run)) return fail("product definitions failed");
-  }
-
   const std::string subject = t.prefix + ".cmd.inventory.receive";
   const std::string tag = run + (t.system == "serve" ? "s" : "e");
   load.set_work(
@@ -512,16 +512,13 @@ std::optional<RunRecord> measure_target(const Args& a, const Target& t, const st
   load.take_latencies(pool);
   const uint64_t lost = static_cast<uint64_t>(std::max<int64_t>(0, load.inflight()));
   const uint64_t nats_errors = load.async_errors() + load.send_failures();
-  const std::string first_error = load.first_error();
-  load.close();
-  const int code = child.stop(45s);
 
   RunRecord r;
   r.suite = "nats";
   r.workload = "receipts";
   r.system = t.system;
   r.durability = t.durability;
-  r.concurrency = clients;
+  r.concurrency = a.get_int("--clients", 64);
   r.ops = replies1 - replies0;
   r.unit = "requests";
   r.seconds = elapsed;
@@ -535,12 +532,44 @@ std::optional<RunRecord> measure_target(const Args& a, const Target& t, const st
   r.extra["errors"] = static_cast<double>(errors1 - errors0);
   std::vector<std::string> notes;
   if (errors1 != errors0) {
-    notes.push_back(fmt::format("{} error replies, e.g. {}", errors1 - errors0, first_error));
+    notes.push_back(
+        fmt::format("{} error replies, e.g. {}", errors1 - errors0, load.first_error()));
   }
   if (!drained) notes.push_back(fmt::format("{} requests unanswered 15 s after the load", lost));
   if (nats_errors > 0) notes.push_back(fmt::format("{} NATS.c client errors", nats_errors));
-  if (code != 0) notes.push_back(fmt::format("{} exited with {}", t.system, code));
   for (const auto& n : notes) r.note += (r.note.empty() ? "" : "; ") + n;
+  return r;
+}
+
+// Spawns `t`, waits until it answers, (serve) defines the products, runs the receipts
+// load and stops it. The record, or nullopt after printing why not.
+std::optional<RunRecord> measure_target(const Args& a, const Target& t, const std::string& dir,
+                                        const std::string& run) {
+  const std::string url = a.get("--url");
+  const std::string log = dir + "/" + t.system + ".log";
+  Child child(t.argv, log);
+  if (!child.error().empty()) {
+    fmt::print(stderr, "{}\n", child.error());
+    return std::nullopt;
+  }
+  auto fail = [&](const std::string& why) -> std::optional<RunRecord> {
+    fmt::print(stderr, "{}: {}\n{} log ({}):\n{}", t.system, why, t.system, log, child.log_tail());
+    return std::nullopt;
+  };
+  if (!wait_answering(url, t.prefix, child, 20s)) {
+    return fail("did not answer within 20 s (or exited)");
+  }
+  NatsLoad load(url, a.get_int("--clients", 64), a.get_int("--window", 16));
+  if (auto e = load.connect(); !e.empty()) return fail(e);
+  if (t.system == "serve") {
+    if (!define_products(load, t.prefix, run)) return fail("product definitions failed");
+  }
+  auto r = receipts_closed_loop(a, t, load, child, run, fail);
+  if (!r) return r;
+  load.close();
+  const int code = child.stop(45s);
+  if (code != 0)
+    r->note += fmt::format("{}{} exited with {}", r->note.empty() ? "" : "; ", t.system, code);
   return r;
 }
 
@@ -572,6 +601,121 @@ int run_compare(const Args& a) {
     records.push_back(std::move(*r));
   }
   for (const auto& r : records) emit(r, out);
+  return 0;
+}
+
+// ---------------------------------------------------------------------------------
+// overload
+
+// The open-loop phase against a running serve: `rate` receipts/s for `seconds`.
+RunRecord offer_overload(const Args& a, const Target& t, Child& child, const std::string& run,
+                         double rate, OpenLoad& open) {
+  const double seconds = a.get_double("--seconds", 5);
+  const std::string subject = t.prefix + ".cmd.inventory.receive";
+  const double cpu0 = cpu_seconds_of(child.pid());
+  const double offered = open.run(
+      rate, seconds,
+      [&](int sender, uint64_t n, std::string& subj, std::string& body) {
+        subj = subject;
+        const uint64_t sku = (n * 7919 + static_cast<uint64_t>(sender)) % kProducts;
+        body = fmt::format(R"({{"command_id":"{}-o{}-{}",{},"sku":"sku-{}","quantity":1}})", run,
+                           sender, n, actor(), sku);
+      },
+      10s);
+  const double cpu1 = cpu_seconds_of(child.pid());
+  LatencyPool pool;
+  open.take_accepted(pool);
+
+  RunRecord r;
+  r.suite = "overload";
+  r.workload = "receipts_overload";
+  r.system = t.system;
+  r.durability = t.durability;
+  r.concurrency = a.get_int("--senders", 8);
+  r.ops = open.ok();
+  r.unit = "accepted";
+  r.seconds = offered;
+  r.set_latencies(pool.all());
+  const uint64_t sent = open.sent();
+  const uint64_t unanswered = sent - std::min(sent, open.answered());
+  r.cpu_us_per_op = (cpu1 - cpu0) * 1e6 / static_cast<double>(std::max<uint64_t>(1, sent));
+  r.cpu_of = t.system + " per request offered";
+  r.extra["offered_per_s"] = static_cast<double>(sent) / offered;
+  r.extra["unavailable"] = static_cast<double>(open.unavailable());
+  r.extra["other_errors"] = static_cast<double>(open.other_errors());
+  r.extra["unanswered"] = static_cast<double>(unanswered);
+  r.extra["rss_kib"] = static_cast<double>(rss_kib_of(child.pid()));
+  r.extra["hwm_kib"] = static_cast<double>(rss_kib_of(child.pid(), "VmHWM:"));
+  r.note =
+      fmt::format("{} offered, {} accepted, {} UNAVAILABLE", sent, open.ok(), open.unavailable());
+  if (unanswered > 0) r.note += fmt::format("; {} unanswered 10 s after", unanswered);
+  if (open.other_errors() > 0) r.note += fmt::format("; {} other errors", open.other_errors());
+  if (open.send_failures() > 0) r.note += fmt::format("; {} not sent", open.send_failures());
+  return r;
+}
+
+int run_overload(const Args& a) {
+  TempDir dir;
+  if (dir.path().empty()) {
+    fmt::print(stderr, "cannot create a temporary directory\n");
+    return 1;
+  }
+  const std::string run = run_id();
+  const std::string url = a.get("--url");
+  const std::string durability = a.get("--durability", "sync");
+  const double factor = a.get_double("--factor", 2);
+  Target serve{"serve", durability, {}, run + "o"};
+  serve.argv = {a.get("--stockroom"), "serve",      "--data",
+                dir.path() + "/data", "--nats",     url,
+                "--prefix",           serve.prefix, "--durability",
+                durability,           "--http",     "127.0.0.1:0"};
+  const std::string log = dir.path() + "/serve.log";
+  Child child(serve.argv, log);
+  if (!child.error().empty()) {
+    fmt::print(stderr, "{}\n", child.error());
+    return 1;
+  }
+  auto fail = [&](const std::string& why) -> std::optional<RunRecord> {
+    fmt::print(stderr, "serve: {}\nserve log ({}):\n{}", why, log, child.log_tail());
+    return std::nullopt;
+  };
+  if (!wait_answering(url, serve.prefix, child, 20s)) {
+    fail("did not answer within 20 s (or exited)");
+    return 1;
+  }
+  NatsLoad load(url, a.get_int("--clients", 64), a.get_int("--window", 16));
+  if (auto e = load.connect(); !e.empty()) {
+    fail(e);
+    return 1;
+  }
+  if (!define_products(load, serve.prefix, run)) {
+    fail("product definitions failed");
+    return 1;
+  }
+  fmt::print(stderr, "overload: nominal ({} clients x {} in flight)\n", a.get_int("--clients", 64),
+             a.get_int("--window", 16));
+  auto nominal = receipts_closed_loop(a, serve, load, child, run, fail);
+  if (!nominal) return 1;
+  load.close();
+  nominal->suite = "overload";
+  nominal->workload = "receipts_nominal";
+
+  OpenLoad open(url, a.get_int("--senders", 8));
+  if (auto e = open.connect(); !e.empty()) {
+    fail(e);
+    return 1;
+  }
+  const double rate = nominal->rate() * factor;
+  fmt::print(stderr, "overload: serve answered {:.0f}/s; offering {:.0f}/s for {} s\n",
+             nominal->rate(), rate, a.get_double("--seconds", 5));
+  RunRecord over = offer_overload(a, serve, child, run, rate, open);
+  over.extra["factor"] = factor;
+  over.extra["nominal_per_s"] = nominal->rate();
+  open.close();
+  const int code = child.stop(45s);
+  if (code != 0) over.note += fmt::format("; serve exited with {}", code);
+  emit(*nominal, a.get("--out"));
+  emit(over, a.get("--out"));
   return 0;
 }
 
@@ -758,6 +902,7 @@ int main(int argc, char** argv) {
     if (args->mode != "echo") catch_stop_signals();
     if (args->mode == "echo") rc = run_echo(*args);
     if (args->mode == "compare") rc = run_compare(*args);
+    if (args->mode == "overload") rc = run_overload(*args);
     if (args->mode == "memory") rc = run_memory(*args);
   } catch (const std::exception& e) {
     fmt::print(stderr, "nats_bench: {}\n", e.what());

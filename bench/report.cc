@@ -160,6 +160,14 @@ class Report {
            "RocksDB forward scan of the same `log` family",
            ">= 0.5", [](double v) { return v >= 0.5; }},
           replay, scan, replay ? replay->rate : 0, scan ? scan->rate : 0);
+    const Run* nominal = find("overload", "receipts_nominal", "serve");
+    const Run* over = find("overload", "receipts_overload", "serve");
+    ratio({"overload_accepted_p99_vs_nominal",
+           "stock receipts over NATS offered open-loop at twice the rate serve answers at "
+           "nominal load (the compare load, closed loop): p99 of the accepted replies over the "
+           "nominal run's p99, same serve process",
+           "<= 3", [](double v) { return v <= 3; }},
+          over, nominal, over ? over->p99 : 0, nominal ? nominal->p99 : 0);
     const Run* small = nullptr;
     const Run* large = nullptr;
     for (const Run& r : runs_) {

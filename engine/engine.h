@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <future>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,6 +71,14 @@ struct EngineOptions {
   Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
   size_t cache_capacity = 100'000;  // aggregate states kept in memory
   size_t max_group = 1024;          // commands per group commit at most
+  // The writer's queue (commands submitted and not yet taken into a group) holds at
+  // most this many commands and bytes (a command's bytes: see Engine::submit); a
+  // command that would pass either is refused at once with UNAVAILABLE ("busy"),
+  // nothing written. A command that finds the queue empty is always taken. No bound by
+  // default: in-process callers pace themselves; serve sets both
+  // (--max-queued-commands, --max-queued-command-bytes).
+  size_t max_queued_commands = std::numeric_limits<size_t>::max();
+  size_t max_queued_bytes = std::numeric_limits<size_t>::max();
   // How often the writer looks for orders whose reservation has expired.
   Duration expiry_interval{1'000'000};
   // The engine clock. Tests inject one; default: the system clock.
@@ -115,7 +124,8 @@ struct CommandResult {
   bool operator==(const CommandResult&) const = default;
 };
 
-// Counters for metrics and benchmarks; monotonic since open.
+// Counters for metrics and benchmarks; monotonic since open, except the queue's
+// current depth.
 struct EngineStats {
   uint64_t commands_accepted = 0;
   uint64_t commands_refused = 0;
@@ -124,7 +134,13 @@ struct EngineStats {
   uint64_t events = 0;
   uint64_t cache_misses = 0;
   uint64_t expired_orders = 0;
-  uint64_t syncs = 0;  // WAL syncs (events::EventLog::syncs)
+  uint64_t syncs = 0;          // WAL syncs (events::EventLog::syncs)
+  uint64_t commands_busy = 0;  // refused at once with UNAVAILABLE: the queue was full
+  // The writer's queue (EngineOptions::max_queued_*): now, and the most it held.
+  uint64_t queued_commands = 0;
+  uint64_t queued_bytes = 0;
+  uint64_t queue_peak_commands = 0;
+  uint64_t queue_peak_bytes = 0;
 };
 
 using Completion = std::function<void(Result<CommandResult>)>;
@@ -141,9 +157,14 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Queues a command; `done` is called exactly once, on the writer thread, after the
-  // command's events are durable (or with its refusal). Never blocks on the writer.
-  void submit(CommandEnvelope envelope, Completion done);
+  // Queues a command; `done` is called exactly once: on the writer thread after the
+  // command's events are durable (or with its refusal), or at once on the calling
+  // thread with UNAVAILABLE when the engine takes no command now (read-only, shutting
+  // down, or busy: its queue is at EngineOptions::max_queued_*; nothing is written).
+  // Never blocks on the writer. `request_bytes`: the size of the request the command
+  // was decoded from (its wire body), which with a fixed overhead is what it counts
+  // against max_queued_bytes; 0 when there is none (the ids are counted instead).
+  void submit(CommandEnvelope envelope, Completion done, size_t request_bytes = 0);
 
   // submit() as a future.
   [[nodiscard]] std::future<Result<CommandResult>> submit(CommandEnvelope envelope);
@@ -159,10 +180,12 @@ class Engine {
   [[nodiscard]] Result<std::vector<LoggedEvent>> history(const std::string& stream,
                                                          StreamVersion from_version,
                                                          size_t limit) const;
-  // Events from a global position, at most `limit`; with `types` non-empty, only
-  // events of those type names (the scan still stops at the head).
+  // Events from a global position up to `to` (default: the head), at most `limit`;
+  // with `types` non-empty, only events of those type names (the scan still stops at
+  // `to`, so a caller bounds its cost with it).
   [[nodiscard]] Result<std::vector<LoggedEvent>> events_from(
-      Position from, size_t limit, const std::vector<std::string>& types = {}) const;
+      Position from, size_t limit, const std::vector<std::string>& types = {},
+      std::optional<Position> to = std::nullopt) const;
 
   // A read model's current value (its JSON), or nullopt when the key has none.
   // kNotFound for an unknown view name.

@@ -34,6 +34,13 @@ struct ServeConfig {
   int64_t drain_timeout_s = 30;
   std::string signing_key;  // empty: audit::default_signing_key_path(data)
   int64_t head_interval_s = 10;
+  // The writer's queue (EngineOptions::max_queued_*): about 0.15 s of work at the
+  // ~14,000 commands/s serve answers over NATS (docs/benchmarks.md), so what is
+  // accepted under overload is answered within a few times the nominal p99.
+  size_t max_queued_commands = 2048;
+  size_t max_queued_command_bytes = 8 * 1024 * 1024;
+  size_t max_queued_query_bytes = 16 * 1024 * 1024;  // per query lane
+  int64_t query_deadline_ms = 1000;
   nats_adapter::ServiceOptions service;
 };
 
@@ -95,6 +102,9 @@ int run_serve(const ServeConfig& c) {
   service_options.signing_key = open_key(c, log);
   if (!service_options.signing_key) return 1;
   service_options.head_interval = std::chrono::seconds(c.head_interval_s);
+  service_options.point_queries.max_queued_bytes = c.max_queued_query_bytes;
+  service_options.long_queries.max_queued_bytes = c.max_queued_query_bytes;
+  service_options.long_queries.deadline = std::chrono::milliseconds(c.query_deadline_ms);
   auto service = nats_adapter::Service::connect(service_options, registry, log);
   if (!service) {
     log.error("nats_config", {{"message", service.error().message}});
@@ -106,6 +116,8 @@ int run_serve(const ServeConfig& c) {
   options.data_dir = c.data;
   options.durability = durability_of(c.durability);
   options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
+  options.max_queued_commands = c.max_queued_commands;
+  options.max_queued_bytes = c.max_queued_command_bytes;
   options.on_commit = (*service)->commit_listener();
   options.on_fault = (*service)->fault_listener();
   const auto opening = std::chrono::steady_clock::now();
@@ -193,6 +205,34 @@ Runner add_serve(CLI::App& app) {
   opt("--head-interval", c->head_interval_s, "STOCKROOM_HEAD_INTERVAL",
       "seconds between signed heads on <prefix>.audit.head")
       ->check(CLI::Range(int64_t{1}, int64_t{24} * 3600));
+  opt("--max-queued-commands", c->max_queued_commands, "STOCKROOM_MAX_QUEUED_COMMANDS",
+      "commands waiting for the writer at most; beyond: UNAVAILABLE at once (busy)")
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  opt("--max-queued-command-bytes", c->max_queued_command_bytes,
+      "STOCKROOM_MAX_QUEUED_COMMAND_BYTES",
+      "bytes of commands waiting for the writer at most; beyond: UNAVAILABLE at once (busy)")
+      ->check(CLI::Range(size_t{64} * 1024, size_t{16} * 1024 * 1024 * 1024));
+  opt("--max-queued-queries", c->service.point_queries.max_queued, "STOCKROOM_MAX_QUEUED_QUERIES",
+      "point queries (order, stock, rating, cart, head) waiting at most; beyond: UNAVAILABLE")
+      ->check(CLI::Range(size_t{1}, size_t{10'000'000}));
+  opt("--max-queued-long-queries", c->service.long_queries.max_queued,
+      "STOCKROOM_MAX_QUEUED_LONG_QUERIES",
+      "long queries (history, events, as_of, verify, checkpoint) waiting at most; beyond: "
+      "UNAVAILABLE")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
+  opt("--max-queued-query-bytes", c->max_queued_query_bytes, "STOCKROOM_MAX_QUEUED_QUERY_BYTES",
+      "bytes of queries waiting at most, per lane; beyond: UNAVAILABLE")
+      ->check(CLI::Range(size_t{64} * 1024, size_t{16} * 1024 * 1024 * 1024));
+  opt("--point-query-workers", c->service.point_queries.workers, "STOCKROOM_POINT_QUERY_WORKERS",
+      "threads answering point queries")
+      ->check(CLI::Range(1, 64));
+  opt("--query-workers", c->service.long_queries.workers, "STOCKROOM_QUERY_WORKERS",
+      "threads answering long queries")
+      ->check(CLI::Range(1, 64));
+  opt("--query-deadline-ms", c->query_deadline_ms, "STOCKROOM_QUERY_DEADLINE_MS",
+      "milliseconds from receipt after which verify and a filtered events scan stop and "
+      "reply with how far they got")
+      ->check(CLI::Range(int64_t{10}, int64_t{3'600'000}));
   opt("--queue-group", c->service.queue_group, "STOCKROOM_QUEUE_GROUP", "NATS queue group");
   opt("--nats-user", c->service.connect.user, "STOCKROOM_NATS_USER", "NATS user");
   opt("--nats-password", c->service.connect.password, "STOCKROOM_NATS_PASSWORD", "NATS password");

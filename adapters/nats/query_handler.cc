@@ -1,6 +1,7 @@
 #include "adapters/nats/query_handler.h"
 
 #include <algorithm>
+#include <iterator>
 
 namespace stockroom::nats_adapter {
 namespace {
@@ -60,32 +61,92 @@ void history(const engine::Engine& e, const wire::Codec& codec, const wire::Quer
   page(codec, *events, "next_version", next, limit, out);
 }
 
-void feed(const engine::Engine& e, const wire::Codec& codec, const wire::Query& q,
-          const ReplyLimit& limit, std::string& out) {
+// How many positions a filtered feed scans, and how many events verify walks, between
+// two looks at the budget: tens of milliseconds each on a log in the page cache
+// (verify also reads the stream index twice per event), so a deadline is kept closely.
+constexpr uint64_t kScanWindow = 16'384;
+constexpr uint64_t kVerifyChunk = 4'096;
+
+// Events of the feed's types from `from`, window by window until the page is full,
+// the head is passed or the budget is spent. `scanned`: the last position looked at.
+Result<std::vector<engine::LoggedEvent>> scan_types(const engine::Engine& e, const wire::Query& q,
+                                                    uint64_t head, const QueryBudget& budget,
+                                                    uint64_t& scanned, QueryEnd& end) {
+  std::vector<engine::LoggedEvent> events;
+  scanned = std::max<uint64_t>(q.from_position.value, 1) - 1;
+  while (scanned < head && events.size() < q.limit) {
+    const uint64_t to = std::min(head, scanned + kScanWindow);
+    auto part =
+        e.events_from(Position{scanned + 1}, q.limit - events.size(), q.types, Position{to});
+    if (!part) return std::unexpected(part.error());
+    const bool filled = part->size() == q.limit - events.size();
+    scanned = filled && !part->empty() ? part->back().event.position.value : to;
+    std::move(part->begin(), part->end(), std::back_inserter(events));
+    if (scanned < head && events.size() < q.limit && budget.spent()) {
+      end = QueryEnd::kCutShort;
+      break;
+    }
+  }
+  return events;
+}
+
+QueryEnd feed(const engine::Engine& e, const wire::Codec& codec, const wire::Query& q,
+              const ReplyLimit& limit, const QueryBudget& budget, std::string& out) {
   // The head before the scan: the scan reaches at least that far, so going on past it
   // skips nothing (one read after could pass events appended meanwhile).
   const uint64_t head = e.head().position.value;
-  auto events = e.events_from(q.from_position, q.limit, q.types);
-  if (!events) return codec.error_reply(events.error(), out);
+  QueryEnd end = QueryEnd::kComplete;
+  uint64_t scanned = 0;
+  auto events = q.types.empty() ? e.events_from(q.from_position, q.limit)
+                                : scan_types(e, q, head, budget, scanned, end);
+  if (!events) {
+    codec.error_reply(events.error(), out);
+    return QueryEnd::kComplete;
+  }
   const auto next = [&](size_t kept) {
     uint64_t n = kept == 0 ? q.from_position.value : (*events)[kept - 1].event.position.value + 1;
-    // With a type filter the scan may stop at the head without filling the limit; the
-    // next position is then past the head, so a follower does not rescan. Not for a
-    // page cut by bytes: the events after it are still to come.
-    if (!q.types.empty() && events->size() < q.limit && kept == events->size()) {
-      n = std::max(n, head + 1);
-    }
+    // With a type filter the scan may stop short of the limit (at the head, or where
+    // the budget ran out); the next position is then past what it scanned, so a
+    // follower does not rescan. Not for a page cut by bytes: the events after it are
+    // still to come.
+    if (!q.types.empty() && kept == events->size()) n = std::max(n, scanned + 1);
     return n;
   };
   page(codec, *events, "next_position", next, limit, out);
+  return end;
 }
 
-void verify(const engine::Engine& e, const wire::Codec& codec, const wire::Query& q,
-            std::string& out) {
-  const Position to = q.to_position.value_or(e.head().position);
-  auto report = e.verify(q.from_position, to);
-  if (!report) return codec.error_reply(report.error(), out);
-  codec.verify_reply(*report, out);
+QueryEnd verify(const engine::Engine& e, const wire::Codec& codec, const wire::Query& q,
+                const QueryBudget& budget, std::string& out) {
+  if (budget.cancelled()) {
+    codec.error_reply(Error{ErrorCode::kUnavailable,
+                            "serve is shutting down; retry verify on another instance",
+                            {},
+                            {}},
+                      out);
+    return QueryEnd::kComplete;
+  }
+  const uint64_t to = q.to_position.value_or(e.head().position).value;
+  uint64_t next = std::max<uint64_t>(q.from_position.value, 1);
+  uint64_t checked = 0;
+  // Chunk by chunk, each starting from the stored hash before it, which the previous
+  // chunk has just recomputed: the same walk as one call, in pieces.
+  for (;;) {
+    const uint64_t chunk_end = std::min(to, next + kVerifyChunk - 1);
+    auto report = e.verify(Position{next}, Position{chunk_end});
+    if (!report) {
+      codec.error_reply(report.error(), out);
+      return QueryEnd::kComplete;
+    }
+    checked += report->checked;
+    const bool done = !report->ok || chunk_end >= to || report->checked == 0;
+    if (done || budget.spent()) {
+      report->checked = checked;
+      codec.verify_reply(*report, out);
+      return done ? QueryEnd::kComplete : QueryEnd::kCutShort;
+    }
+    next = chunk_end + 1;
+  }
 }
 
 void head(const wire::Codec& codec, const HeadSource& heads, std::string& out) {
@@ -98,26 +159,49 @@ void head(const wire::Codec& codec, const HeadSource& heads, std::string& out) {
 
 }  // namespace
 
-void answer_query(const engine::Engine& engine, const wire::Codec& codec, const wire::Query& query,
-                  const ReplyLimit& limit, std::string& out, const HeadSource& heads) {
+bool is_point_query(Kind kind) noexcept {
+  switch (kind) {
+    case Kind::kOrder:
+    case Kind::kStock:
+    case Kind::kRating:
+    case Kind::kCart:
+    case Kind::kHead:
+      return true;
+    case Kind::kHistory:
+    case Kind::kEvents:
+    case Kind::kAsOf:
+    case Kind::kVerify:
+      return false;
+  }
+  return false;
+}
+
+QueryEnd answer_query(const engine::Engine& engine, const wire::Codec& codec,
+                      const wire::Query& query, const ReplyLimit& limit, std::string& out,
+                      const HeadSource& heads, const QueryBudget& budget) {
   switch (query.kind) {
     case Kind::kOrder:
     case Kind::kStock:
     case Kind::kRating:
     case Kind::kCart:
-      return view_query(engine, codec, query, out);
+      view_query(engine, codec, query, out);
+      return QueryEnd::kComplete;
     case Kind::kHistory:
-      return history(engine, codec, query, limit, out);
+      history(engine, codec, query, limit, out);
+      return QueryEnd::kComplete;
     case Kind::kEvents:
-      return feed(engine, codec, query, limit, out);
+      return feed(engine, codec, query, limit, budget, out);
     case Kind::kAsOf:
-      return as_of(engine, codec, query, out);
+      as_of(engine, codec, query, out);
+      return QueryEnd::kComplete;
     case Kind::kVerify:
-      return verify(engine, codec, query, out);
+      return verify(engine, codec, query, budget, out);
     case Kind::kHead:
-      return head(codec, heads, out);
+      head(codec, heads, out);
+      return QueryEnd::kComplete;
   }
   codec.error_reply(Error{ErrorCode::kUnknownCommand, "unknown query", {}, {}}, out);
+  return QueryEnd::kComplete;
 }
 
 }  // namespace stockroom::nats_adapter

@@ -2,8 +2,10 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
+#include <climits>
 #include <condition_variable>
-#include <deque>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +16,7 @@
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
+#include "adapters/nats/query_lane.h"
 #include "adapters/nats/reply_limit.h"
 #include "adapters/wire/wire.h"
 
@@ -24,6 +27,17 @@ constexpr std::string_view kContentType = "Content-Type";
 const std::vector<double> kLatencyBounds = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
 const std::vector<double> kGroupBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024};
+
+// What a queued query holds beyond its request: the job, its reply subject, the
+// decoded query.
+constexpr size_t kQueuedQueryOverhead = 512;
+
+// A NATS.c pending limit (an int) of at least `floor`.
+int pending_limit(size_t bound, size_t floor) {
+  return static_cast<int>(std::min<size_t>(std::max(bound, floor), INT32_MAX));
+}
+
+size_t saturating_add(size_t a, size_t b) { return a > SIZE_MAX - b ? SIZE_MAX : a + b; }
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -70,12 +84,13 @@ struct Service::Impl {
   std::mutex idle_mutex;
   std::condition_variable idle;
 
-  // Query workers.
-  std::mutex query_mutex;
-  std::condition_variable query_wake;
-  std::deque<std::function<void()>> queries;
-  bool stopping = false;
-  std::vector<std::thread> workers;
+  // Query lanes (ServiceOptions::point_queries, long_queries), made by start().
+  std::unique_ptr<QueryLane> point_lane;
+  std::unique_ptr<QueryLane> long_lane;
+  // Messages NATS.c dropped as a slow consumer: read from the subscriptions while they
+  // live, kept here for after (metrics), and when the last log line said so.
+  std::atomic<int64_t> dropped_cmd{0}, dropped_query{0};
+  std::atomic<int64_t> last_slow_log_ms{0};
 
   // Metrics.
   ops::CounterFamily* commands = nullptr;
@@ -88,6 +103,8 @@ struct Service::Impl {
   ops::GaugeFamily* projection_position = nullptr;
   ops::Gauge* head_position = nullptr;
   ops::Gauge* wal_syncs = nullptr;
+  ops::GaugeFamily* writer_queue = nullptr;
+  ops::GaugeFamily* query_queue = nullptr;
 
   Impl(ServiceOptions o, ops::Registry& r, ops::JsonLog& l)
       : options(std::move(o)), registry(r), log(l) {
@@ -124,10 +141,24 @@ struct Service::Impl {
                             .counter("stockroom_publish_failures_total",
                                      "Replies or pushes NATS.c could not take (lost).")
                             .with();
+    writer_queue = &registry.gauge("stockroom_writer_queue",
+                                   "The engine writer's queue: commands and bytes waiting now, "
+                                   "and the most commands it held since start.",
+                                   {"measure"});
+    registry.counter_fn("stockroom_commands_busy_total",
+                        "Commands refused at once with UNAVAILABLE: the writer's queue was full.",
+                        [this] { return engine == nullptr ? 0 : engine->stats().commands_busy; });
+    query_queue = &registry.gauge(
+        "stockroom_query_queue",
+        "Queries waiting per lane (point, long): now, and the most that waited at once.",
+        {"lane", "measure"});
+    registry.counter_fn("stockroom_nats_dropped_total",
+                        "Requests NATS.c dropped as a slow consumer (never seen, never answered).",
+                        [this] { return static_cast<uint64_t>(dropped()); });
   }
 
   ~Impl() {
-    stop_workers();
+    stop_lanes();
     heads.reset();  // before the outbox it posts to
     if (outbox) outbox->stop();
     if (cmd_sub) natsSubscription_Destroy(cmd_sub);
@@ -147,29 +178,39 @@ struct Service::Impl {
            !engine->read_only();
   }
 
-  void stop_workers() {
-    {
-      std::lock_guard lock(query_mutex);
-      stopping = true;
+  void stop_lanes() {
+    for (QueryLane* lane : {long_lane.get(), point_lane.get()}) {
+      if (lane != nullptr) lane->stop();
     }
-    query_wake.notify_all();
-    for (auto& t : workers) {
-      if (t.joinable()) t.join();
-    }
-    workers.clear();
   }
 
-  void worker() {
-    std::unique_lock lock(query_mutex);
-    for (;;) {
-      query_wake.wait(lock, [&] { return stopping || !queries.empty(); });
-      if (queries.empty()) return;
-      auto job = std::move(queries.front());
-      queries.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
+  // What NATS.c has dropped on both request subscriptions so far.
+  int64_t dropped() {
+    for (auto [sub, seen] :
+         {std::pair{cmd_sub, &dropped_cmd}, std::pair{query_sub, &dropped_query}}) {
+      int64_t n = 0;
+      // A subscription already drained answers an error: its last count stands.
+      if (sub != nullptr && natsSubscription_GetDropped(sub, &n) == NATS_OK) seen->store(n);
     }
+    return dropped_cmd.load() + dropped_query.load();
+  }
+
+  // NATS.c reports each start of dropping (it may start again after every message it
+  // keeps): one line a second at most, with the running total.
+  void on_slow_consumer(natsSubscription* sub) {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count();
+    int64_t last = last_slow_log_ms.load();
+    if (now_ms - last < 1000 || !last_slow_log_ms.compare_exchange_strong(last, now_ms)) return;
+    int limit_msgs = 0, limit_bytes = 0;
+    (void)natsSubscription_GetPendingLimits(sub, &limit_msgs, &limit_bytes);  // zeros if gone
+    log.warn("nats_slow_consumer", {{"subscription", sub == cmd_sub     ? "cmd"
+                                                     : sub == query_sub ? "query"
+                                                                        : "other"},
+                                    {"dropped_total", dropped()},
+                                    {"pending_limit_msgs", int64_t{limit_msgs}},
+                                    {"pending_limit_bytes", int64_t{limit_bytes}}});
   }
 
   void begin_request() { inflight.fetch_add(1); }
@@ -298,30 +339,34 @@ struct Service::Impl {
     auto* ticket =
         new CommandTicket{reply_to, std::string(name),       decoded->command_id, encoding, start,
                           {},       std::unexpected(Error{})};
-    engine->submit(std::move(*decoded), [this, ticket](Result<engine::CommandResult> r) {
-      // On the writer thread: only hand over; encoding and metrics run on the outbox.
-      ticket->seconds = seconds_since(ticket->start);
-      ticket->result = std::move(r);
-      outbox->post([this, ticket](std::vector<Outgoing>& out) {
-        const std::unique_ptr<CommandTicket> t(ticket);
-        std::string data;
-        const wire::Codec& codec = wire::codec_for(t->encoding);
-        codec.command_reply(t->id.str(), t->result, data);
-        const std::string what = "cmd." + t->name;
-        if (const ReplyLimit limit = reply_limit(t->encoding); !limit.fits(data.size())) {
-          shrink_command_reply(codec, t->id, t->result, limit, what, data);
-        }
-        commands
-            ->with({t->name,
-                    t->result ? std::string_view("ok") : error_code_name(t->result.error().code)})
-            .inc();
-        command_latency->observe(t->seconds);
-        if (!t->reply_to.empty()) {
-          out.push_back(fitted_reply(t->reply_to, t->encoding, std::move(data), what));
-        }
-        end_request();
-      });
-    });
+    // Refused at once, on this thread, when the engine is busy (its queue is full).
+    engine->submit(
+        std::move(*decoded),
+        [this, ticket](Result<engine::CommandResult> r) {
+          // On the writer thread: only hand over; encoding and metrics run on the outbox.
+          ticket->seconds = seconds_since(ticket->start);
+          ticket->result = std::move(r);
+          outbox->post([this, ticket](std::vector<Outgoing>& out) {
+            const std::unique_ptr<CommandTicket> t(ticket);
+            std::string data;
+            const wire::Codec& codec = wire::codec_for(t->encoding);
+            codec.command_reply(t->id.str(), t->result, data);
+            const std::string what = "cmd." + t->name;
+            if (const ReplyLimit limit = reply_limit(t->encoding); !limit.fits(data.size())) {
+              shrink_command_reply(codec, t->id, t->result, limit, what, data);
+            }
+            commands
+                ->with({t->name, t->result ? std::string_view("ok")
+                                           : error_code_name(t->result.error().code)})
+                .inc();
+            command_latency->observe(t->seconds);
+            if (!t->reply_to.empty()) {
+              out.push_back(fitted_reply(t->reply_to, t->encoding, std::move(data), what));
+            }
+            end_request();
+          });
+        },
+        body.size());
   }
 
   void on_query(std::string_view name, std::string_view body, const std::string& reply_to,
@@ -342,25 +387,16 @@ struct Service::Impl {
       return;
     }
     begin_request();
-    std::unique_lock lock(query_mutex);
-    if (queries.size() >= options.max_queued_queries) {
-      lock.unlock();
-      std::string out;
-      codec.error_reply(Error{ErrorCode::kUnavailable, "too many queries queued; retry", {}, {}},
-                        out);
-      queries_total->with({name, error_code_name(ErrorCode::kUnavailable)}).inc();
-      reply(reply_to.c_str(), encoding, std::move(out), "query." + std::string(name));
-      end_request();
-      return;
-    }
-    queries.emplace_back(
-        [this, query = std::move(*decoded), reply_to, encoding, name = std::string(name)] {
+    QueryLane& lane = is_point_query(decoded->kind) ? *point_lane : *long_lane;
+    const bool queued = lane.post(
+        [this, query = std::move(*decoded), reply_to, encoding,
+         name = std::string(name)](const QueryBudget& budget) {
           std::string out;
           const wire::Codec& codec = wire::codec_for(encoding);
           const ReplyLimit limit = reply_limit(encoding);
-          answer_query(*engine, codec, query, limit, out, head_source);
+          const QueryEnd end = answer_query(*engine, codec, query, limit, out, head_source, budget);
           const std::string what = "query." + name;
-          std::string_view outcome = "answered";
+          std::string_view outcome = end == QueryEnd::kCutShort ? "cut_short" : "answered";
           if (!limit.fits(out.size())) {
             note_oversized(what, out.size(), limit, "PAYLOAD_TOO_LARGE");
             codec.error_reply(reply_too_large(what, out.size(), limit), out);
@@ -369,9 +405,22 @@ struct Service::Impl {
           queries_total->with({name, outcome}).inc();
           reply(reply_to.c_str(), encoding, std::move(out), what);
           end_request();
-        });
-    lock.unlock();
-    query_wake.notify_one();
+        },
+        kQueuedQueryOverhead + body.size() + reply_to.size());
+    if (!queued) {
+      std::string out;
+      codec.error_reply(busy(&lane == point_lane.get() ? "point" : "long"), out);
+      queries_total->with({name, error_code_name(ErrorCode::kUnavailable)}).inc();
+      reply(reply_to.c_str(), encoding, std::move(out), "query." + std::string(name));
+      end_request();
+    }
+  }
+
+  static Error busy(std::string_view lane) {
+    return Error{ErrorCode::kUnavailable,
+                 "busy: the " + std::string(lane) + " query queue is full; retry shortly",
+                 {},
+                 {}};
   }
 
   // Decided here (cheap); the copy itself runs on a query worker.
@@ -385,21 +434,25 @@ struct Service::Impl {
     }
     if (!*request) return;  // another serve's data directory
     begin_request();
-    {
-      std::lock_guard lock(query_mutex);
-      queries.emplace_back([this, r = std::move(**request), reply_to] {
-        std::optional<Error> failed;
-        std::string out = admin->checkpoint(r, failed);
-        if (failed) {
-          log.warn("checkpoint_failed", {{"dir", r.dir}, {"message", failed->message}});
-        } else {
-          log.info("checkpoint", {{"dir", r.dir}});
-        }
-        reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out), checkpoint_subject);
-        end_request();
-      });
+    const bool queued = long_lane->post(
+        [this, r = std::move(**request), reply_to](const QueryBudget&) {
+          std::optional<Error> failed;
+          std::string out = admin->checkpoint(r, failed);
+          if (failed) {
+            log.warn("checkpoint_failed", {{"dir", r.dir}, {"message", failed->message}});
+          } else {
+            log.info("checkpoint", {{"dir", r.dir}});
+          }
+          reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out), checkpoint_subject);
+          end_request();
+        },
+        kQueuedQueryOverhead + body.size() + reply_to.size());
+    if (!queued) {
+      std::string out;
+      wire::json_codec().error_reply(busy("long"), out);
+      reply(reply_to.c_str(), wire::Encoding::kJson, std::move(out), checkpoint_subject);
+      end_request();
     }
-    query_wake.notify_one();
   }
 
   // Hands one durable group to the outbox, which builds its pushes (nats-api.md,
@@ -469,8 +522,9 @@ void on_closed(natsConnection*, void* closure) {
   impl->closed_cv.notify_all();
 }
 
-void on_async_error(natsConnection*, natsSubscription*, natsStatus err, void* closure) {
+void on_async_error(natsConnection*, natsSubscription* sub, natsStatus err, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
+  if (err == NATS_SLOW_CONSUMER) return impl->on_slow_consumer(sub);
   impl->log.error("nats_error", {{"status", natsStatus_GetText(err)}});
 }
 
@@ -527,9 +581,8 @@ Status Service::start(engine::Engine& engine) {
                                         i.options.prefix + ".audit.head", i.options.head_interval);
     i.head_source = [heads = i.heads.get()] { return heads->latest(); };
   }
-  for (int w = 0; w < std::max(1, i.options.query_workers); ++w) {
-    i.workers.emplace_back([&i] { i.worker(); });
-  }
+  i.point_lane = std::make_unique<QueryLane>(i.options.point_queries);
+  i.long_lane = std::make_unique<QueryLane>(i.options.long_queries);
   const std::string cmd = i.options.prefix + ".cmd.>";
   const std::string query = i.options.prefix + ".query.>";
   natsStatus s = natsConnection_QueueSubscribe(&i.cmd_sub, i.nc, cmd.c_str(),
@@ -543,9 +596,22 @@ Status Service::start(engine::Engine& engine) {
     s = natsConnection_Subscribe(&i.admin_sub, i.nc, i.checkpoint_subject.c_str(), on_msg, &i);
   }
   if (s == NATS_OK) {
-    // A slow engine must not make NATS.c drop requests silently: allow a deep queue.
-    natsSubscription_SetPendingLimits(i.cmd_sub, 1'000'000, 512 * 1024 * 1024);
-    natsSubscription_SetPendingLimits(i.query_sub, 1'000'000, 512 * 1024 * 1024);
+    // What waits in NATS.c waits as long as what waits in the queues behind it: bound
+    // it alike (a request beyond it is dropped, counted and logged; one refused by a
+    // full queue is answered UNAVAILABLE at once, so the delivery thread keeps up).
+    const engine::EngineOptions& eo = engine.options();
+    const LaneOptions& pl = i.options.point_queries;
+    const LaneOptions& ll = i.options.long_queries;
+    s = natsSubscription_SetPendingLimits(
+        i.cmd_sub, pending_limit(eo.max_queued_commands, i.options.min_pending_msgs),
+        pending_limit(eo.max_queued_bytes, i.options.min_pending_bytes));
+    if (s == NATS_OK) {
+      s = natsSubscription_SetPendingLimits(
+          i.query_sub,
+          pending_limit(saturating_add(pl.max_queued, ll.max_queued), i.options.min_pending_msgs),
+          pending_limit(saturating_add(pl.max_queued_bytes, ll.max_queued_bytes),
+                        i.options.min_pending_bytes));
+    }
   }
   if (s != NATS_OK) {
     return fail(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + natsStatus_GetText(s));
@@ -566,6 +632,9 @@ bool Service::drain(std::chrono::milliseconds timeout) {
                                     .count());
   };
   i.draining.store(true);
+  // A long query would hold the drain for its whole deadline, and those queued behind
+  // it longer: they stop now, each still answered.
+  if (i.long_lane) i.long_lane->cancel();
   if (i.connected.load()) {
     // Connected: NATS drains the subscriptions (the server stops sending, what was
     // delivered is still handled).
@@ -609,6 +678,16 @@ void Service::refresh_metrics() {
   if (i.engine == nullptr) return;
   const auto stats = i.engine->stats();
   i.wal_syncs->set(static_cast<double>(stats.syncs));
+  i.writer_queue->with({"commands"}).set(static_cast<double>(stats.queued_commands));
+  i.writer_queue->with({"bytes"}).set(static_cast<double>(stats.queued_bytes));
+  i.writer_queue->with({"peak_commands"}).set(static_cast<double>(stats.queue_peak_commands));
+  for (auto [name, lane] :
+       {std::pair{"point", i.point_lane.get()}, std::pair{"long", i.long_lane.get()}}) {
+    if (lane == nullptr) continue;
+    const LaneStats l = lane->stats();
+    i.query_queue->with({name, "queries"}).set(static_cast<double>(l.queued));
+    i.query_queue->with({name, "peak_queries"}).set(static_cast<double>(l.peak_queued));
+  }
   i.head_position->set(static_cast<double>(i.engine->head().position.value));
   for (const auto& projection : i.engine->options().projections) {
     const std::string_view view = projection->name();

@@ -31,6 +31,7 @@
 
 #include "adapters/audit/signing_key.h"
 #include "adapters/nats/nats_options.h"
+#include "adapters/nats/query_lane.h"
 #include "adapters/ops/json_log.h"
 #include "adapters/ops/metrics.h"
 #include "engine/engine.h"
@@ -42,8 +43,19 @@ struct ServiceOptions {
   std::string prefix = "stockroom";
   std::string queue_group = "stockroom";
   size_t max_payload = 64 * 1024;  // larger requests: PAYLOAD_TOO_LARGE
-  int query_workers = 2;
-  size_t max_queued_queries = 10'000;  // beyond: UNAVAILABLE
+  // Queries run on two lanes (query_lane.h), each with its workers and bounds; a query
+  // that finds its lane full is UNAVAILABLE at once. Point queries (order, stock,
+  // rating, cart, head) never wait behind long ones (history, events, as_of, verify,
+  // admin checkpoint), whose cost is bounded by `long_queries.deadline`
+  // (query_handler.h); a drain cancels them.
+  LaneOptions point_queries{.workers = 1, .max_queued = 10'000};
+  LaneOptions long_queries{.workers = 2, .max_queued = 64};
+  // NATS.c's pending limits (what it buffers for this service before dropping, as a
+  // slow consumer): on <p>.cmd.> the engine's queue bound (EngineOptions::
+  // max_queued_*), on <p>.query.> the lanes' bounds summed, each at least these.
+  // Drops are counted (stockroom_nats_dropped_total) and logged (nats_slow_consumer).
+  size_t min_pending_msgs = 8192;
+  size_t min_pending_bytes = 8 * 1024 * 1024;
   // Signed heads (nats-api.md): with a key, the head is signed and pushed on
   // <p>.audit.head at start, every head_interval and at drain, and query.head answers
   // the latest. Without one, nothing is pushed and query.head is UNAVAILABLE.
@@ -76,13 +88,14 @@ class Service {
   [[nodiscard]] bool ready() const;
 
   // Stops taking requests (subscriptions drained: what NATS already delivered is
-  // still answered), waits until every in-flight command and query is answered,
-  // stops the signed heads with a last one, and flushes. Returns false if `timeout`
-  // passed first. Call before the engine closes.
+  // still answered), cancels long queries (a running verify or scan replies with what
+  // it has, one not begun is UNAVAILABLE), waits until every in-flight command and
+  // query is answered, stops the signed heads with a last one, and flushes. Returns
+  // false if `timeout` passed first. Call before the engine closes.
   bool drain(std::chrono::milliseconds timeout);
 
-  // Refreshes the gauges read from the engine (head, projection positions); call
-  // before rendering the registry.
+  // Refreshes the gauges read from the engine and the lanes (head, projection
+  // positions, queue depths); call before rendering the registry.
   void refresh_metrics();
 
   struct Impl;

@@ -15,6 +15,7 @@
 #include <thread>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 namespace stockroom::ops {
 
@@ -89,13 +90,15 @@ struct HttpServer::Impl {
 
   void accept();
   void on_accept(beast::error_code ec, tcp::socket socket);
+  // Closes the connection that can best be spared (http_server.h); false if none can.
+  bool evict_one();
   void run();
   void close_all();
 
   HttpHandlers handlers;
   HttpLimits limits;
   uint16_t port = 0;
-  std::unordered_set<Session*> sessions;  // each removes itself when destroyed
+  std::unordered_set<Session*> sessions;  // each removes itself when closed or destroyed
   // Declared after the fields above and before the I/O objects: destroying io_context
   // destroys pending handlers, and with them sessions that still use `sessions`.
   asio::io_context ioc{1};
@@ -119,6 +122,8 @@ Response make_response(http::status status, std::string body,
 // held in its pending operation's handler, so it lives exactly as long as it has work.
 class Session : public std::enable_shared_from_this<Session> {
  public:
+  using Clock = std::chrono::steady_clock;
+
   Session(HttpServer::Impl& server, tcp::socket socket)
       : server_(server), stream_(std::move(socket)) {
     server_.sessions.insert(this);
@@ -129,10 +134,31 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void start() { read_request(); }
   // Aborts whatever the session is waiting for; its handler then drops the last owner.
-  void close() { stream_.close(); }
+  // It no longer counts against max_connections from here on.
+  void close() {
+    server_.sessions.erase(this);
+    stream_.close();
+  }
+
+  // How readily it is evicted at the connection limit: lower first, and within a rank
+  // the one waiting longest; nullopt while it is being answered.
+  [[nodiscard]] std::optional<std::pair<int, Clock::time_point>> eviction_rank() const {
+    switch (phase_) {
+      case Phase::kLingering:
+        return std::pair{0, since_};
+      case Phase::kWaiting:
+        return std::pair{buffer_.size() == 0 && !parser_->got_some() ? 1 : 2, since_};
+      case Phase::kAnswering:
+        return std::nullopt;
+    }
+    return std::nullopt;
+  }
 
  private:
+  enum class Phase : uint8_t { kWaiting, kAnswering, kLingering };
+
   void read_request();
+  void on_header(beast::error_code ec);
   void on_read(beast::error_code ec);
   [[nodiscard]] Response route(const http::request<http::string_body>& req);
   [[nodiscard]] Response call(std::string_view what, const std::function<Response()>& handler);
@@ -148,13 +174,26 @@ class Session : public std::enable_shared_from_this<Session> {
   Response res_;
   std::array<char, 4096> drain_{};
   size_t drained_ = 0;
+  Phase phase_ = Phase::kWaiting;
+  Clock::time_point since_ = Clock::now();  // when phase_ began
 };
 
 void Session::read_request() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(server_.limits.max_header_bytes));
   parser_->body_limit(server_.limits.max_body_bytes);
-  // One deadline for the whole request, however slowly its bytes trickle in.
+  phase_ = Phase::kWaiting;
+  since_ = Clock::now();
+  // One deadline for the whole header block, however slowly its bytes trickle in.
+  stream_.expires_after(server_.limits.header_timeout);
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->on_header(ec); });
+}
+
+void Session::on_header(beast::error_code ec) {
+  if (ec || parser_->is_done()) return on_read(ec);
+  phase_ = Phase::kAnswering;
   stream_.expires_after(server_.limits.read_timeout);
   http::async_read(
       stream_, buffer_, *parser_,
@@ -162,6 +201,7 @@ void Session::read_request() {
 }
 
 void Session::on_read(beast::error_code ec) {
+  phase_ = Phase::kAnswering;
   if (ec == http::error::body_limit) {
     return respond(make_response(http::status::payload_too_large, "request body too large\n"), 11,
                    false);
@@ -238,6 +278,8 @@ void Session::on_write(beast::error_code ec, bool keep_alive) {
 }
 
 void Session::linger() {
+  phase_ = Phase::kLingering;
+  since_ = Clock::now();
   beast::error_code ignored;  // the peer may be gone already; closing follows regardless
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream_.expires_after(
@@ -271,13 +313,27 @@ void HttpServer::Impl::on_accept(beast::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (sessions.size() >= limits.max_connections) {
+  if (sessions.size() >= limits.max_connections && !evict_one()) {
     beast::error_code ignored;  // refusing this connection is the point
     socket.close(ignored);
   } else {
     std::make_shared<Session>(*this, std::move(socket))->start();
   }
   accept();
+}
+
+bool HttpServer::Impl::evict_one() {
+  Session* victim = nullptr;
+  std::pair<int, Session::Clock::time_point> best{};
+  for (Session* s : sessions) {
+    const auto rank = s->eviction_rank();
+    if (rank && (victim == nullptr || *rank < best)) {
+      victim = s;
+      best = *rank;
+    }
+  }
+  if (victim != nullptr) victim->close();
+  return victim != nullptr;
 }
 
 void HttpServer::Impl::run() {
@@ -297,8 +353,9 @@ void HttpServer::Impl::close_all() {
   beast::error_code ignored;  // closing on the way out: nothing to do about a failure
   acceptor.close(ignored);
   backoff.cancel();
-  // close() only cancels I/O; sessions erase themselves later, from their handlers.
-  for (Session* s : sessions) s->close();
+  // close() erases the session from `sessions`; its handler, run later, frees it.
+  const std::vector<Session*> open(sessions.begin(), sessions.end());
+  for (Session* s : open) s->close();
 }
 
 // ---- HttpServer ----

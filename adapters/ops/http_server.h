@@ -8,8 +8,15 @@
 //   an unparsable request 400, headers over the limit 431, a body over the limit 413
 //   (each then closes the connection); a handler that throws 500.
 //
-// HTTP/1.1 keep-alive is supported. Each request (headers and body) must arrive within
-// Limits::read_timeout, or the connection is closed: a slow client cannot hold it.
+// HTTP/1.1 keep-alive is supported. A connection waiting for a request must receive
+// its request line and headers within Limits::header_timeout (a kept-alive one waits
+// that long for its next request), and the rest of the request within
+// Limits::read_timeout, or it is closed: a slow client cannot hold it. At
+// max_connections, a new connection evicts one that is not being answered — the one
+// lingering after its last response first, then the one idle longest (no byte of a
+// request yet), then the slowest partial request — so idle or slow clients cannot
+// lock health checks out. Only when every connection is being answered is the new
+// one closed at once.
 //
 // Threads: one I/O thread owned by the server; the handlers run on it, one at a time,
 // so they must be safe to call concurrently with the owner's other threads.
@@ -37,10 +44,11 @@ struct HttpHandlers {
 };
 
 struct HttpLimits {
-  size_t max_header_bytes = 8 * 1024;  // over it: 431
-  size_t max_body_bytes = 64 * 1024;   // over it: 413; these endpoints take no body
-  std::chrono::milliseconds read_timeout{10'000};
-  size_t max_connections = 64;  // beyond it new connections are closed at once
+  size_t max_header_bytes = 8 * 1024;               // over it: 431
+  size_t max_body_bytes = 64 * 1024;                // over it: 413; these endpoints take no body
+  std::chrono::milliseconds header_timeout{2'000};  // request line and headers
+  std::chrono::milliseconds read_timeout{10'000};   // the body; writing the response
+  size_t max_connections = 64;  // beyond it a waiting connection is evicted (above)
 };
 
 // Why start() failed. kBadAddress: fix the configuration; kBindFailed: the address is

@@ -84,6 +84,20 @@ class GaugeFnFamily final : public internal::FamilyBase {
   std::function<double()> read_;
 };
 
+class CounterFnFamily final : public internal::FamilyBase {
+ public:
+  CounterFnFamily(std::string name, std::string help, std::function<uint64_t()> read)
+      : FamilyBase(std::move(name), std::move(help), {}), read_(std::move(read)) {}
+
+  void render(std::string& out) const override {
+    render_header(out, "counter");
+    fmt::format_to(std::back_inserter(out), "{} {}\n", name_, read_());
+  }
+
+ private:
+  std::function<uint64_t()> read_;
+};
+
 }  // namespace
 
 // ---- Histogram ----
@@ -309,6 +323,12 @@ void Registry::gauge_fn(std::string name, std::string help, std::function<double
   check_metric_name(name);
   if (!read) throw std::invalid_argument("gauge_fn " + name + ": empty callback");
   add(std::make_unique<GaugeFnFamily>(std::move(name), std::move(help), std::move(read)));
+}
+
+void Registry::counter_fn(std::string name, std::string help, std::function<uint64_t()> read) {
+  check_metric_name(name);
+  if (!read) throw std::invalid_argument("counter_fn " + name + ": empty callback");
+  add(std::make_unique<CounterFnFamily>(std::move(name), std::move(help), std::move(read)));
 }
 
 std::string Registry::render() const {

@@ -162,6 +162,9 @@ class Registry {
   // A gauge whose value is `read()` at scrape time, on the scraping thread. `read` must
   // be thread-safe and must not call into this Registry.
   void gauge_fn(std::string name, std::string help, std::function<double()> read);
+  // A counter whose value is `read()` at scrape time, for counts kept elsewhere (e.g.
+  // by the engine or NATS.c); `read` must only ever go up. Same rules as gauge_fn.
+  void counter_fn(std::string name, std::string help, std::function<uint64_t()> read);
 
   // The whole exposition, "\n"-terminated lines. Callbacks run without the registry lock.
   [[nodiscard]] std::string render() const;

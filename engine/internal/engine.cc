@@ -53,10 +53,24 @@ Engine::~Engine() {
   impl_->log.reset();
 }
 
-void Engine::submit(CommandEnvelope envelope, Completion done) {
+namespace {
+
+// What a queued command holds: the Pending itself (envelope, completion) and its
+// variable parts, measured by the request it was decoded from (decoded fields take no
+// more than their encoding), or by its ids when there is none.
+size_t queued_size(const CommandEnvelope& envelope, size_t request_bytes) {
+  const size_t ids = envelope.command_id.str().size() + envelope.actor.id.str().size();
+  return sizeof(internal::Pending) + std::max(request_bytes, ids);
+}
+
+}  // namespace
+
+void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_bytes) {
   // The checks that need no state and the fingerprint run here, on the caller's
   // thread: the single writer only does what needs the states.
-  impl_->writer->submit(internal::prepare(std::move(envelope), std::move(done)));
+  internal::Pending pending = internal::prepare(std::move(envelope), std::move(done));
+  pending.bytes = queued_size(pending.envelope, request_bytes);
+  impl_->writer->submit(std::move(pending));
 }
 
 std::future<Result<CommandResult>> Engine::submit(CommandEnvelope envelope) {
@@ -159,8 +173,9 @@ Result<std::vector<LoggedEvent>> Engine::history(const std::string& stream,
 }
 
 Result<std::vector<LoggedEvent>> Engine::events_from(Position from, size_t limit,
-                                                     const std::vector<std::string>& types) const {
-  const Position head = impl_->log->head().position;
+                                                     const std::vector<std::string>& types,
+                                                     std::optional<Position> to) const {
+  const Position head = std::min(impl_->log->head().position, to.value_or(Position{UINT64_MAX}));
   if (types.empty()) return read_decoded(*impl_->log, from, head, limit);
   std::vector<LoggedEvent> out;
   constexpr size_t kChunk = 1024;

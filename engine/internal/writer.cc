@@ -53,20 +53,36 @@ void Writer::start() {
 }
 
 void Writer::submit(Pending pending) {
+  std::string refused;
   {
     std::lock_guard lock(mu_);
-    if (!stopping_ && !read_only_.load()) {
+    refused = refusal(pending);
+    if (refused.empty()) {
       const bool was_empty = queue_.empty();
+      queued_bytes_ += pending.bytes;
       queue_.push_back(std::move(pending));
+      peak_commands_ = std::max(peak_commands_, queue_.size());
+      peak_bytes_ = std::max(peak_bytes_, queued_bytes_);
       if (was_empty) cv_.notify_one();
       return;
     }
   }
-  if (pending.done) {
-    pending.done(std::unexpected(
-        unavailable(read_only_.load() ? "the engine is read-only after a storage failure; reopen it"
-                                      : "the engine is shutting down; retry on another instance")));
+  if (pending.done) pending.done(std::unexpected(unavailable(refused)));
+}
+
+std::string Writer::refusal(const Pending& p) {
+  if (read_only_.load()) return "the engine is read-only after a storage failure; reopen it";
+  if (stopping_) return "the engine is shutting down; retry on another instance";
+  // A command that finds the queue empty is always taken, however large: it would never
+  // fit otherwise.
+  if (p.task || queue_.empty()) return "";
+  if (queue_.size() < options_.max_queued_commands &&
+      queued_bytes_ + p.bytes <= options_.max_queued_bytes) {
+    return "";
   }
+  busy_.fetch_add(1);
+  return "busy: the engine's queue is full (" + std::to_string(queue_.size()) + " commands, " +
+         std::to_string(queued_bytes_) + " bytes); nothing was written, retry shortly";
 }
 
 void Writer::stop() {
@@ -89,6 +105,12 @@ EngineStats Writer::stats() const {
   s.events = events_.load();
   s.expired_orders = expired_.load();
   s.cache_misses = cache_.misses();
+  s.commands_busy = busy_.load();
+  std::lock_guard lock(mu_);
+  s.queued_commands = queue_.size();
+  s.queued_bytes = queued_bytes_;
+  s.queue_peak_commands = peak_commands_;
+  s.queue_peak_bytes = peak_bytes_;
   return s;
 }
 
@@ -112,12 +134,14 @@ void Writer::take_work(std::vector<Pending>& group) {
   cv_.wait_until(lock, next_expiry_check_, [&] { return !queue_.empty() || stopping_; });
   if (queue_.size() <= options_.max_group) {
     group.swap(queue_);
+    queued_bytes_ = 0;
     return;
   }
   auto first = queue_.begin();
   auto last = first + static_cast<std::ptrdiff_t>(options_.max_group);
   group.assign(std::make_move_iterator(first), std::make_move_iterator(last));
   queue_.erase(first, last);
+  for (const Pending& p : group) queued_bytes_ -= p.bytes;
 }
 
 void Writer::add_due_expiries(std::vector<Pending>& group) {

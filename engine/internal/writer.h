@@ -37,6 +37,8 @@ struct Pending {
   // idempotency fingerprint (unused for the engine's own commands).
   Status checked;
   events::Hash fingerprint{};
+  // What the command holds while queued, counted against EngineOptions::max_queued_bytes.
+  size_t bytes = 0;
 };
 
 // A command ready for the writer: checked and fingerprinted. Any thread.
@@ -53,7 +55,9 @@ class Writer {
 
   void start();
 
-  // Thread-safe. After stop() or in read-only state, completes at once with UNAVAILABLE.
+  // Thread-safe. After stop() or in read-only state, or when the queue already holds
+  // max_queued_commands commands or would pass max_queued_bytes (busy), completes at
+  // once, on the calling thread, with UNAVAILABLE. Tasks are never refused as busy.
   void submit(Pending pending);
 
   // Finishes every queued command, then joins the thread. Idempotent.
@@ -97,6 +101,9 @@ class Writer {
   void finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
                     Group& g);
   void count(const Result<CommandResult>& r);
+  // Why `p` cannot be queued now ("" when it can); counts a busy refusal.
+  // REQUIRES: mu_ held.
+  [[nodiscard]] std::string refusal(const Pending& p);
 
   events::EventLog& log_;
   ProjectionRuntime& views_;
@@ -109,13 +116,15 @@ class Writer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Pending> queue_;
+  size_t queued_bytes_ = 0;  // the sum of queue_'s Pending::bytes
+  size_t peak_commands_ = 0, peak_bytes_ = 0;
   bool stopping_ = false;
   std::thread thread_;
   std::atomic<bool> read_only_{false};
   std::chrono::steady_clock::time_point next_expiry_check_;
 
   std::atomic<uint64_t> accepted_{0}, refused_{0}, duplicates_{0}, groups_{0}, events_{0},
-      expired_{0};
+      expired_{0}, busy_{0};
 };
 
 }  // namespace stockroom::engine::internal

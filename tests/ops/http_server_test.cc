@@ -8,9 +8,12 @@
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "adapters/ops/metrics.h"
 
@@ -231,7 +234,7 @@ TEST_CASE("oversized headers get 431", "[ops][http]") {
 }
 
 TEST_CASE("a client too slow to send its request is disconnected", "[ops][http]") {
-  Fixture f(HttpLimits{.read_timeout = 200ms});
+  Fixture f(HttpLimits{.header_timeout = 200ms, .read_timeout = 200ms});
   Client silent(f.port());
   Client trickle(f.port());
   trickle.send("GET /healthz HTTP/1.1\r\n");  // and never the rest
@@ -240,15 +243,59 @@ TEST_CASE("a client too slow to send its request is disconnected", "[ops][http]"
   CHECK(get(f.port(), "/healthz").result() == http::status::ok);
 }
 
-TEST_CASE("connections beyond the limit are closed at once", "[ops][http]") {
+TEST_CASE("connections beyond the limit are closed at once while every one is being answered",
+          "[ops][http]") {
   Fixture f(HttpLimits{.max_connections = 1});
   Client first(f.port());
-  first.send(request("GET", "/healthz"));
-  REQUIRE(first.read().has_value());  // the server holds this one now
+  // Headers complete, body half sent: the server is reading this request's body.
+  first.send(request("GET", "/healthz", "Content-Length: 10\r\n") + "hello");
+  std::this_thread::sleep_for(200ms);  // (closed_within would close it on its timeout)
   Client second(f.port());
   CHECK(second.closed_within(3s));
-  first.send(request("GET", "/healthz"));
+  first.send("world");
   CHECK(first.read()->result() == http::status::ok);
+}
+
+TEST_CASE("at the limit a new connection evicts the one idle longest", "[ops][http]") {
+  Fixture f(HttpLimits{.max_connections = 2});
+  Client older(f.port());
+  older.send(request("GET", "/healthz"));
+  REQUIRE(older.read().has_value());  // kept alive, idle since
+  Client newer(f.port());
+  CHECK(get(f.port(), "/healthz").result() == http::status::ok);
+  CHECK(older.closed_within(1s));
+  newer.send(request("GET", "/healthz"));
+  CHECK(newer.read()->result() == http::status::ok);
+}
+
+TEST_CASE("64 idle connections do not lock health checks out", "[ops][http]") {
+  Fixture f;  // the default limits: 64 connections
+  std::vector<std::unique_ptr<Client>> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<Client>(f.port()));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const char* target : {"/healthz", "/readyz", "/metrics"}) {
+    INFO(target);
+    const auto res = get(f.port(), target);
+    CHECK((res.result() == http::status::ok || res.result() == http::status::service_unavailable));
+  }
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);
+  // The oldest made room; the newest is still open.
+  CHECK(idle.front()->closed_within(1s));
+  CHECK_FALSE(idle.back()->closed_within(100ms));
+}
+
+TEST_CASE("slow clients trickling headers are cut at the header deadline and make room",
+          "[ops][http]") {
+  Fixture f(HttpLimits{.header_timeout = 300ms, .max_connections = 4});
+  std::vector<std::unique_ptr<Client>> slow;
+  for (int i = 0; i < 4; ++i) {
+    slow.push_back(std::make_unique<Client>(f.port()));
+    slow.back()->send("GET /healthz HTTP/1.1\r\nHost: t");  // and never the rest
+  }
+  CHECK(get(f.port(), "/healthz").result() == http::status::ok);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto& c : slow) CHECK(c->closed_within(2s));
+  CHECK(std::chrono::steady_clock::now() - t0 < 1s);  // not the 10 s read_timeout
 }
 
 TEST_CASE("a handler that throws gives 500 and is reported", "[ops][http]") {

@@ -123,6 +123,18 @@ TEST_CASE("gauges set, add, and read callbacks at scrape time", "[ops][metrics]"
   CHECK(registry.render().ends_with("scrapes 2\n"));
 }
 
+TEST_CASE("a counter read at scrape time renders as a counter", "[ops][metrics]") {
+  Registry registry;
+  uint64_t kept_elsewhere = 7;
+  registry.counter_fn("dropped_total", "Dropped elsewhere.", [&] { return kept_elsewhere; });
+  CHECK(registry.render() ==
+        "# HELP dropped_total Dropped elsewhere.\n# TYPE dropped_total counter\ndropped_total 7\n");
+  kept_elsewhere = 12'345'678'901;
+  CHECK(registry.render().ends_with("dropped_total 12345678901\n"));
+  CHECK_THROWS_AS(registry.counter_fn("dropped_total", "again", [] { return uint64_t{0}; }),
+                  std::invalid_argument);
+}
+
 TEST_CASE("programming errors are refused at registration", "[ops][metrics]") {
   Registry registry;
   CHECK_THROWS_AS(registry.counter("1bad", "h"), std::invalid_argument);

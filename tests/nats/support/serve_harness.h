@@ -21,10 +21,12 @@ namespace stockroom::testing {
 class ServeHarness {
  public:
   // `env`: a RocksDB Env to run the engine on (fault injection); default the real one.
-  // `configure`: changes the service's options before it connects (a signing key, ...).
+  // `configure`: changes the service's options before it connects (a signing key, ...);
+  // `configure_engine` the engine's before it opens (queue bounds, ...).
   explicit ServeHarness(const NatsServer& server, std::string prefix = "stockroom",
                         std::string data_dir = "", std::shared_ptr<rocksdb::Env> env = nullptr,
-                        const std::function<void(nats_adapter::ServiceOptions&)>& configure = {})
+                        const std::function<void(nats_adapter::ServiceOptions&)>& configure = {},
+                        const std::function<void(engine::EngineOptions&)>& configure_engine = {})
       : log_(log_sink_), prefix_(std::move(prefix)) {
     nats_adapter::ServiceOptions o;
     o.connect.url = server.url();
@@ -39,6 +41,7 @@ class ServeHarness {
     eo.on_commit = service_->commit_listener();
     eo.on_fault = service_->fault_listener();
     eo.env = std::move(env);
+    if (configure_engine) configure_engine(eo);
     auto e = engine::Engine::open(eo);
     REQUIRE(e.has_value());
     engine_ = std::move(*e);
