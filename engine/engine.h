@@ -68,7 +68,12 @@ struct EngineOptions {
   Duration reservation_ttl{15LL * 60 * 1'000'000};
   Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
   size_t cache_capacity = 100'000;  // aggregate states kept in memory
-  size_t max_group = 1024;          // commands per group commit at most
+  // A snapshot of a stream's state is written, in the same batch, each time the stream
+  // reaches a multiple of this many events, and a cache miss folds only the events
+  // after the latest one (docs/engine.md, "Snapshots"). 0: no snapshots are written or
+  // read; every miss folds the whole stream.
+  uint64_t snapshot_every = 1'000;
+  size_t max_group = 1024;  // commands per group commit at most
   // How often the writer looks for orders whose reservation has expired.
   Duration expiry_interval{1'000'000};
   // The engine clock. Tests inject one; default: the system clock.
@@ -122,6 +127,8 @@ struct EngineStats {
   uint64_t groups = 0;  // batches committed (one write and, in sync mode, one fsync each)
   uint64_t events = 0;
   uint64_t cache_misses = 0;
+  uint64_t snapshot_loads = 0;     // misses served from a snapshot and the events after it
+  uint64_t snapshots_ignored = 0;  // snapshots found unusable (format, damage): folded instead
   uint64_t expired_orders = 0;
   uint64_t syncs = 0;  // WAL syncs (events::EventLog::syncs)
 };
