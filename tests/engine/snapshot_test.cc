@@ -239,7 +239,8 @@ TEST_CASE(
         raw.put(std::string(kSnapshotSpace), stream, bytes);
       }
       auto e = open(options(dir.str(), 4));
-      auto r = e->execute(envelope("take-8", staff(), AdjustStock{Sku("A"), Quantity{-8}, ""}));
+      auto r =
+          e->execute(envelope("take-8", staff(), AdjustStock{Sku("A"), Quantity{-8}, "count"}));
       REQUIRE_FALSE(r.has_value());
       CHECK(r.error().code == ErrorCode::kOutOfStock);
       CHECK_THAT(r.error().message, Catch::Contains("available 7"));
@@ -311,7 +312,7 @@ TEST_CASE(
   }
   {
     auto e = open(options(dir.str(), 4));
-    auto r = e->execute(envelope("take-8", staff(), AdjustStock{Sku("A"), Quantity{-8}, ""}));
+    auto r = e->execute(envelope("take-8", staff(), AdjustStock{Sku("A"), Quantity{-8}, "count"}));
     CHECK(r.has_value());  // decided on the forged 999 units
     CHECK(e->stats().snapshot_loads == 1);
   }
