@@ -9,6 +9,8 @@
 //   checkpoints  every view's checkpoint is the head
 //   views        every stored view equals, byte for byte, an independent fold of the
 //                whole log built in a scratch store (so memory stays bounded)
+//   snapshots    every state snapshot of this build's format equals the fold of its
+//                stream's events up to its version, and is anchored to the event there
 // `quick` runs the chain alone. Reads only: the log may be a read-only open beside a
 // running serve (checks then hold as of the open).
 // Threads: runs on the caller's thread; the log's reads must be safe to call from it.

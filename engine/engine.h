@@ -79,6 +79,11 @@ struct EngineOptions {
   // (--max-queued-commands, --max-queued-command-bytes).
   size_t max_queued_commands = std::numeric_limits<size_t>::max();
   size_t max_queued_bytes = std::numeric_limits<size_t>::max();
+  // A snapshot of a stream's state is written, in the same batch, each time the stream
+  // reaches a multiple of this many events, and a cache miss folds only the events
+  // after the latest one (docs/engine.md, "Snapshots"). 0: no snapshots are written or
+  // read; every miss folds the whole stream.
+  uint64_t snapshot_every = 1'000;
   // How often the writer looks for orders whose reservation has expired.
   Duration expiry_interval{1'000'000};
   // The engine clock. Tests inject one; default: the system clock.
@@ -133,6 +138,8 @@ struct EngineStats {
   uint64_t groups = 0;  // batches committed (one write and, in sync mode, one fsync each)
   uint64_t events = 0;
   uint64_t cache_misses = 0;
+  uint64_t snapshot_loads = 0;     // misses served from a snapshot and the events after it
+  uint64_t snapshots_ignored = 0;  // snapshots found unusable (format, damage): folded instead
   uint64_t expired_orders = 0;
   uint64_t syncs = 0;          // WAL syncs (events::EventLog::syncs)
   uint64_t commands_busy = 0;  // refused at once with UNAVAILABLE: the queue was full

@@ -64,6 +64,7 @@ Result<AuditReport> audit_log(const events::EventLog& log, const AuditOptions& o
       {"commands recorded", [&] { return internal::check_commands_recorded(log, options); }},
       {"view checkpoints", [&] { return internal::check_view_checkpoints(log); }},
       {"views", [&] { return internal::check_views(log, options); }},
+      {"snapshots", [&] { return internal::check_snapshots(log, options); }},
   };
   for (const auto& [name, run] : checks) {
     auto finding = run();

@@ -28,4 +28,8 @@ struct Finding {
 [[nodiscard]] Result<std::optional<Finding>> check_views(const events::EventLog& log,
                                                          const AuditOptions& options);
 
+// Every snapshot of the current format against the fold of its stream (audit_snapshots.cc).
+[[nodiscard]] Result<std::optional<Finding>> check_snapshots(const events::EventLog& log,
+                                                             const AuditOptions& options);
+
 }  // namespace stockroom::engine::internal

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "engine/internal/expiry_schedule.h"
+#include "engine/internal/snapshot_codec.h"
 #include "engine/internal/writer.h"
 #include "engine/offline.h"
 #include "events/record_codec.h"
@@ -27,6 +28,7 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   log_options.clock = options.clock;
   log_options.spaces = internal::ProjectionRuntime::spaces(options.projections);
   log_options.spaces.emplace_back(internal::kExpirySpace);
+  log_options.spaces.emplace_back(internal::kSnapshotSpace);
   log_options.env = options.env;
   auto log = events::EventLog::open(options.data_dir, log_options);
   if (!log) return std::unexpected(log.error());

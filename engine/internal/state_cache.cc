@@ -1,31 +1,11 @@
 #include "engine/internal/state_cache.h"
 
-#include "engine/evolve.h"
 #include "events/record_codec.h"
 
 namespace stockroom::engine::internal {
-namespace {
 
-// The empty state of the aggregate kind a stream name starts with.
-AnyState empty_state_for(std::string_view stream) {
-  const auto kind = stream_kind_of(stream);
-  switch (kind ? kind->aggregate : AggregateKind::kProduct) {
-    case AggregateKind::kCart:
-      return CartState{};
-    case AggregateKind::kOrder:
-      return OrderState{};
-    case AggregateKind::kReview:
-      return ReviewState{};
-    case AggregateKind::kProduct:
-      break;
-  }
-  return ProductState{};
-}
-
-}  // namespace
-
-StateCache::StateCache(const events::EventLog& log, size_t capacity)
-    : log_(log), capacity_(capacity == 0 ? 1 : capacity) {}
+StateCache::StateCache(const events::EventLog& log, size_t capacity, uint64_t snapshot_every)
+    : log_(log), capacity_(capacity == 0 ? 1 : capacity), snapshot_every_(snapshot_every) {}
 
 const ProductState& StateCache::product(const Sku& sku) {
   return std::get<ProductState>(lookup(product_stream(sku)));
@@ -45,12 +25,19 @@ const ReviewState& StateCache::review(const Sku& sku, const CustomerId& customer
 
 StreamVersion StateCache::apply(const EventData& event, Timestamp time) {
   AnyState& state = lookup(stream_of(event));
-  return std::visit(
-      [&](auto& s) {
-        evolve(s, event, time);
-        return s.version;
-      },
-      state);
+  evolve_any(state, event, time);
+  return version_of(state);
+}
+
+void StateCache::stage_snapshot(const std::string& stream, StreamVersion version, Position position,
+                                const events::Hash& hash, events::LogBatch& batch) {
+  if (snapshot_every_ == 0 || version.value % snapshot_every_ != 0) return;
+  auto it = entries_.find(stream);
+  // apply() has just brought the stream to `version`; anything else is not the state
+  // of that event, and no snapshot is better than a wrong one.
+  if (it == entries_.end() || version_of(it->second.state) != version) return;
+  encode_snapshot(stream, it->second.state, position, hash, snapshot_buffer_);
+  batch.put(kSnapshotSpace, stream, snapshot_buffer_);
 }
 
 std::optional<Error> StateCache::take_error() {
@@ -84,25 +71,72 @@ AnyState& StateCache::lookup(const std::string& stream) {
 }
 
 AnyState StateCache::load(const std::string& stream) {
+  if (snapshot_every_ > 0) {
+    if (std::optional<Snapshot> snapshot = read_snapshot(stream)) {
+      AnyState state = std::move(snapshot->state);
+      const Folded folded = fold(stream, state, &*snapshot);
+      if (folded == Folded::kDone) {
+        snapshot_loads_.fetch_add(1, std::memory_order_relaxed);
+        return state;
+      }
+      if (folded == Folded::kFailed) return empty_state_for(stream);
+      snapshots_ignored_.fetch_add(1, std::memory_order_relaxed);
+    }
+    if (error_) return empty_state_for(stream);
+  }
   AnyState state = empty_state_for(stream);
+  if (fold(stream, state, nullptr) != Folded::kDone) return empty_state_for(stream);
+  return state;
+}
+
+std::optional<Snapshot> StateCache::read_snapshot(const std::string& stream) {
+  auto stored = log_.get(kSnapshotSpace, stream);
+  if (!stored) {
+    if (!error_) error_ = stored.error();
+    return std::nullopt;
+  }
+  if (!*stored) return std::nullopt;
+  auto snapshot = decode_snapshot(**stored, stream);
+  if (!snapshot) {
+    // Another format, or damage: the events are the truth, and the next multiple of N
+    // writes a good snapshot over this one.
+    snapshots_ignored_.fetch_add(1, std::memory_order_relaxed);
+    return std::nullopt;
+  }
+  return std::move(*snapshot);
+}
+
+StateCache::Folded StateCache::fold(const std::string& stream, AnyState& state,
+                                    const Snapshot* anchor) {
   constexpr size_t kChunk = 1024;
-  StreamVersion from{1};
+  // With an anchor, `state` is the snapshot's: its version is the anchor's event.
+  StreamVersion from{anchor != nullptr ? version_of(state).value : 1};
+  bool check_anchor = anchor != nullptr;
   for (;;) {
     auto stored = log_.read_stream(stream, from, kChunk);
     if (!stored) {
       if (!error_) error_ = stored.error();
-      return empty_state_for(stream);
+      return Folded::kFailed;
     }
     for (const events::StoredEvent& s : *stored) {
       auto decoded = events::decode_event(
           {reinterpret_cast<const uint8_t*>(s.record.data()), s.record.size()});
       if (!decoded) {
         if (!error_) error_ = decoded.error();
-        return empty_state_for(stream);
+        return Folded::kFailed;
       }
-      std::visit([&](auto& st) { evolve(st, decoded->data, decoded->time); }, state);
+      if (check_anchor) {
+        // The snapshot holds only if the log still has the very event it was taken at.
+        check_anchor = false;
+        if (decoded->version != from || s.position != anchor->position || s.hash != anchor->hash) {
+          return Folded::kAnchorLost;
+        }
+        continue;
+      }
+      evolve_any(state, decoded->data, decoded->time);
     }
-    if (stored->size() < kChunk) return state;
+    if (check_anchor) return Folded::kAnchorLost;  // the stream ends before the snapshot
+    if (stored->size() < kChunk) return Folded::kDone;
     from.value += kChunk;
   }
 }

@@ -40,7 +40,10 @@ Pending prepare(CommandEnvelope envelope, Completion done) {
 }
 
 Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOptions& options)
-    : log_(log), views_(views), options_(options), cache_(log, options.cache_capacity) {
+    : log_(log),
+      views_(views),
+      options_(options),
+      cache_(log, options.cache_capacity, options.snapshot_every) {
   if (!options_.clock) options_.clock = system_now;
   if (options_.max_group == 0) options_.max_group = 1;
 }
@@ -105,6 +108,8 @@ EngineStats Writer::stats() const {
   s.events = events_.load();
   s.expired_orders = expired_.load();
   s.cache_misses = cache_.misses();
+  s.snapshot_loads = cache_.snapshot_loads();
+  s.snapshots_ignored = cache_.snapshots_ignored();
   s.commands_busy = busy_.load();
   std::lock_guard lock(mu_);
   s.queued_commands = queue_.size();
@@ -285,6 +290,7 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
       g.batch->append(recorded.position, recorded.stream, recorded.version, g.now,
                       bytes_of(record_buffer_), events::LogBatch::VersionCheck::kCaller);
   if (!appended) return std::unexpected(appended.error());
+  cache_.stage_snapshot(recorded.stream, recorded.version, recorded.position, *appended, *g.batch);
   if (options_.on_commit) g.committed.events.push_back(LoggedEvent{recorded, *appended});
   if (auto viewed = views_.apply(recorded); !viewed) return viewed;
   schedule_expiry(event, g);

@@ -66,8 +66,8 @@ TEST_CASE("verify passes every check on a log the engine wrote and names its hea
   CHECK(report.events == report.head.position.value);
   CHECK(report.head.position.value > 500);
   CHECK(report.checks == std::vector<std::string>{"chain", "indexes", "command records",
-                                                  "commands recorded", "view checkpoints",
-                                                  "views"});
+                                                  "commands recorded", "view checkpoints", "views",
+                                                  "snapshots"});
   const engine::AuditReport quick = audit(dir.str(), true);
   CHECK(quick.ok);
   CHECK(quick.checks == std::vector<std::string>{"chain"});
