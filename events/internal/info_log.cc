@@ -71,8 +71,10 @@ class InfoLog final : public rocksdb::Logger {
 
 std::shared_ptr<rocksdb::Logger> open_info_log(const std::string& dir) {
   namespace fs = std::filesystem;
+  // Only the last component, as RocksDB creates it: a missing parent is an error that
+  // RocksDB's open reports (events/internal/open_failure.cc).
   std::error_code ec;
-  fs::create_directories(dir, ec);
+  fs::create_directory(dir, ec);
   if (ec) return nullptr;
   const fs::path path = fs::path(dir) / "LOG";
   if (fs::exists(path, ec)) {

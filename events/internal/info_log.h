@@ -19,8 +19,8 @@
 
 namespace stockroom::events::internal {
 
-// The logger for the store in `dir` (created when missing), or nullptr when the file
-// cannot be opened: then RocksDB opens its own, and reports what is wrong with `dir`.
+// The logger for the store in `dir` (created when missing, not its parents), or nullptr when the
+// file cannot be opened: then RocksDB opens its own, and reports what is wrong with `dir`.
 [[nodiscard]] std::shared_ptr<rocksdb::Logger> open_info_log(const std::string& dir);
 
 }  // namespace stockroom::events::internal
