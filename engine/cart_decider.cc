@@ -37,7 +37,7 @@ Decision decide(const OpenCart& command, const CartState& cart) {
 }
 
 Decision decide(const AddCartItem& command, const Actor& actor, const CartState& cart,
-                const ProductState& product) {
+                const ProductState& product, size_t max_lines) {
   if (auto s = check_open_cart(command.cart_id, actor, cart); !s) {
     return std::unexpected(s.error());
   }
@@ -53,6 +53,12 @@ Decision decide(const AddCartItem& command, const Actor& actor, const CartState&
     return refuse_amount("line " + command.sku.str() + " would hold " + std::to_string(*after) +
                              ", above " + std::to_string(kMaxLineQuantity),
                          *after, kMaxLineQuantity);
+  }
+  if (line == nullptr && cart.lines.size() >= max_lines) {
+    return refuse_amount("cart " + command.cart_id.str() + " already holds " +
+                             std::to_string(cart.lines.size()) + " lines, the most a cart may hold",
+                         static_cast<int64_t>(cart.lines.size()) + 1,
+                         static_cast<int64_t>(max_lines));
   }
   return accept(CartItemAdded{command.cart_id, command.sku, command.quantity, product.price});
 }

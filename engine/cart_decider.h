@@ -16,9 +16,10 @@ namespace stockroom {
 [[nodiscard]] Decision decide(const OpenCart& command, const CartState& cart);
 
 // Cart open; product defined, not retired, in the cart's currency; the line stays
-// <= 1,000,000 -> CartItemAdded at the product's current price.
+// <= 1,000,000; a new line only while the cart has fewer than `max_lines` lines (else
+// AMOUNT_EXCEEDED) -> CartItemAdded at the product's current price.
 [[nodiscard]] Decision decide(const AddCartItem& command, const Actor& actor, const CartState& cart,
-                              const ProductState& product);
+                              const ProductState& product, size_t max_lines);
 
 // Cart open; the line is present and holds at least the quantity (absent: the whole
 // line) -> CartItemRemoved with the quantity actually removed.

@@ -89,7 +89,7 @@ struct Dispatch {
   }
   Decision operator()(const OpenCart& c) const { return decide(c, states.cart(c.cart_id)); }
   Decision operator()(const AddCartItem& c) const {
-    return decide(c, actor, states.cart(c.cart_id), states.product(c.sku));
+    return decide(c, actor, states.cart(c.cart_id), states.product(c.sku), context.max_cart_lines);
   }
   Decision operator()(const RemoveCartItem& c) const {
     return decide(c, actor, states.cart(c.cart_id));

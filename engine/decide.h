@@ -5,6 +5,7 @@
 // policy, expected_version, then the rules of domain.md. A refusal writes nothing.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,16 @@ class StateReader {
   virtual const ReviewState& review(const Sku& sku, const CustomerId& customer_id) = 0;
 };
 
+// The default of DecideContext::max_cart_lines (domain.md, cart.add_item).
+inline constexpr size_t kDefaultMaxCartLines = 500;
+
 // What a decision may depend on besides state: the engine clock's reading and config.
 struct DecideContext {
   Timestamp now;
   Duration reservation_ttl{15LL * 60 * 1'000'000};
+  // The most lines one cart may hold: a new line beyond is AMOUNT_EXCEEDED. A bound on
+  // what every command on a cart costs the single writer.
+  size_t max_cart_lines = kDefaultMaxCartLines;
 };
 
 // The stream a command's expected_version refers to (its primary aggregate): the

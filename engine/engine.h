@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "engine/command.h"
+#include "engine/decide.h"
 #include "engine/error.h"
 #include "engine/event.h"
 #include "events/event_log.h"
@@ -84,6 +85,10 @@ struct EngineOptions {
   // after the latest one (docs/engine.md, "Snapshots"). 0: no snapshots are written or
   // read; every miss folds the whole stream.
   uint64_t snapshot_every = 1'000;
+  // The most lines a cart may hold (DecideContext::max_cart_lines): every command on a
+  // cart costs the writer time in proportion to its lines, so one huge cart would slow
+  // every other command.
+  size_t max_cart_lines = kDefaultMaxCartLines;
   // How often the writer looks for orders whose reservation has expired.
   Duration expiry_interval{1'000'000};
   // The engine clock. Tests inject one; default: the system clock.
@@ -98,6 +103,10 @@ struct EngineOptions {
   CommitListener on_commit;
   // Optional: told when and why the engine turned read-only (see FaultListener).
   FaultListener on_fault;
+  // Optional: told, on the writer thread, when a periodic look for expired
+  // reservations could not read the schedule; nothing was written, and the next look
+  // (an expiry_interval later) tries again. Must be quick (log it), as on_fault.
+  FaultListener on_expiry_check_failure;
 };
 
 // What a rebuild (or an opening catch-up) did.
@@ -148,6 +157,9 @@ struct EngineStats {
   uint64_t queued_bytes = 0;
   uint64_t queue_peak_commands = 0;
   uint64_t queue_peak_bytes = 0;
+  // The writer's periodic looks for due orders that failed to read the schedule; each
+  // is tried again an expiry_interval later (serve: stockroom_expiry_check_failures).
+  uint64_t expiry_check_failures = 0;
 };
 
 using Completion = std::function<void(Result<CommandResult>)>;
@@ -180,7 +192,9 @@ class Engine {
   [[nodiscard]] Result<CommandResult> execute(CommandEnvelope envelope);
 
   // Looks for orders whose reservation has expired and expires them now (the writer
-  // also does this every expiry_interval). Returns how many orders were expired.
+  // also does this every expiry_interval). Returns how many orders were expired; an
+  // order settled meanwhile is not counted. UNAVAILABLE when the schedule cannot be
+  // read or an expiry met a storage failure (then some orders may not be expired).
   [[nodiscard]] Result<size_t> expire_due();
 
   // Reads: straight from the log, consistent with every completed command.

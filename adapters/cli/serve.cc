@@ -31,6 +31,7 @@ struct ServeConfig {
   std::string http = "127.0.0.1:8223";
   std::string durability = "sync";
   int64_t reservation_ttl_s = 900;
+  size_t max_cart_lines = engine::EngineOptions{}.max_cart_lines;
   int64_t drain_timeout_s = 30;
   std::string signing_key;  // empty: audit::default_signing_key_path(data)
   int64_t head_interval_s = 10;
@@ -118,8 +119,12 @@ int run_serve(const ServeConfig& c) {
   options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
   options.max_queued_commands = c.max_queued_commands;
   options.max_queued_bytes = c.max_queued_command_bytes;
+  options.max_cart_lines = c.max_cart_lines;
   options.on_commit = (*service)->commit_listener();
   options.on_fault = (*service)->fault_listener();
+  options.on_expiry_check_failure = [&log](const Error& e) {
+    log.warn("expiry_check_failed", {{"reason", e.message}, {"code", error_code_name(e.code)}});
+  };
   const auto opening = std::chrono::steady_clock::now();
   auto engine = engine::Engine::open(options);
   if (!engine) {
@@ -132,6 +137,7 @@ int run_serve(const ServeConfig& c) {
   log.info("engine_open",
            {{"data", c.data},
             {"durability", c.durability},
+            {"max_cart_lines", uint64_t{c.max_cart_lines}},
             {"head", (*engine)->head().position.value},
             {"seconds",
              std::chrono::duration<double>(std::chrono::steady_clock::now() - opening).count()}});
@@ -194,6 +200,9 @@ Runner add_serve(CLI::App& app) {
   opt("--reservation-ttl", c->reservation_ttl_s, "STOCKROOM_RESERVATION_TTL",
       "seconds an unpaid order holds its stock")
       ->check(CLI::Range(int64_t{1}, int64_t{30} * 24 * 3600));
+  opt("--max-cart-lines", c->max_cart_lines, "STOCKROOM_MAX_CART_LINES",
+      "lines one cart may hold; a new line beyond is AMOUNT_EXCEEDED")
+      ->check(CLI::Range(size_t{1}, size_t{1'000'000}));
   opt("--max-payload", c->service.max_payload, "STOCKROOM_MAX_PAYLOAD", "largest request in bytes")
       ->check(CLI::Range(size_t{256}, size_t{64} * 1024 * 1024));
   opt("--drain-timeout", c->drain_timeout_s, "STOCKROOM_DRAIN_TIMEOUT",

@@ -2,6 +2,8 @@
 
 #include <nats/nats.h>
 
+#include "adapters/nats/nats_status.h"
+
 namespace stockroom::nats_adapter {
 namespace {
 
@@ -26,7 +28,9 @@ Message to_message(natsMsg* msg) {
 }  // namespace
 
 Subscription::~Subscription() {
-  natsSubscription_Unsubscribe(sub_);
+  // Ignored on purpose: it fails only when the connection is closed, which ends the
+  // interest as well, and Destroy frees the subscription either way.
+  static_cast<void>(natsSubscription_Unsubscribe(sub_));
   natsSubscription_Destroy(sub_);
 }
 
@@ -41,7 +45,10 @@ std::optional<Message> Subscription::next(std::chrono::milliseconds timeout) {
 Result<std::unique_ptr<Client>> Client::connect(const ConnectOptions& options) {
   auto opts = make_nats_options(options);
   if (!opts) return std::unexpected(opts.error());
-  natsOptions_SetMaxReconnect(*opts, 5);
+  if (Status set = from_nats(natsOptions_SetMaxReconnect(*opts, 5), "reconnect"); !set) {
+    natsOptions_Destroy(*opts);
+    return std::unexpected(set.error());
+  }
   natsConnection* nc = nullptr;
   const natsStatus s = natsConnection_Connect(&nc, *opts);
   natsOptions_Destroy(*opts);

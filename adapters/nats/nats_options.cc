@@ -2,14 +2,14 @@
 
 #include <nats/nats.h>
 
+#include "adapters/nats/nats_status.h"
+
 namespace stockroom::nats_adapter {
 namespace {
 
+// An option NATS.c refuses is the operator's to fix.
 Status check(natsStatus s, const char* what) {
-  if (s == NATS_OK) return {};
-  std::string detail = nats_GetLastError(nullptr) != nullptr ? nats_GetLastError(nullptr) : "";
-  return fail(ErrorCode::kInvalidArgument, std::string(what) + ": " + natsStatus_GetText(s) +
-                                               (detail.empty() ? "" : " (" + detail + ")"));
+  return from_nats(s, what, ErrorCode::kInvalidArgument);
 }
 
 }  // namespace

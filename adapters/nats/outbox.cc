@@ -3,6 +3,9 @@
 #include <nats/nats.h>
 
 #include <chrono>
+#include <string>
+
+#include "adapters/nats/nats_status.h"
 
 namespace stockroom::nats_adapter {
 
@@ -66,24 +69,39 @@ void Outbox::publish(const Outgoing& m) {
     if (s == NATS_OK) s = natsConnection_PublishMsg(connection_, msg);
     natsMsg_Destroy(msg);
   }
-  std::lock_guard lock(mutex_);
-  if (s == NATS_OK) {
-    ++published_;
-  } else {
-    ++failed_;
-    if (on_error_) on_error_(std::string("publish to ") + m.subject + ": " + natsStatus_GetText(s));
+  {
+    std::lock_guard lock(mutex_);
+    if (s == NATS_OK) {
+      ++published_;
+    } else {
+      ++failed_;
+    }
+  }
+  // Outside the lock: post() takes it on the engine's writer thread, and the callback
+  // logs and counts, which must never hold the writer up.
+  if (s != NATS_OK && on_error_) {
+    on_error_(std::string("publish to ") + m.subject + ": " + natsStatus_GetText(s));
   }
 }
 
-void Outbox::drain(int timeout_ms) {
+Status Outbox::drain(int timeout_ms) {
+  bool idle = false;
   {
     std::unique_lock lock(mutex_);
-    idle_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                   [&] { return queue_.empty() && !busy_; });
+    idle = idle_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                          [&] { return queue_.empty() && !busy_; });
   }
-  if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
-    natsConnection_FlushTimeout(connection_, timeout_ms);
+  if (!idle) {
+    return fail(ErrorCode::kUnavailable, "the outbox still had messages to publish after " +
+                                             std::to_string(timeout_ms) + " ms");
   }
+  return flush(timeout_ms);
+}
+
+Status Outbox::flush(int timeout_ms) {
+  // Disconnected, the messages wait in NATS.c's reconnect buffer: nothing to flush to.
+  if (natsConnection_Status(connection_) != NATS_CONN_STATUS_CONNECTED) return {};
+  return from_nats(natsConnection_FlushTimeout(connection_, timeout_ms), "flushing to NATS");
 }
 
 void Outbox::stop() {
@@ -94,9 +112,8 @@ void Outbox::stop() {
   }
   wake_.notify_one();
   if (thread_.joinable()) thread_.join();
-  if (natsConnection_Status(connection_) == NATS_CONN_STATUS_CONNECTED) {
-    natsConnection_FlushTimeout(connection_, 2000);
-  }
+  // Nobody to return it to (destructors stop): the callback is how it is told.
+  if (Status flushed = flush(2000); !flushed && on_error_) on_error_(flushed.error().message);
 }
 
 uint64_t Outbox::published() const {

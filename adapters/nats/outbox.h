@@ -22,6 +22,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/error.h"
+
 struct __natsConnection;
 
 namespace stockroom::nats_adapter {
@@ -39,7 +41,10 @@ using Producer = std::function<void(std::vector<Outgoing>& out)>;
 class Outbox {
  public:
   // `on_error` is told about a publish that failed (NATS gone and its reconnect
-  // buffer full): the message is lost, as core NATS is at-most-once.
+  // buffer full): the message is lost, as core NATS is at-most-once; and about a last
+  // flush in stop() that failed (messages may be lost). It runs on the outbox thread
+  // (stop(): the caller's) without the outbox's lock, so it may be slow; it must not
+  // call back into the outbox.
   Outbox(__natsConnection* connection, std::function<void(const std::string&)> on_error);
   ~Outbox();  // stop()
   Outbox(const Outbox&) = delete;
@@ -49,9 +54,12 @@ class Outbox {
   // Runs `producer` on the outbox thread, in queue order, and publishes what it adds.
   void post(Producer producer);
 
-  // Publishes everything queued so far and flushes the connection (bounded wait).
-  void drain(int timeout_ms);
-  // drain() then stops the thread. Idempotent.
+  // Publishes everything queued so far and flushes the connection, each within
+  // `timeout_ms`. kUnavailable when either did not finish in time (or NATS.c refused
+  // the flush). Disconnected, what is published waits in NATS.c's reconnect buffer and
+  // the flush is skipped.
+  [[nodiscard]] Status drain(int timeout_ms);
+  // Publishes what is queued, stops the thread, and flushes (2 s at most). Idempotent.
   void stop();
 
   [[nodiscard]] uint64_t published() const;
@@ -63,6 +71,7 @@ class Outbox {
   void run();
   void enqueue(Item item);
   void publish(const Outgoing& message);
+  [[nodiscard]] Status flush(int timeout_ms);
 
   __natsConnection* connection_;
   std::function<void(const std::string&)> on_error_;

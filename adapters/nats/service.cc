@@ -14,6 +14,7 @@
 
 #include "adapters/nats/admin_handler.h"
 #include "adapters/nats/head_publisher.h"
+#include "adapters/nats/nats_status.h"
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
 #include "adapters/nats/query_lane.h"
@@ -105,6 +106,7 @@ struct Service::Impl {
   ops::Gauge* wal_syncs = nullptr;
   ops::GaugeFamily* writer_queue = nullptr;
   ops::GaugeFamily* query_queue = nullptr;
+  ops::Gauge* expiry_check_failures = nullptr;
 
   Impl(ServiceOptions o, ops::Registry& r, ops::JsonLog& l)
       : options(std::move(o)), registry(r), log(l) {
@@ -128,6 +130,12 @@ struct Service::Impl {
                                  {}, kGroupBounds)
                       .with();
     wal_syncs = &registry.gauge("stockroom_wal_syncs", "WAL syncs (fsyncs) since start.").with();
+    expiry_check_failures =
+        &registry
+             .gauge("stockroom_expiry_check_failures",
+                    "Looks for expired reservations that could not read the schedule, since "
+                    "start (each is tried again at the next look).")
+             .with();
     head_position =
         &registry.gauge("stockroom_log_head_position", "The log's last position.").with();
     projection_position = &registry.gauge("stockroom_projection_position",
@@ -211,6 +219,13 @@ struct Service::Impl {
                                     {"dropped_total", dropped()},
                                     {"pending_limit_msgs", int64_t{limit_msgs}},
                                     {"pending_limit_bytes", int64_t{limit_bytes}}});
+  }
+
+  // A step of drain() that NATS.c refused or that timed out: the drain goes on (what
+  // is left is bounded by its deadline), and the log says which step.
+  void note_drain_step(natsStatus status, std::string_view step) {
+    if (Status s = from_nats(status, step); !s)
+      log.warn("drain_step", {{"message", s.error().message}});
   }
 
   void begin_request() { inflight.fetch_add(1); }
@@ -539,11 +554,27 @@ Result<std::unique_ptr<Service>> Service::connect(ServiceOptions options, ops::R
   auto opts = make_nats_options(impl->options.connect);
   if (!opts) return std::unexpected(opts.error());
   Impl* raw = impl.get();
-  natsOptions_SetDisconnectedCB(*opts, on_disconnected, raw);
-  natsOptions_SetReconnectedCB(*opts, on_reconnected, raw);
-  natsOptions_SetClosedCB(*opts, on_closed, raw);
-  natsOptions_SetErrorHandler(*opts, on_async_error, raw);
-  natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw);
+  // Without its callbacks the service would not know when NATS comes and goes.
+  Status callbacks =
+      from_nats(natsOptions_SetDisconnectedCB(*opts, on_disconnected, raw), "disconnect callback");
+  if (callbacks) {
+    callbacks =
+        from_nats(natsOptions_SetReconnectedCB(*opts, on_reconnected, raw), "reconnect callback");
+  }
+  if (callbacks) {
+    callbacks = from_nats(natsOptions_SetClosedCB(*opts, on_closed, raw), "closed callback");
+  }
+  if (callbacks) {
+    callbacks = from_nats(natsOptions_SetErrorHandler(*opts, on_async_error, raw), "error handler");
+  }
+  if (callbacks) {
+    callbacks = from_nats(natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw),
+                          "retry on failed connect");
+  }
+  if (!callbacks) {
+    natsOptions_Destroy(*opts);
+    return std::unexpected(callbacks.error());
+  }
   natsStatus s = natsConnection_Connect(&impl->nc, *opts);
   natsOptions_Destroy(*opts);
   if (s == NATS_OK) {
@@ -639,10 +670,13 @@ bool Service::drain(std::chrono::milliseconds timeout) {
     // Connected: NATS drains the subscriptions (the server stops sending, what was
     // delivered is still handled).
     for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
-      if (sub != nullptr) natsSubscription_Drain(sub);
+      if (sub != nullptr) i.note_drain_step(natsSubscription_Drain(sub), "drain");
     }
     for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
-      if (sub != nullptr) natsSubscription_WaitForDrainCompletion(sub, left_ms());
+      if (sub != nullptr) {
+        i.note_drain_step(natsSubscription_WaitForDrainCompletion(sub, left_ms()),
+                          "wait for drain");
+      }
     }
   } else {
     // Disconnected: a drain needs the server and would wait out the timeout. Stop
@@ -658,7 +692,7 @@ bool Service::drain(std::chrono::milliseconds timeout) {
   }
   // Nothing may reach the engine after this returns (it is closed next).
   for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
-    if (sub != nullptr) natsSubscription_Unsubscribe(sub);
+    if (sub != nullptr) i.note_drain_step(natsSubscription_Unsubscribe(sub), "unsubscribe");
   }
   bool done = false;
   {
@@ -668,7 +702,11 @@ bool Service::drain(std::chrono::milliseconds timeout) {
   // The last signed head: every command is written by now, and the engine is still open.
   if (i.heads) i.heads->stop();
   // Replies queued while disconnected stay in NATS.c's reconnect buffer: no flush wait.
-  i.outbox->drain(i.connected.load() ? static_cast<int>(std::max<int64_t>(100, left_ms())) : 1);
+  if (Status flushed = i.outbox->drain(
+          i.connected.load() ? static_cast<int>(std::max<int64_t>(100, left_ms())) : 1);
+      !flushed) {
+    i.log.warn("drain_outbox", {{"message", flushed.error().message}});
+  }
   i.log.info("drained", {{"complete", done}, {"in_flight", i.inflight.load()}});
   return done;
 }
@@ -688,6 +726,7 @@ void Service::refresh_metrics() {
     i.query_queue->with({name, "queries"}).set(static_cast<double>(l.queued));
     i.query_queue->with({name, "peak_queries"}).set(static_cast<double>(l.peak_queued));
   }
+  i.expiry_check_failures->set(static_cast<double>(stats.expiry_check_failures));
   i.head_position->set(static_cast<double>(i.engine->head().position.value));
   for (const auto& projection : i.engine->options().projections) {
     const std::string_view view = projection->name();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <future>
 #include <iterator>
+#include <optional>
 #include <utility>
 
 #include "engine/internal/expiry_schedule.h"
@@ -94,10 +95,18 @@ Result<size_t> Engine::expire_due() {
   waiting.reserve(due->size());
   for (CommandEnvelope& e : *due) waiting.push_back(submit(std::move(e)));
   size_t expired = 0;
+  std::optional<Error> failure;
   for (auto& f : waiting) {
-    // A refusal means the order was settled in the meantime: nothing to expire.
-    if (f.get().has_value()) ++expired;
+    Result<CommandResult> r = f.get();
+    if (r) {
+      ++expired;
+    } else if (r.error().code == ErrorCode::kUnavailable) {
+      // Not a settlement: the order may still be due.
+      if (!failure) failure = std::move(r.error());
+    }
+    // Any other refusal means the order was settled in the meantime: nothing to expire.
   }
+  if (failure) return std::unexpected(std::move(*failure));
   return expired;
 }
 

@@ -70,6 +70,10 @@ void Writer::submit(Pending pending) {
       return;
     }
   }
+  if (pending.task) {
+    pending.task(false);  // its owner waits for an answer (writer.h)
+    return;
+  }
   if (pending.done) pending.done(std::unexpected(unavailable(refused)));
 }
 
@@ -108,6 +112,7 @@ EngineStats Writer::stats() const {
   s.events = events_.load();
   s.expired_orders = expired_.load();
   s.cache_misses = cache_.misses();
+  s.expiry_check_failures = expiry_check_failures_.load();
   s.snapshot_loads = cache_.snapshot_loads();
   s.snapshots_ignored = cache_.snapshots_ignored();
   s.commands_busy = busy_.load();
@@ -151,10 +156,16 @@ void Writer::take_work(std::vector<Pending>& group) {
 
 void Writer::add_due_expiries(std::vector<Pending>& group) {
   const auto now = std::chrono::steady_clock::now();
-  if (now < next_expiry_check_ || read_only_.load()) return;
+  if (now < next_expiry_check_) return;
+  // Set before any return: take_work() sleeps until it, and spins when it is past.
   next_expiry_check_ = now + std::chrono::microseconds(options_.expiry_interval.micros);
+  if (read_only_.load()) return;
   auto due = due_expiries(options_.clock());
-  if (!due) return;  // a read failure: the next check tries again
+  if (!due) {
+    expiry_check_failures_.fetch_add(1);  // the next check tries again
+    if (options_.on_expiry_check_failure) options_.on_expiry_check_failure(due.error());
+    return;
+  }
   for (CommandEnvelope& e : *due) group.push_back(prepare(std::move(e), {}));
 }
 
@@ -218,7 +229,7 @@ Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
     if (auto known = check_idempotency(envelope, fingerprint, g)) return std::move(*known);
   }
   if (!pending.checked) return std::unexpected(pending.checked.error());
-  DecideContext context{g.now, options_.reservation_ttl};
+  DecideContext context{g.now, options_.reservation_ttl, options_.max_cart_lines};
   auto decided = decide_checked(envelope, cache_, context);
   if (auto error = cache_.take_error()) {
     g.failure = unavailable("storage read failed: " + error->message);

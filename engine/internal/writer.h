@@ -124,7 +124,7 @@ class Writer {
   std::chrono::steady_clock::time_point next_expiry_check_;
 
   std::atomic<uint64_t> accepted_{0}, refused_{0}, duplicates_{0}, groups_{0}, events_{0},
-      expired_{0}, busy_{0};
+      expired_{0}, busy_{0}, expiry_check_failures_{0};
 };
 
 }  // namespace stockroom::engine::internal

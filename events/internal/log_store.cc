@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "events/internal/info_log.h"
 #include "events/internal/open_failure.h"
 #include "events/internal/rocks_status.h"
 
@@ -127,7 +128,10 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& dir,
 }
 
 Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
-  const rocksdb::DBOptions db_options = make_db_options(options, env_.get());
+  rocksdb::DBOptions db_options = make_db_options(options, env_.get());
+  // A writer's only (a read-only open beside it must not move its LOG aside): it must
+  // survive a full disk (info_log.h).
+  if (!read_only_) db_options.info_log = open_info_log(dir);
   Result<std::vector<std::string>> names = family_names(dir, db_options, options);
   if (!names) return std::unexpected(names.error());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

@@ -15,20 +15,35 @@ constexpr std::string_view kIndexPrefix =
 
 std::string index_prefix(const Sku& sku) { return std::string(kIndexPrefix) + sku.str() + "/"; }
 
-bool contains(const std::vector<Sku>& skus, const Sku& sku) {
-  return std::find(skus.begin(), skus.end(), sku) != skus.end();
+bool holds(const CartView& view, const Sku& sku) {
+  return std::any_of(view.lines.begin(), view.lines.end(),
+                     [&](const CartViewLine& l) { return l.sku == sku; });
+}
+
+// The line an event adds to or removes from, if it is such an event.
+const Sku* line_sku(const EventData& event) {
+  if (const auto* e = std::get_if<CartItemAdded>(&event)) return &e->sku;
+  if (const auto* e = std::get_if<CartItemRemoved>(&event)) return &e->sku;
+  return nullptr;
 }
 
 // Keeps "\x01i/<sku>/<cart_id>" for exactly the skus whose reprices the cart follows
-// now, given those it followed before the event.
-void update_index(ViewStore& store, const CartId& cart_id, const std::vector<Sku>& before,
-                  const std::vector<Sku>& after) {
-  for (const Sku& sku : before) {
-    if (!contains(after, sku)) store.remove(index_prefix(sku) + cart_id.str());
+// (its lines while it is open), given whether it `held` the event's line and `was_open`
+// before the event. Only what the event can change is touched: its own line, or every
+// line when it closes the cart. Comparing the whole sets instead cost a command on a
+// cart of n lines n² comparisons (50 ms at 2,500 lines).
+void update_index(ViewStore& store, const CartId& cart_id, const EventData& event, bool held,
+                  bool was_open, const CartView& view) {
+  const bool open = view.status == CartViewStatus::kOpen;
+  if (was_open && !open) {
+    for (const CartViewLine& l : view.lines) store.remove(index_prefix(l.sku) + cart_id.str());
+    return;
   }
-  for (const Sku& sku : after) {
-    if (!contains(before, sku)) store.put(index_prefix(sku) + cart_id.str(), "");
-  }
+  const Sku* sku = line_sku(event);
+  if (!open || sku == nullptr) return;
+  const bool holds_now = holds(view, *sku);
+  if (holds_now && !(held && was_open)) store.put(index_prefix(*sku) + cart_id.str(), "");
+  if (!holds_now && held && was_open) store.remove(index_prefix(*sku) + cart_id.str());
 }
 
 // Applies `change` to the cart's view (decoded once per group, see stored_view.h).
@@ -69,17 +84,15 @@ class CartProjection final : public Projection {
     }
     const std::optional<CartId> cart_id = cart_of(event.data);
     if (!cart_id) return {};
-    std::vector<Sku> before;
-    std::vector<Sku> after;
-    auto updated = update_cart(store, *cart_id, [&](CartView& view) -> Status {
-      before = skus_following_prices(view);
+    // The index is updated from inside: it needs the view before and after the event.
+    return update_cart(store, *cart_id, [&](CartView& view) -> Status {
+      const Sku* sku = line_sku(event.data);
+      const bool held = sku != nullptr && holds(view, *sku);
+      const bool was_open = view.status == CartViewStatus::kOpen;
       projections::apply(view, event);
-      after = skus_following_prices(view);
+      update_index(store, *cart_id, event.data, held, was_open, view);
       return {};
     });
-    if (!updated) return updated;
-    update_index(store, *cart_id, before, after);
-    return {};
   }
 };
 

@@ -87,6 +87,54 @@ TEST_CASE("a cart line above 1,000,000 units is AMOUNT_EXCEEDED", "[decider]") {
                                                       {"allowed", int64_t{1'000'000}}});
 }
 
+namespace {
+
+// Alice's open cart holding one unit each of `lines` products "L0", "L1", ...
+Given cart_with_lines(size_t lines) {
+  Given given = open_cart_with_mug();
+  for (size_t i = 0; i < lines; ++i) {
+    const Sku sku("L" + std::to_string(i));
+    given.add(ProductDefined{sku, "Line", eur(100)});
+    given.add(CartItemAdded{cart_id, sku, Quantity{1}, eur(100)});
+  }
+  return given;
+}
+
+DecideContext with_max_cart_lines(size_t max) { return DecideContext{kNow, kTtl, max}; }
+
+}  // namespace
+
+TEST_CASE("a new line in a cart that holds max_cart_lines lines is AMOUNT_EXCEEDED", "[decider]") {
+  Given given = cart_with_lines(3);
+  auto d = when(given, AddCartItem{cart_id, mug, Quantity{1}}, customer("alice"), std::nullopt,
+                with_max_cart_lines(3));
+  REQUIRE(code_of(d) == "AMOUNT_EXCEEDED");
+  CHECK(d.error().details ==
+        std::vector<ErrorDetail>{{"requested", int64_t{4}}, {"allowed", int64_t{3}}});
+  CHECK(when(given, AddCartItem{cart_id, mug, Quantity{1}}, customer("alice"), std::nullopt,
+             with_max_cart_lines(4)) ==
+        then({CartItemAdded{cart_id, mug, Quantity{1}, eur(1200)}}));
+}
+
+TEST_CASE("a full cart still takes more of a line it holds, and a new line once one is removed",
+          "[decider]") {
+  Given given = cart_with_lines(3);
+  CHECK(code_of(when(given, AddCartItem{cart_id, Sku("L1"), Quantity{5}}, customer("alice"),
+                     std::nullopt, with_max_cart_lines(3))) == "accepted");
+  given.add(CartItemRemoved{cart_id, Sku("L1"), Quantity{1}});
+  CHECK(code_of(when(given, AddCartItem{cart_id, mug, Quantity{1}}, customer("alice"), std::nullopt,
+                     with_max_cart_lines(3))) == "accepted");
+}
+
+TEST_CASE("by default a cart holds at most 500 lines", "[decider]") {
+  Given given = cart_with_lines(499);
+  CHECK(code_of(when(given, AddCartItem{cart_id, mug, Quantity{1}})) == "accepted");
+  given.add(CartItemAdded{cart_id, mug, Quantity{1}, eur(1200)});
+  CHECK(code_of(when(given, AddCartItem{cart_id, Sku("L999"), Quantity{1}})) == "NOT_FOUND");
+  given.add(ProductDefined{Sku("L999"), "Line", eur(100)});
+  CHECK(code_of(when(given, AddCartItem{cart_id, Sku("L999"), Quantity{1}})) == "AMOUNT_EXCEEDED");
+}
+
 TEST_CASE("adding 0, -3 or 1,000,001 units is INVALID_ARGUMENT", "[decider]") {
   Given given = open_cart_with_mug();
   for (int64_t q : {0LL, -3LL, 1'000'001LL}) {

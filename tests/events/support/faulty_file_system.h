@@ -1,5 +1,6 @@
 // FaultyFileSystem: the real file system, except that writes and syncs of RocksDB's
-// write-ahead log (*.log) fail on demand, as a full or broken disk would make them.
+// write-ahead log (*.log), and reads of its table files (*.sst), fail on demand, as a
+// full or broken disk would make them.
 //
 // Header-only: test support beside the tests, not a library. Threads: the switches are
 // atomic; flip them from the test thread while RocksDB's threads write.
@@ -17,6 +18,7 @@ namespace stockroom::events::testing {
 struct Faults {
   std::atomic<bool> writes{false};
   std::atomic<bool> syncs{false};
+  std::atomic<bool> table_reads{false};
 };
 using Switch = std::shared_ptr<Faults>;
 
@@ -59,6 +61,29 @@ class FaultyWalFile final : public rocksdb::FSWritableFileOwnerWrapper {
   Switch failing_;
 };
 
+// A table file whose reads fail while the switch is on (files opened before too).
+class FaultyTableFile final : public rocksdb::FSRandomAccessFileOwnerWrapper {
+ public:
+  FaultyTableFile(std::unique_ptr<rocksdb::FSRandomAccessFile> file, Switch failing)
+      : FSRandomAccessFileOwnerWrapper(std::move(file)), failing_(std::move(failing)) {}
+
+  rocksdb::IOStatus Read(uint64_t offset, size_t n, const rocksdb::IOOptions& options,
+                         rocksdb::Slice* result, char* scratch,
+                         rocksdb::IODebugContext* dbg) const override {
+    if (failing_->table_reads) return rocksdb::IOStatus::IOError("injected table read fault");
+    return FSRandomAccessFileOwnerWrapper::Read(offset, n, options, result, scratch, dbg);
+  }
+  rocksdb::IOStatus MultiRead(rocksdb::FSReadRequest* reqs, size_t num_reqs,
+                              const rocksdb::IOOptions& options,
+                              rocksdb::IODebugContext* dbg) override {
+    if (failing_->table_reads) return rocksdb::IOStatus::IOError("injected table read fault");
+    return FSRandomAccessFileOwnerWrapper::MultiRead(reqs, num_reqs, options, dbg);
+  }
+
+ private:
+  Switch failing_;
+};
+
 class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
  public:
   FaultyFileSystem()
@@ -73,6 +98,20 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
   }
   // While on, only syncs fail: the bytes reach the OS but are not made durable.
   void fail_wal_sync(bool on) { failing_->syncs = on; }
+  // While on, every read of a table file fails (what is in memtables or the block
+  // cache still reads).
+  void fail_table_reads(bool on) { failing_->table_reads = on; }
+
+  rocksdb::IOStatus NewRandomAccessFile(const std::string& name,
+                                        const rocksdb::FileOptions& options,
+                                        std::unique_ptr<rocksdb::FSRandomAccessFile>* result,
+                                        rocksdb::IODebugContext* dbg) override {
+    rocksdb::IOStatus status = target()->NewRandomAccessFile(name, options, result, dbg);
+    if (status.ok() && name.ends_with(".sst")) {
+      *result = std::make_unique<FaultyTableFile>(std::move(*result), failing_);
+    }
+    return status;
+  }
 
   rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
