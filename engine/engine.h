@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/decide.h"
-#include "engine/error.h"
-#include "engine/event.h"
+#include "engine/domain/decide.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 #include "events/event_log.h"
 #include "projections/projection.h"
 

@@ -9,8 +9,8 @@
 #include <memory>
 #include <string>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "events/event_log.h"
 
 namespace stockroom::engine {

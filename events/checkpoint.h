@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::events {

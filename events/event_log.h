@@ -20,8 +20,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 
 namespace rocksdb {
 class Env;

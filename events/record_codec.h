@@ -10,9 +10,9 @@
 #include <span>
 #include <string>
 
-#include "engine/command.h"
-#include "engine/error.h"
-#include "engine/event.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 #include "events/event_log.h"
 
 namespace stockroom::events {

@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/event.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 
 namespace stockroom::projections {
 

@@ -20,9 +20,9 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
-#include "engine/event.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
+#include "engine/model/types.h"
 
 namespace stockroom::projections {
 

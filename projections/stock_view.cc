@@ -2,7 +2,7 @@
 
 #include <variant>
 
-#include "engine/checked_math.h"
+#include "engine/model/checked_math.h"
 #include "projections/internal/event_keys.h"
 #include "projections/internal/json.h"
 #include "projections/internal/saturating.h"

@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "adapters/audit/signed_head.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::audit {
 

@@ -10,7 +10,7 @@
 
 #include "adapters/audit/public_key.h"
 #include "adapters/audit/signed_head.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::audit {

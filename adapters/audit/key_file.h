@@ -6,7 +6,7 @@
 #include <string>
 
 #include "adapters/audit/signing_key.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::audit {
 

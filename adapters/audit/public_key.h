@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 struct evp_pkey_st;
 

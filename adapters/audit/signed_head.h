@@ -9,8 +9,8 @@
 
 #include "adapters/audit/public_key.h"
 #include "adapters/audit/signing_key.h"
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "events/event_log.h"
 
 namespace stockroom::audit {

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "adapters/audit/public_key.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::audit {
 

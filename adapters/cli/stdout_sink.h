@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::cli {
 

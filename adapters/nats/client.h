@@ -14,7 +14,7 @@
 #include <string_view>
 
 #include "adapters/nats/nats_options.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 struct __natsConnection;
 struct __natsSubscription;

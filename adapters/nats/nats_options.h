@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 struct __natsOptions;
 

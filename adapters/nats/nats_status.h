@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::nats_adapter {
 

@@ -22,7 +22,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 struct __natsConnection;
 

@@ -19,7 +19,7 @@
 
 #include "adapters/nats/outbox.h"
 #include "engine/engine.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::nats_adapter {
 

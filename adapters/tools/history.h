@@ -9,7 +9,7 @@
 #include <string_view>
 
 #include "adapters/tools/replay.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::tools {

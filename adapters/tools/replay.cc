@@ -10,7 +10,7 @@
 
 #include "adapters/tools/csv.h"
 #include "adapters/wire/wire.h"
-#include "engine/event.h"
+#include "engine/model/event.h"
 #include "events/record_codec.h"
 
 namespace stockroom::tools {

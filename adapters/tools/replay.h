@@ -18,8 +18,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "events/event_log.h"
 
 namespace stockroom::tools {

@@ -5,8 +5,8 @@
 #include <string_view>
 #include <variant>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 
 namespace stockroom::tools {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "flatbuffers/flatbuffers.h"
 
 namespace stockroom::wire::fbcodec {

@@ -5,8 +5,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/command.h"
-#include "engine/error.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
 
 namespace stockroom::wire::fbcodec {
 

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "adapters/wire/wire.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::wire::fbcodec {
 

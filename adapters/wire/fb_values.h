@@ -5,8 +5,8 @@
 #pragma once
 
 #include "adapters/wire/fb_buffer.h"
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "schemas/api_generated.h"
 
 namespace stockroom::wire::fbcodec {

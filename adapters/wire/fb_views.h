@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "adapters/wire/fb_buffer.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "schemas/api_generated.h"
 
 namespace stockroom::wire::fbcodec {

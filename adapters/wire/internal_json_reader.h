@@ -11,8 +11,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 
 namespace stockroom::wire::internal {
 

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include "adapters/audit/signed_head.h"
-#include "engine/command.h"
 #include "engine/engine.h"
-#include "engine/error.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::wire {

@@ -1,12 +1,12 @@
 #include "engine/internal/aggregate_state.h"
 
-#include "engine/event.h"
-#include "engine/evolve.h"
+#include "engine/domain/evolve.h"
+#include "engine/model/event.h"
 
 namespace stockroom::engine::internal {
 
 AnyState empty_state_for(std::string_view stream) {
-  const auto kind = stream_kind_of(stream);  // the one table, engine/event.h
+  const auto kind = stream_kind_of(stream);  // the one table, engine/model/event.h
   switch (kind ? kind->aggregate : AggregateKind::kProduct) {
     case AggregateKind::kCart:
       return CartState{};

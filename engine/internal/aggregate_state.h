@@ -6,8 +6,8 @@
 #include <string_view>
 #include <variant>
 
-#include "engine/event.h"
-#include "engine/state.h"
+#include "engine/domain/state.h"
+#include "engine/model/event.h"
 
 namespace stockroom::engine::internal {
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "engine/audit.h"
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::engine::internal {

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/types.h"
+#include "engine/model/types.h"
 
 namespace stockroom::engine::internal {
 

@@ -92,7 +92,7 @@ flatbuffers::Offset<TableVector<fb::SnapshotLine>> put_lines(Builder& b,
 }
 
 // Each put_state names every field of its state in a structured binding: a field added
-// to a state (engine/state.h) does not compile here until the snapshot carries it (and
+// to a state (engine/domain/state.h) does not compile here until the snapshot carries it (and
 // kSnapshotFormat is bumped).
 
 flatbuffers::Offset<void> put_state(Builder& b, const ProductState& s) {

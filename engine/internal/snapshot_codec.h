@@ -14,8 +14,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
 #include "engine/internal/aggregate_state.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::engine::internal {

@@ -20,11 +20,11 @@
 #include <string_view>
 #include <unordered_map>
 
-#include "engine/decide.h"
-#include "engine/error.h"
+#include "engine/domain/decide.h"
+#include "engine/domain/state.h"
 #include "engine/internal/aggregate_state.h"
 #include "engine/internal/snapshot_codec.h"
-#include "engine/state.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 
 namespace stockroom::engine::internal {

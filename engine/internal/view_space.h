@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "events/event_log.h"
 
 namespace stockroom::engine::internal {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <utility>
 
-#include "engine/decide.h"
+#include "engine/domain/decide.h"
 #include "engine/internal/expiry_schedule.h"
 #include "engine/internal/result_codec.h"
 #include "events/record_codec.h"

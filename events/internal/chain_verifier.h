@@ -8,7 +8,7 @@
 // Threads: reads only; safe beside the writer.
 #pragma once
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 #include "events/internal/log_reader.h"
 #include "events/internal/log_store.h"

@@ -2,8 +2,8 @@
 // schemas/commands.fbs, one table per command struct with the same name and fields.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/error.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
 #include "events/internal/codec_values.h"
 #include "schemas/commands_generated.h"
 

@@ -2,8 +2,8 @@
 // schemas/events.fbs, one table per event struct with the same name and fields.
 #pragma once
 
-#include "engine/error.h"
-#include "engine/event.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 #include "events/internal/codec_values.h"
 #include "schemas/events_generated.h"
 

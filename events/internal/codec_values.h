@@ -16,9 +16,9 @@
 #include <utility>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/error.h"
-#include "engine/types.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
+#include "engine/model/types.h"
 #include "schemas/common_generated.h"
 
 namespace stockroom::events::codec {

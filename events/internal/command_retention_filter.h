@@ -13,7 +13,7 @@
 #include <functional>
 #include <string>
 
-#include "engine/types.h"
+#include "engine/model/types.h"
 
 namespace stockroom::events::internal {
 

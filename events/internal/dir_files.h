@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::events::internal {
 

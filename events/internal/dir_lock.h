@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::events::internal {
 

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/types.h"
+#include "engine/model/types.h"
 #include "events/event_log.h"
 
 namespace stockroom::events::internal {

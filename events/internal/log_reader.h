@@ -16,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 #include "events/internal/log_store.h"
 

@@ -6,7 +6,7 @@
 #include <cstddef>
 #include <string>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::events::internal {
 

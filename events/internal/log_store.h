@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "events/event_log.h"
 #include "events/internal/command_retention_filter.h"
 #include "events/internal/store_options.h"

@@ -15,7 +15,7 @@
 
 #include <string>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::events::internal {
 

@@ -9,7 +9,7 @@
 
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::events::internal {
 

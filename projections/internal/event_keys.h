@@ -6,7 +6,7 @@
 #include <type_traits>
 #include <variant>
 
-#include "engine/event.h"
+#include "engine/model/event.h"
 
 namespace stockroom::projections::internal {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <limits>
 
-#include "engine/checked_math.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom::projections::internal {
 

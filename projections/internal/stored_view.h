@@ -8,7 +8,7 @@
 #include <string_view>
 #include <utility>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 #include "projections/projection.h"
 
 namespace stockroom::projections::internal {

@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "engine/checked_math.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom::projections::internal {
 namespace {

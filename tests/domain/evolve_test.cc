@@ -1,5 +1,5 @@
 // evolve(): folding events gives the states the deciders rely on.
-#include "engine/evolve.h"
+#include "engine/domain/evolve.h"
 
 #include "tests/domain/given.h"
 

@@ -11,11 +11,11 @@
 #include <string>
 #include <vector>
 
-#include "engine/decide.h"
-#include "engine/error.h"
-#include "engine/event.h"
-#include "engine/evolve.h"
-#include "engine/state.h"
+#include "engine/domain/decide.h"
+#include "engine/domain/evolve.h"
+#include "engine/domain/state.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 
 namespace stockroom::testing {
 

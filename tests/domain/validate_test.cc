@@ -1,5 +1,5 @@
 // Form checks (INVALID_ARGUMENT) before any state is read; messages name the field.
-#include "engine/validate.h"
+#include "engine/domain/validate.h"
 
 #include "tests/domain/given.h"
 

@@ -6,8 +6,8 @@
 #include <thread>
 #include <vector>
 
+#include "engine/domain/evolve.h"
 #include "engine/engine.h"
-#include "engine/evolve.h"
 #include "engine/support/commands.h"
 #include "engine/support/workload.h"
 #include "support/temp_dir.h"

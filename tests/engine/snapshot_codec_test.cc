@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/decide.h"
+#include "engine/domain/decide.h"
 #include "engine/support/forged_snapshot.h"
 
 namespace stockroom::testing {

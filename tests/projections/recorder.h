@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/event.h"
+#include "engine/model/event.h"
 #include "projections/projection.h"
 #include "tests/projections/memory_view_store.h"
 

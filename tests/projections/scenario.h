@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "engine/event.h"
+#include "engine/model/event.h"
 #include "tests/projections/recorder.h"
 
 namespace stockroom::testing {

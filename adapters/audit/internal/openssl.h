@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom::audit::internal {
 

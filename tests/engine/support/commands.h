@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "engine/command.h"
+#include "engine/model/command.h"
 
 namespace stockroom::testing {
 

@@ -8,8 +8,8 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/event.h"
+#include "engine/model/command.h"
+#include "engine/model/event.h"
 
 namespace stockroom::codec_test {
 

@@ -6,9 +6,9 @@
 // the command's own rules. Checkout is in checkout_decider.h. Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decision.h"
-#include "engine/state.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

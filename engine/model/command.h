@@ -11,7 +11,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/types.h"
+#include "engine/model/types.h"
 
 namespace stockroom {
 

@@ -1,4 +1,4 @@
-#include "engine/state.h"
+#include "engine/domain/state.h"
 
 namespace stockroom {
 

@@ -1,4 +1,4 @@
-#include "engine/types.h"
+#include "engine/model/types.h"
 
 #include <algorithm>
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/event.h"
-#include "engine/types.h"
+#include "engine/model/event.h"
+#include "engine/model/types.h"
 
 namespace stockroom {
 

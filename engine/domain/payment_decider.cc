@@ -1,11 +1,11 @@
-#include "engine/payment_decider.h"
+#include "engine/domain/payment_decider.h"
 
 #include <algorithm>
 #include <optional>
 #include <string>
 
-#include "engine/checked_math.h"
-#include "engine/order_decider.h"
+#include "engine/domain/order_decider.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom {
 namespace {

@@ -12,8 +12,8 @@
 #include <variant>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/types.h"
+#include "engine/model/command.h"
+#include "engine/model/types.h"
 
 namespace stockroom {
 

@@ -2,9 +2,9 @@
 // one decision over three kinds of aggregate (the cart, the new order, each product).
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decide.h"
-#include "engine/decision.h"
+#include "engine/domain/decide.h"
+#include "engine/domain/decision.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

@@ -1,4 +1,4 @@
-#include "engine/evolve.h"
+#include "engine/domain/evolve.h"
 
 #include <algorithm>
 #include <variant>

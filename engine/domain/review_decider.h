@@ -3,9 +3,9 @@
 // validate() and check_role(). Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decision.h"
-#include "engine/state.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

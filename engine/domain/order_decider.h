@@ -4,10 +4,10 @@
 // and check_role(); the first check is always that the order exists (NOT_FOUND). Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decide.h"
-#include "engine/decision.h"
-#include "engine/state.h"
+#include "engine/domain/decide.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

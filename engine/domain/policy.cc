@@ -1,9 +1,9 @@
-#include "engine/policy.h"
+#include "engine/domain/policy.h"
 
 #include <string>
 #include <variant>
 
-#include "engine/decision.h"
+#include "engine/domain/decision.h"
 
 namespace stockroom {
 namespace {

@@ -1,12 +1,12 @@
-#include "engine/cart_decider.h"
+#include "engine/domain/cart_decider.h"
 
 #include <algorithm>
 #include <optional>
 #include <string>
 
-#include "engine/checked_math.h"
-#include "engine/policy.h"
-#include "engine/product_decider.h"
+#include "engine/domain/policy.h"
+#include "engine/domain/product_decider.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/validate.h"
+#include "engine/domain/validate.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -236,7 +236,7 @@ Status check(const RejectRating& c) {
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
 // A client's command id is of the id alphabet; the engine's own commands carry ids
-// outside it (engine/command.h), each exactly the one its command implies.
+// outside it (engine/model/command.h), each exactly the one its command implies.
 Status check_command_id(const CommandEnvelope& envelope) {
   const auto* expiry = std::get_if<ExpireOrder>(&envelope.command);
   if (expiry == nullptr) return check_id("command_id", envelope.command_id.str());

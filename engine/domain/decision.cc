@@ -1,4 +1,4 @@
-#include "engine/decision.h"
+#include "engine/domain/decision.h"
 
 namespace stockroom {
 

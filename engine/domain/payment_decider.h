@@ -7,9 +7,9 @@
 // (NOT_FOUND). Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decision.h"
-#include "engine/state.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

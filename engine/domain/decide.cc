@@ -1,18 +1,18 @@
-#include "engine/decide.h"
+#include "engine/domain/decide.h"
 
 #include <concepts>
 #include <utility>
 #include <variant>
 
-#include "engine/cart_decider.h"
-#include "engine/checkout_decider.h"
-#include "engine/decision.h"
-#include "engine/order_decider.h"
-#include "engine/payment_decider.h"
-#include "engine/policy.h"
-#include "engine/product_decider.h"
-#include "engine/review_decider.h"
-#include "engine/validate.h"
+#include "engine/domain/cart_decider.h"
+#include "engine/domain/checkout_decider.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/order_decider.h"
+#include "engine/domain/payment_decider.h"
+#include "engine/domain/policy.h"
+#include "engine/domain/product_decider.h"
+#include "engine/domain/review_decider.h"
+#include "engine/domain/validate.h"
 
 namespace stockroom {
 namespace {

@@ -6,9 +6,9 @@
 // adjustment below what is reserved), AMOUNT_EXCEEDED (overflow).
 #pragma once
 
-#include "engine/command.h"
-#include "engine/decision.h"
-#include "engine/state.h"
+#include "engine/domain/decision.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
 
 namespace stockroom {
 

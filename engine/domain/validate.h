@@ -6,8 +6,8 @@
 // 2,000 characters (Unicode code points of UTF-8 text). Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/error.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
 
 namespace stockroom {
 

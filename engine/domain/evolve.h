@@ -5,8 +5,8 @@
 // the state's version by one.
 #pragma once
 
-#include "engine/event.h"
-#include "engine/state.h"
+#include "engine/domain/state.h"
+#include "engine/model/event.h"
 
 namespace stockroom {
 

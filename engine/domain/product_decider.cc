@@ -1,8 +1,8 @@
-#include "engine/product_decider.h"
+#include "engine/domain/product_decider.h"
 
 #include <string>
 
-#include "engine/checked_math.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom {
 

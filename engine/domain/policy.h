@@ -7,9 +7,9 @@
 // FORBIDDEN. Pure.
 #pragma once
 
-#include "engine/command.h"
-#include "engine/error.h"
-#include "engine/state.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
 
 namespace stockroom {
 

@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "engine/error.h"
-#include "engine/event.h"
-#include "engine/state.h"
-#include "engine/types.h"
+#include "engine/domain/state.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
+#include "engine/model/types.h"
 
 namespace stockroom {
 

@@ -1,12 +1,12 @@
-#include "engine/order_decider.h"
+#include "engine/domain/order_decider.h"
 
 #include <algorithm>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/checked_math.h"
-#include "engine/policy.h"
+#include "engine/domain/policy.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom {
 namespace {

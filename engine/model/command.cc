@@ -1,4 +1,4 @@
-#include "engine/command.h"
+#include "engine/model/command.h"
 
 #include <array>
 #include <utility>

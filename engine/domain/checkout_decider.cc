@@ -1,12 +1,12 @@
-#include "engine/checkout_decider.h"
+#include "engine/domain/checkout_decider.h"
 
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "engine/cart_decider.h"
-#include "engine/checked_math.h"
-#include "engine/product_decider.h"
+#include "engine/domain/cart_decider.h"
+#include "engine/domain/product_decider.h"
+#include "engine/model/checked_math.h"
 
 namespace stockroom {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/event.h"
+#include "engine/model/event.h"
 
 #include <array>
 

@@ -1,10 +1,10 @@
-#include "engine/review_decider.h"
+#include "engine/domain/review_decider.h"
 
 #include <algorithm>
 #include <string>
 
-#include "engine/order_decider.h"
-#include "engine/policy.h"
+#include "engine/domain/order_decider.h"
+#include "engine/domain/policy.h"
 
 namespace stockroom {
 namespace {

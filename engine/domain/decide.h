@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/command.h"
-#include "engine/error.h"
-#include "engine/event.h"
-#include "engine/state.h"
+#include "engine/domain/state.h"
+#include "engine/model/command.h"
+#include "engine/model/error.h"
+#include "engine/model/event.h"
 
 namespace stockroom {
 

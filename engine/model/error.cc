@@ -1,4 +1,4 @@
-#include "engine/error.h"
+#include "engine/model/error.h"
 
 namespace stockroom {
 
