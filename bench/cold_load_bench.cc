@@ -33,6 +33,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench/support/args.h"
 #include "bench/support/measure.h"
 #include "engine/engine.h"
 
@@ -59,18 +60,12 @@ struct Args {
   std::string out;
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fputs(fmt::format("cold_load_bench: {}\n{}", message, kUsage).c_str(), stderr);
-  std::exit(2);
-}
+const bench::Usage kArgs{"cold_load_bench", kUsage};
+
+[[noreturn]] void usage_error(const std::string& message) { bench::usage_error(kArgs, message); }
 
 uint64_t parse_count(std::string_view option, std::string_view text) {
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
-    usage_error(fmt::format("{} needs a positive integer, not '{}'", option, text));
-  }
-  return value;
+  return bench::parse_count(kArgs, option, text);
 }
 
 Args parse(int argc, char** argv) {

@@ -53,6 +53,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/support/args.h"
 #include "bench/support/measure.h"
 #include "bench/support/store_workload.h"
 #include "engine/engine.h"
@@ -85,18 +86,12 @@ struct Args {
   std::string stockroom;  // the binary whose `replay` is timed; empty: not timed
 };
 
-[[noreturn]] void usage_error(const std::string& message) {
-  std::fputs(fmt::format("rebuild_bench: {}\n{}", message, kUsage).c_str(), stderr);
-  std::exit(2);
-}
+const bench::Usage kArgs{"rebuild_bench", kUsage};
+
+[[noreturn]] void usage_error(const std::string& message) { bench::usage_error(kArgs, message); }
 
 uint64_t parse_count(std::string_view option, std::string_view text) {
-  uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value == 0) {
-    usage_error(fmt::format("{} needs a positive integer, not '{}'", option, text));
-  }
-  return value;
+  return bench::parse_count(kArgs, option, text);
 }
 
 Args parse(int argc, char** argv) {

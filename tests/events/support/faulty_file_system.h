@@ -6,12 +6,13 @@
 // atomic; flip them from the test thread while RocksDB's threads write.
 #pragma once
 
-#include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
 #include <atomic>
 #include <memory>
 #include <string>
+
+#include "events/support/wal_file_system.h"
 
 namespace stockroom::events::testing {
 
@@ -84,10 +85,9 @@ class FaultyTableFile final : public rocksdb::FSRandomAccessFileOwnerWrapper {
   Switch failing_;
 };
 
-class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
+class FaultyFileSystem final : public WalFileSystem {
  public:
-  FaultyFileSystem()
-      : FileSystemWrapper(rocksdb::FileSystem::Default()), failing_(std::make_shared<Faults>()) {}
+  FaultyFileSystem() : failing_(std::make_shared<Faults>()) {}
 
   const char* Name() const override { return "StockroomFaultyFileSystem"; }
 
@@ -113,38 +113,14 @@ class FaultyFileSystem final : public rocksdb::FileSystemWrapper {
     return status;
   }
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->NewWritableFile(name, options, result, dbg), result);
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->ReopenWritableFile(name, options, result, dbg), result);
-  }
-  rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
-                                      const rocksdb::FileOptions& options,
-                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                      rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->ReuseWritableFile(name, old_name, options, result, dbg), result);
+ protected:
+  std::unique_ptr<rocksdb::FSWritableFile> wrap_wal(
+      std::unique_ptr<rocksdb::FSWritableFile> file) override {
+    return std::make_unique<FaultyWalFile>(std::move(file), failing_);
   }
 
  private:
-  rocksdb::IOStatus wrap(const std::string& name, rocksdb::IOStatus status,
-                         std::unique_ptr<rocksdb::FSWritableFile>* result) {
-    if (status.ok() && name.ends_with(".log")) {
-      *result = std::make_unique<FaultyWalFile>(std::move(*result), failing_);
-    }
-    return status;
-  }
-
   Switch failing_;
 };
-
-// An Env over `fs`, for LogOptions::env.
-inline std::shared_ptr<rocksdb::Env> env_over(const std::shared_ptr<FaultyFileSystem>& fs) {
-  return std::shared_ptr<rocksdb::Env>(rocksdb::NewCompositeEnv(fs));
-}
 
 }  // namespace stockroom::events::testing

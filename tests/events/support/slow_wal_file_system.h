@@ -7,7 +7,6 @@
 // atomic; change it from the test thread while RocksDB's threads sync.
 #pragma once
 
-#include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
 #include <atomic>
@@ -15,6 +14,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+
+#include "events/support/wal_file_system.h"
 
 namespace stockroom::events::testing {
 
@@ -41,11 +42,9 @@ class SlowWalFile final : public rocksdb::FSWritableFileOwnerWrapper {
   SyncDelay delay_;
 };
 
-class SlowWalFileSystem final : public rocksdb::FileSystemWrapper {
+class SlowWalFileSystem final : public WalFileSystem {
  public:
-  SlowWalFileSystem()
-      : FileSystemWrapper(rocksdb::FileSystem::Default()),
-        delay_(std::make_shared<std::atomic<int>>(0)) {}
+  SlowWalFileSystem() : delay_(std::make_shared<std::atomic<int>>(0)) {}
 
   const char* Name() const override { return "StockroomSlowWalFileSystem"; }
 
@@ -54,38 +53,14 @@ class SlowWalFileSystem final : public rocksdb::FileSystemWrapper {
     delay_->store(static_cast<int>(delay.count()));
   }
 
-  rocksdb::IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                    std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                    rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->NewWritableFile(name, options, result, dbg), result);
-  }
-  rocksdb::IOStatus ReopenWritableFile(const std::string& name, const rocksdb::FileOptions& options,
-                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                       rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->ReopenWritableFile(name, options, result, dbg), result);
-  }
-  rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
-                                      const rocksdb::FileOptions& options,
-                                      std::unique_ptr<rocksdb::FSWritableFile>* result,
-                                      rocksdb::IODebugContext* dbg) override {
-    return wrap(name, target()->ReuseWritableFile(name, old_name, options, result, dbg), result);
+ protected:
+  std::unique_ptr<rocksdb::FSWritableFile> wrap_wal(
+      std::unique_ptr<rocksdb::FSWritableFile> file) override {
+    return std::make_unique<SlowWalFile>(std::move(file), delay_);
   }
 
  private:
-  rocksdb::IOStatus wrap(const std::string& name, rocksdb::IOStatus status,
-                         std::unique_ptr<rocksdb::FSWritableFile>* result) {
-    if (status.ok() && name.ends_with(".log")) {
-      *result = std::make_unique<SlowWalFile>(std::move(*result), delay_);
-    }
-    return status;
-  }
-
   SyncDelay delay_;
 };
-
-// An Env over `fs`, for EngineOptions::env.
-inline std::shared_ptr<rocksdb::Env> env_over(const std::shared_ptr<SlowWalFileSystem>& fs) {
-  return std::shared_ptr<rocksdb::Env>(rocksdb::NewCompositeEnv(fs));
-}
 
 }  // namespace stockroom::events::testing
