@@ -72,6 +72,10 @@ struct EngineOptions {
   Duration idempotency_retention{7LL * 24 * 3600 * 1'000'000};
   size_t cache_capacity = 100'000;  // aggregate states kept in memory
   size_t max_group = 1024;          // commands per group commit at most
+  // A group also stops before the command that would take its bytes (Engine::submit's
+  // estimate) past this, so a few huge commands make a group of their own and do not
+  // swell everyone's wait; a command larger than it alone is still a group.
+  size_t max_group_bytes = 4 << 20;
   // The writer's queue (commands submitted and not yet taken into a group) holds at
   // most this many commands and bytes (a command's bytes: see Engine::submit); a
   // command that would pass either is refused at once with UNAVAILABLE ("busy"),

@@ -139,16 +139,27 @@ void Writer::run() {
   }
 }
 
+size_t group_cut(const std::vector<Pending>& queue, size_t max_commands, size_t max_bytes) {
+  const size_t limit = std::min(queue.size(), std::max<size_t>(max_commands, 1));
+  size_t bytes = 0;
+  for (size_t n = 0; n < limit; ++n) {
+    bytes += queue[n].bytes;
+    if (n > 0 && bytes > max_bytes) return n;
+  }
+  return limit;
+}
+
 void Writer::take_work(std::vector<Pending>& group) {
   std::unique_lock lock(mu_);
   cv_.wait_until(lock, next_expiry_check_, [&] { return !queue_.empty() || stopping_; });
-  if (queue_.size() <= options_.max_group) {
+  const size_t cut = group_cut(queue_, options_.max_group, options_.max_group_bytes);
+  if (cut == queue_.size()) {
     group.swap(queue_);
     queued_bytes_ = 0;
     return;
   }
   auto first = queue_.begin();
-  auto last = first + static_cast<std::ptrdiff_t>(options_.max_group);
+  auto last = first + static_cast<std::ptrdiff_t>(cut);
   group.assign(std::make_move_iterator(first), std::make_move_iterator(last));
   queue_.erase(first, last);
   for (const Pending& p : group) queued_bytes_ -= p.bytes;

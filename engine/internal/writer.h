@@ -44,6 +44,12 @@ struct Pending {
 // A command ready for the writer: checked and fingerprinted. Any thread.
 [[nodiscard]] Pending prepare(CommandEnvelope envelope, Completion done);
 
+// How many of `queue`'s first commands make the next group: at most `max_commands`,
+// and no more than fit in `max_bytes` (Pending::bytes), but always at least one of a
+// non-empty queue. Pure.
+[[nodiscard]] size_t group_cut(const std::vector<Pending>& queue, size_t max_commands,
+                               size_t max_bytes);
+
 class Writer {
  public:
   // `log` and `views` must outlive the writer.

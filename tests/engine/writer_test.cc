@@ -40,4 +40,24 @@ TEST_CASE("a task submitted to a stopping writer is called with false at once",
   CHECK_FALSE(answer.get());
 }
 
+TEST_CASE("a group is cut by bytes as well as by count, never below one command",
+          "[engine][writer]") {
+  auto queue_of = [](std::initializer_list<size_t> sizes) {
+    std::vector<engine::internal::Pending> queue(sizes.size());
+    size_t i = 0;
+    for (size_t bytes : sizes) queue[i++].bytes = bytes;
+    return queue;
+  };
+  using engine::internal::group_cut;
+  CHECK(group_cut(queue_of({}), 4, 100) == 0);
+  CHECK(group_cut(queue_of({10, 10, 10}), 4, 100) == 3);          // all fit
+  CHECK(group_cut(queue_of({10, 10, 10, 10, 10}), 4, 100) == 4);  // by count
+  CHECK(group_cut(queue_of({40, 40, 40, 10}), 8, 100) == 2);      // by bytes
+  CHECK(group_cut(queue_of({40, 60, 1}), 8, 100) == 2);           // exactly the bound
+  // A command larger than the bound is a group alone; those after it wait for the next.
+  CHECK(group_cut(queue_of({500, 10, 10}), 8, 100) == 1);
+  CHECK(group_cut(queue_of({10, 500, 10}), 8, 100) == 1);
+  CHECK(group_cut(queue_of({10, 10}), 0, 100) == 1);  // max_group 0 means 1
+}
+
 }  // namespace stockroom::testing
