@@ -153,6 +153,19 @@ class Report {
     ratio({"nats_vs_echo_p99", "the same runs: serve p99 latency over the echo's p99", "<= 2",
            [](double v) { return v <= 2; }},
           serve, echo, serve ? serve->p99 : 0, echo ? echo->p99 : 0);
+    {
+      Ratio cost{"serve_cpu_us_per_command",
+                 "the same serve run: serve's own CPU (user + system, from /proc) per command, "
+                 "in microseconds (not a ratio: a cost)",
+                 "<= 20", [](double v) { return v <= 20; }};
+      if (serve == nullptr || serve->cpu <= 0) {
+        cost.from = "not measured in this run";
+      } else {
+        cost.value = serve->cpu;
+        cost.from = desc(serve) + " (" + serve->cpu_of + ")";
+      }
+      out.push_back(std::move(cost));
+    }
     const Run* replay = find("replay", "store_mix_log", "replay");
     const Run* scan = find("replay", "store_mix_log", "rocksdb_scan");
     ratio({"replay_vs_scan",
@@ -160,6 +173,12 @@ class Report {
            "RocksDB forward scan of the same `log` family",
            ">= 0.5", [](double v) { return v >= 0.5; }},
           replay, scan, replay ? replay->rate : 0, scan ? scan->rate : 0);
+    const Run* rebuild = find("replay", "store_mix_log", "rebuild_all");
+    ratio({"rebuild_vs_scan",
+           "a rebuild of all four views (one pass over the log, views written in chunks) in "
+           "log events/s over the raw scan of the same `log` family",
+           ">= 0.5", [](double v) { return v >= 0.5; }},
+          rebuild, scan, rebuild ? rebuild->rate : 0, scan ? scan->rate : 0);
     const Run* nominal = find("overload", "receipts_nominal", "serve");
     const Run* over = find("overload", "receipts_overload", "serve");
     ratio({"overload_accepted_p99_vs_nominal",
