@@ -5,11 +5,15 @@
 // is waiting, checks idempotency, decides each command against the in-memory states
 // (a bounded cache that folds a stream from the log on a miss), writes the events of
 // every accepted command of the group in ONE atomic batch, and only then completes
-// the callers. A refused command writes nothing. A storage failure fails the whole
-// group with UNAVAILABLE and puts the engine in a read-only state until reopened.
+// the callers. The batch is made durable on a second thread (the committer) while the
+// writer decides the next group: the group commit is pipelined (docs/engine.md). A
+// refused command writes nothing. A storage failure fails the whole group (and the
+// one decided behind it) with UNAVAILABLE and puts the engine in a read-only state
+// until reopened.
 //
 // Threads: every public method is safe to call from any thread. Completion callbacks
-// run on the writer thread, after the group is durable: keep them short.
+// run on one of the engine's two threads (the writer, or the committer once a group
+// is durable), in group order, after the group is durable: keep them short.
 #pragma once
 
 #include <cstdint>
@@ -52,16 +56,16 @@ struct CommittedGroup {
   size_t commands = 0;  // commands the group decided (accepted, refused, duplicates)
 };
 
-// Called on the writer thread after each group that wrote events is durable, in
-// commit (position) order, before the group's callers are completed. Must be quick
-// and must not call back into the engine's command path: hand the group to another
-// thread.
+// Called on the engine's committer thread after each group that wrote events is
+// durable, in commit (position) order, before the group's callers are completed. Must
+// be quick and must not call back into the engine's command path: hand the group to
+// another thread.
 using CommitListener = std::function<void(CommittedGroup&&)>;
 
-// Called once, on the writer thread, when a storage failure turns the engine read-only
-// (see the top of this file), with the error every command of that group got. Before
-// those commands are completed. Must be quick (log it) and must not call back into the
-// engine's command path.
+// Called once, on the writer or the committer thread, when a storage failure turns
+// the engine read-only (see the top of this file), with the error every command of
+// that group got. Before those commands are completed. Must be quick (log it) and
+// must not call back into the engine's command path.
 using FaultListener = std::function<void(const Error&)>;
 
 struct EngineOptions {
@@ -149,6 +153,9 @@ struct EngineStats {
   uint64_t commands_refused = 0;
   uint64_t duplicates = 0;
   uint64_t groups = 0;  // batches committed (one write and, in sync mode, one fsync each)
+  // Groups decided while the group before them was being made durable (the pipeline
+  // overlapping CPU work with the fsync; docs/engine.md).
+  uint64_t groups_pipelined = 0;
   uint64_t events = 0;
   uint64_t cache_misses = 0;
   uint64_t snapshot_loads = 0;     // misses served from a snapshot and the events after it
@@ -180,7 +187,7 @@ class Engine {
   Engine(const Engine&) = delete;
   Engine& operator=(const Engine&) = delete;
 
-  // Queues a command; `done` is called exactly once: on the writer thread after the
+  // Queues a command; `done` is called exactly once: on an engine thread after the
   // command's events are durable (or with its refusal), or at once on the calling
   // thread with UNAVAILABLE when the engine takes no command now (read-only, shutting
   // down, or busy: its queue is at EngineOptions::max_queued_*; nothing is written).

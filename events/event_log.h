@@ -6,8 +6,10 @@
 // indexes, the command-id (idempotency) records and the head. One LogBatch is one
 // atomic RocksDB WriteBatch: after a crash either all of it is there or none.
 //
-// Threads: reads may run from any thread, concurrently with a writer. Only one
-// thread at a time may build and commit batches (the engine's single writer).
+// Threads: reads may run from any thread, concurrently with a writer. Batches are
+// built by one thread at a time and committed in order; the engine builds batch k+1
+// on its writer thread while its committer thread commits batch k (docs/engine.md,
+// "Pipelined group commit").
 #pragma once
 
 #include <array>
@@ -125,8 +127,14 @@ class EventLog {
   // The last version of `stream` (0 when it has no events).
   [[nodiscard]] virtual Result<StreamVersion> stream_version(std::string_view stream) const = 0;
 
-  // A new batch that will append after the current head. Only one may be open.
+  // A new batch that will append after the current head.
   [[nodiscard]] virtual std::unique_ptr<LogBatch> begin_batch() = 0;
+  // A new batch that will append after `base`: the tip of a batch begun earlier and
+  // not committed yet (a pipeline builds group k+1 while k is being made durable).
+  // Its commit is refused (kConflict) unless the head is `base` by then, so batches
+  // reach the log in order or not at all. Reads see only committed batches: the
+  // caller vouches for the versions it appends (VersionCheck::kCaller).
+  [[nodiscard]] virtual std::unique_ptr<LogBatch> begin_batch_after(const Head& base) = 0;
 
   // Writes the batch atomically with the configured durability. On failure nothing of
   // the batch is visible and the log refuses further batches (kUnavailable) until
@@ -248,6 +256,8 @@ class LogBatch {
                             std::string_view end) = 0;
 
   [[nodiscard]] virtual size_t event_count() const = 0;
+  // The head once this batch is committed: its last event, or its base when empty.
+  [[nodiscard]] virtual Head tip() const = 0;
 };
 
 }  // namespace stockroom::events

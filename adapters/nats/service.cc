@@ -104,6 +104,7 @@ struct Service::Impl {
   ops::GaugeFamily* projection_position = nullptr;
   ops::Gauge* head_position = nullptr;
   ops::Gauge* wal_syncs = nullptr;
+  ops::Gauge* groups_pipelined = nullptr;
   ops::GaugeFamily* writer_queue = nullptr;
   ops::GaugeFamily* query_queue = nullptr;
   ops::Gauge* expiry_check_failures = nullptr;
@@ -130,6 +131,11 @@ struct Service::Impl {
                                  {}, kGroupBounds)
                       .with();
     wal_syncs = &registry.gauge("stockroom_wal_syncs", "WAL syncs (fsyncs) since start.").with();
+    groups_pipelined = &registry
+                            .gauge("stockroom_groups_pipelined",
+                                   "Groups decided while the group before them was being made "
+                                   "durable (pipelined group commit), since start.")
+                            .with();
     expiry_check_failures =
         &registry
              .gauge("stockroom_expiry_check_failures",
@@ -716,6 +722,7 @@ void Service::refresh_metrics() {
   if (i.engine == nullptr) return;
   const auto stats = i.engine->stats();
   i.wal_syncs->set(static_cast<double>(stats.syncs));
+  i.groups_pipelined->set(static_cast<double>(stats.groups_pipelined));
   i.writer_queue->with({"commands"}).set(static_cast<double>(stats.queued_commands));
   i.writer_queue->with({"bytes"}).set(static_cast<double>(stats.queued_bytes));
   i.writer_queue->with({"peak_commands"}).set(static_cast<double>(stats.queue_peak_commands));

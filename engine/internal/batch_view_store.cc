@@ -11,6 +11,13 @@ void BatchViewStore::reset(events::LogBatch* batch, uint32_t gen) {
   batch_ = batch;
   gen_ = gen;
   overlay_.clear();
+  carried_.clear();
+}
+
+void BatchViewStore::carry(events::LogBatch* batch) {
+  batch_ = batch;
+  carried_.swap(overlay_);
+  overlay_.clear();
 }
 
 Result<std::optional<std::string>> BatchViewStore::get(std::string_view key) {
@@ -18,6 +25,7 @@ Result<std::optional<std::string>> BatchViewStore::get(std::string_view key) {
     if (it->second.kept) return std::optional<std::string>(it->second.kept->encode());
     return it->second.value;
   }
+  if (auto it = carried_.find(key); it != carried_.end()) return it->second.value;
   return log_.get(space_.space(), ViewSpace::view_key(gen_, key));
 }
 
@@ -65,9 +73,11 @@ Result<std::vector<std::string>> BatchViewStore::keys_with_prefix(std::string_vi
   if (!stored) return std::unexpected(stored.error());
   std::map<std::string, bool> merged;  // key -> present
   for (auto& [k, v] : *stored) merged.emplace(k.substr(4), true);
-  for (auto it = overlay_.lower_bound(prefix);
-       it != overlay_.end() && it->first.starts_with(prefix); ++it) {
-    merged[it->first] = it->second.value.has_value() || it->second.kept != nullptr;
+  for (const auto* layer : {&carried_, &overlay_}) {  // the newer layer wins
+    for (auto it = layer->lower_bound(prefix); it != layer->end() && it->first.starts_with(prefix);
+         ++it) {
+      merged[it->first] = it->second.value.has_value() || it->second.kept != nullptr;
+    }
   }
   std::vector<std::string> keys;
   for (auto& [k, present] : merged) {

@@ -5,8 +5,10 @@
 // writes it into the batch: a group (or a rebuild's chunk) that changes one view many
 // times decodes and encodes it once.
 //
-// Threads: the writer's only. Forget the overlay (reset) whenever the batch it
-// belongs to is committed or dropped.
+// A pipelined writer begins group k+1 while group k is still being made durable: then
+// carry() moves k's writes to a second, read-only layer under the new batch's, so that
+// k+1 reads what k wrote. Threads: the writer's only. Forget the layers (reset)
+// whenever their batches are committed or dropped.
 #pragma once
 
 #include <map>
@@ -24,8 +26,12 @@ class BatchViewStore final : public projections::ViewStore {
  public:
   BatchViewStore(const events::EventLog& log, const ViewSpace& space);
 
-  // Starts a batch: writes go to `batch` under generation `gen`.
+  // Starts a batch: writes go to `batch` under generation `gen`; no layer is kept.
   void reset(events::LogBatch* batch, uint32_t gen);
+  // Starts a batch that follows the current one before that one is committed: the
+  // current batch's writes (flushed) stay readable beneath the new batch's. The layer
+  // carried before is dropped: its batch must be committed by now.
+  void carry(events::LogBatch* batch);
 
   [[nodiscard]] Result<std::optional<std::string>> get(std::string_view key) override;
   void put(std::string_view key, std::string_view value) override;
@@ -56,6 +62,7 @@ class BatchViewStore final : public projections::ViewStore {
   uint32_t gen_ = 1;
   Position position_;
   std::map<std::string, Write, std::less<>> overlay_;
+  std::map<std::string, Write, std::less<>> carried_;  // the previous batch's, read-only
 };
 
 }  // namespace stockroom::engine::internal

@@ -47,8 +47,14 @@ Status ProjectionRuntime::open() {
   return {};
 }
 
-void ProjectionRuntime::begin(events::LogBatch* batch) {
-  for (auto& slot : slots_) slot->store->reset(batch, slot->gen.load());
+void ProjectionRuntime::begin(events::LogBatch* batch, bool carry) {
+  for (auto& slot : slots_) {
+    if (carry) {
+      slot->store->carry(batch);
+    } else {
+      slot->store->reset(batch, slot->gen.load());
+    }
+  }
 }
 
 Status ProjectionRuntime::apply(const RecordedEvent& event) {

@@ -1,7 +1,7 @@
 // ProjectionRuntime: drives the registered projections for the engine.
 //
 // Live: the writer calls begin() for each group, apply() for each staged event and
-// finish() before committing, so view updates and every projection's checkpoint go
+// finish() before the group is made durable, so view updates and every projection's checkpoint go
 // into the same WriteBatch as the events. Offline of the command flow (but still on
 // the writer thread, so nothing interleaves): catch_up() brings a projection whose
 // checkpoint is behind the head up to date (a newly registered one starts at 0), and
@@ -39,7 +39,9 @@ class ProjectionRuntime {
   // Reads each projection's meta and removes what a crashed rebuild left behind.
   [[nodiscard]] Status open();
 
-  void begin(events::LogBatch* batch);
+  // With `carry`, the previous group is not committed yet: its view writes stay
+  // readable beneath this group's (BatchViewStore::carry). Without, they are forgotten.
+  void begin(events::LogBatch* batch, bool carry);
   [[nodiscard]] Status apply(const RecordedEvent& event);
   void finish(events::LogBatch& batch, Position last);
   // The views the current group stored (auxiliary entries and removals left out).

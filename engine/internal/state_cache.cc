@@ -24,9 +24,10 @@ const ReviewState& StateCache::review(const Sku& sku, const CustomerId& customer
 }
 
 StreamVersion StateCache::apply(const EventData& event, Timestamp time) {
-  AnyState& state = lookup(stream_of(event));
-  evolve_any(state, event, time);
-  return version_of(state);
+  Entry& entry = find_or_load(stream_of(event));
+  entry.changed_in = group_;
+  evolve_any(entry.state, event, time);
+  return version_of(entry.state);
 }
 
 void StateCache::stage_snapshot(const std::string& stream, StreamVersion version, Position position,
@@ -46,10 +47,14 @@ std::optional<Error> StateCache::take_error() {
   return out;
 }
 
-void StateCache::trim() {
-  while (entries_.size() > capacity_) {
-    entries_.erase(lru_.back());
-    lru_.pop_back();
+void StateCache::trim(uint64_t pinned_from) {
+  // From the least recently used end, skipping what a group not yet durable changed.
+  for (auto it = lru_.end(); entries_.size() > capacity_ && it != lru_.begin();) {
+    --it;
+    auto entry = entries_.find(*it);
+    if (entry->second.changed_in >= pinned_from) continue;
+    entries_.erase(entry);
+    it = lru_.erase(it);
   }
 }
 
@@ -58,16 +63,18 @@ void StateCache::clear() {
   lru_.clear();
 }
 
-AnyState& StateCache::lookup(const std::string& stream) {
+AnyState& StateCache::lookup(const std::string& stream) { return find_or_load(stream).state; }
+
+StateCache::Entry& StateCache::find_or_load(const std::string& stream) {
   auto it = entries_.find(stream);
   if (it != entries_.end()) {
     lru_.splice(lru_.begin(), lru_, it->second.lru);
-    return it->second.state;
+    return it->second;
   }
   misses_.fetch_add(1, std::memory_order_relaxed);
   lru_.push_front(stream);
-  auto [inserted, _] = entries_.emplace(stream, Entry{load(stream), lru_.begin()});
-  return inserted->second.state;
+  auto [inserted, _] = entries_.emplace(stream, Entry{load(stream), lru_.begin(), 0});
+  return inserted->second;
 }
 
 AnyState StateCache::load(const std::string& stream) {

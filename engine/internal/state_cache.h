@@ -1,8 +1,10 @@
 // StateCache: the writer's aggregate states, bounded, folded from the log on a miss.
 //
 // Owned and used by the writer thread only. Entries are evicted least-recently-used
-// by trim(), which the writer calls between groups only: a state changed by a
-// group that is not yet committed must never be evicted and reloaded without it.
+// by trim(), which the writer calls between groups only, and which keeps every state
+// changed by a group not yet durable: such a state must never be evicted and reloaded
+// from a log that lacks those changes (the writer decides group k+1 while group k is
+// being made durable, docs/engine.md).
 //
 // Snapshots (docs/engine.md): with snapshot_every = N > 0, the writer hands every
 // staged event to stage_snapshot(), which puts the stream's state into the group's
@@ -56,8 +58,13 @@ class StateCache final : public StateReader {
   // treat the group as failed when set.
   [[nodiscard]] std::optional<Error> take_error();
 
-  // Evicts least-recently-used states beyond the capacity. Between groups only.
-  void trim();
+  // Numbers the group whose events apply() folds from now on (increasing).
+  void begin_group(uint64_t group) noexcept { group_ = group; }
+
+  // Evicts least-recently-used states beyond the capacity, except those changed by
+  // group `pinned_from` or later (the groups not yet durable): the cache may stay
+  // above its capacity by what those groups changed. Between groups only.
+  void trim(uint64_t pinned_from);
 
   // Forgets every state (after a failed commit: the cache may hold uncommitted changes).
   void clear();
@@ -75,12 +82,14 @@ class StateCache final : public StateReader {
   struct Entry {
     AnyState state;
     std::list<std::string>::iterator lru;
+    uint64_t changed_in;  // the last group that changed it (0: loaded, never changed)
   };
 
   // How a fold of a stream's events ended.
   enum class Folded : uint8_t { kDone, kFailed, kAnchorLost };
 
   AnyState& lookup(const std::string& stream);
+  Entry& find_or_load(const std::string& stream);
   AnyState load(const std::string& stream);
   // The stream's usable-looking snapshot, if any (a storage error sets error_).
   std::optional<Snapshot> read_snapshot(const std::string& stream);
@@ -96,6 +105,7 @@ class StateCache final : public StateReader {
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> lru_;  // front: most recently used
   std::optional<Error> error_;
+  uint64_t group_ = 0;
   std::atomic<uint64_t> misses_{0};  // read by stats() from other threads
   std::atomic<uint64_t> snapshot_loads_{0};
   std::atomic<uint64_t> snapshots_ignored_{0};

@@ -1,6 +1,8 @@
 #include "engine/internal/writer.h"
 
 #include <algorithm>
+#include <limits>
+#include <memory>
 #include <utility>
 
 #include "engine/domain/decide.h"
@@ -43,7 +45,8 @@ Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOpti
     : log_(log),
       views_(views),
       options_(options),
-      cache_(log, options.cache_capacity, options.snapshot_every) {
+      cache_(log, options.cache_capacity, options.snapshot_every),
+      committer_([this](events::LogBatch& batch) { return log_.commit(batch); }) {
   if (!options_.clock) options_.clock = system_now;
   if (options_.max_group == 0) options_.max_group = 1;
 }
@@ -99,6 +102,7 @@ void Writer::stop() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  committer_.stop();  // the writer drained it before leaving; joins its thread
 }
 
 Timestamp Writer::now() const { return options_.clock(); }
@@ -116,6 +120,7 @@ EngineStats Writer::stats() const {
   s.snapshot_loads = cache_.snapshot_loads();
   s.snapshots_ignored = cache_.snapshots_ignored();
   s.commands_busy = busy_.load();
+  s.groups_pipelined = pipelined_.load();
   std::lock_guard lock(mu_);
   s.queued_commands = queue_.size();
   s.queued_bytes = queued_bytes_;
@@ -135,8 +140,10 @@ void Writer::run() {
     add_due_expiries(group);
     if (!group.empty()) process_work(group);
     group.clear();
-    cache_.trim();
+    // What the group in flight changed stays: the log does not hold it yet.
+    cache_.trim(committer_.in_flight() ? in_flight_group_ : std::numeric_limits<uint64_t>::max());
   }
+  static_cast<void>(drain());  // the last group's callers are answered by its finish
 }
 
 size_t group_cut(const std::vector<Pending>& queue, size_t max_commands, size_t max_bytes) {
@@ -207,27 +214,82 @@ void Writer::process_work(std::vector<Pending>& work) {
     }
     if (!group.empty()) process_group(group);
     group.clear();
-    p.task(true);
+    // A task (a rebuild) reads and writes the log alone: nothing may be in flight.
+    static_cast<void>(drain());
+    p.task(!read_only_.load());
   }
   if (!group.empty()) process_group(group);
 }
 
-void Writer::process_group(std::vector<Pending>& group) {
-  Group g;
-  g.batch = log_.begin_batch();
-  views_.begin(g.batch.get());
-  g.now = std::max(options_.clock(), last_now_);  // event time never goes backwards
-  g.next = Position{log_.head().position.value + 1};
-  std::vector<Result<CommandResult>> results;
-  results.reserve(group.size());
-  for (Pending& p : group) {
-    if (g.failure) {
-      results.push_back(std::unexpected(*g.failure));
+void Writer::process_group(std::vector<Pending>& pendings) {
+  auto g = std::make_shared<Group>();
+  g->pendings = std::move(pendings);
+  g->results.reserve(g->pendings.size());
+  // A group already durable is collected first, so that this one begins at the log's
+  // head. If it failed, the writer is read-only now and this group is refused below.
+  if (committer_.finished()) static_cast<void>(drain());
+  if (read_only_.load()) {
+    // Queued before the failure: refused without staging anything.
+    static_cast<void>(drain());
+    cache_.clear();
+    fail(*g, unavailable("the engine is read-only after a storage failure; reopen it"));
+    return;
+  }
+  // With a group still in flight, this one begins at its tip and reads through its
+  // writes.
+  const bool overlapped = committer_.in_flight();
+  if (overlapped) pipelined_.fetch_add(1);
+  g->id = ++group_seq_;
+  g->batch = overlapped ? log_.begin_batch_after(in_flight_tip_) : log_.begin_batch();
+  views_.begin(g->batch.get(), overlapped);
+  if (!overlapped) in_flight_seen_.clear();
+  cache_.begin_group(g->id);
+  g->now = std::max(options_.clock(), last_now_);  // event time never goes backwards
+  last_now_ = g->now;
+  g->next = Position{g->batch->tip().position.value + 1};
+  for (Pending& p : g->pendings) {
+    if (g->failure) {
+      g->results.push_back(std::unexpected(*g->failure));
       continue;
     }
-    results.push_back(process_one(p, g));
+    g->results.push_back(process_one(p, *g));
   }
-  finish_group(group, results, g);
+  g->events = g->batch->event_count();
+  if (!g->failure && g->events > 0) {
+    views_.finish(*g->batch, Position{g->next.value - 1});
+    if (options_.on_commit) views_.changes(g->committed.views);
+  }
+  // Nothing of this group is answered or written before the group in flight is
+  // durable: a refusal or a duplicate here may rest on what that group changed.
+  if (Status before = drain(); !before && !g->failure) {
+    g->failure = unavailable(
+        "the group before this one was not made durable, so nothing of "
+        "this one was written: " +
+        before.error().message);
+  }
+  if (g->failure) {
+    cache_.clear();  // it holds this group's changes, never to be written
+    fail(*g, *g->failure);
+    return;
+  }
+  if (g->events == 0) {
+    answer(*g);  // refusals and duplicates only: nothing to make durable
+    return;
+  }
+  in_flight_seen_ = std::move(g->seen);
+  in_flight_tip_ = g->batch->tip();
+  in_flight_group_ = g->id;
+  std::unique_ptr<events::LogBatch> batch = std::move(g->batch);
+  committer_.start({std::move(batch), [this, g](const Status& made) { finish_durable(*g, made); }});
+}
+
+Status Writer::drain() {
+  Status made = committer_.wait();
+  if (!made) {
+    cache_.clear();
+    in_flight_seen_.clear();
+  }
+  return made;
 }
 
 Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
@@ -274,11 +336,14 @@ std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnve
               {{"command_id", envelope.command_id.str()}},
               {}}));
   };
-  if (auto it = g.seen.find(envelope.command_id.str()); it != g.seen.end()) {
-    if (it->second.fingerprint != fingerprint) return conflict();
-    CommandResult again = it->second.result;
-    again.duplicate = true;
-    return again;
+  // This group's commands, then those of the group in flight, then the log's.
+  for (const auto* seen : {&g.seen, &in_flight_seen_}) {
+    if (auto it = seen->find(envelope.command_id.str()); it != seen->end()) {
+      if (it->second.fingerprint != fingerprint) return conflict();
+      CommandResult again = it->second.result;
+      again.duplicate = true;
+      return again;
+    }
   }
   auto stored = log_.find_command(envelope.command_id);
   if (!stored) {
@@ -340,34 +405,36 @@ void Writer::schedule_expiry(const EventData& event, Group& g) {
   }
 }
 
-void Writer::finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
-                          Group& g) {
-  if (!g.failure && g.batch->event_count() > 0) {
-    views_.finish(*g.batch, Position{g.next.value - 1});
-    if (auto committed = log_.commit(*g.batch); !committed) {
-      g.failure = unavailable("storage write failed, nothing of this group was written: " +
-                              committed.error().message);
-    } else {
-      groups_.fetch_add(1);
-      events_.fetch_add(g.batch->event_count());
-      expired_.fetch_add(g.expired);
-      last_now_ = g.now;
-      if (options_.on_commit) {
-        views_.changes(g.committed.views);
-        g.committed.commands = group.size();
-        options_.on_commit(std::move(g.committed));
-      }
-    }
+void Writer::fail(Group& g, const Error& error) {
+  if (!read_only_.exchange(true) && options_.on_fault) options_.on_fault(error);
+  g.results.resize(g.pendings.size(), std::unexpected(error));
+  for (auto& r : g.results) r = std::unexpected(error);
+  answer(g);
+}
+
+void Writer::finish_durable(Group& g, const Status& made) {
+  if (!made) {
+    // A failed fsync may still leave the group's bytes on disk: the callers learn that
+    // it was not acknowledged, and a resend with the same command_id is safe either way.
+    fail(g, unavailable("storage write failed, the group was not acknowledged (resend with "
+                        "the same command_id): " +
+                        made.error().message));
+    return;
   }
-  if (g.failure) {
-    // The cache may hold changes that were never written: forget it, stop writing.
-    cache_.clear();
-    if (!read_only_.exchange(true) && options_.on_fault) options_.on_fault(*g.failure);
-    for (auto& r : results) r = std::unexpected(*g.failure);
+  groups_.fetch_add(1);
+  events_.fetch_add(g.events);
+  expired_.fetch_add(g.expired);
+  if (options_.on_commit) {
+    g.committed.commands = g.pendings.size();
+    options_.on_commit(std::move(g.committed));
   }
-  for (size_t i = 0; i < group.size(); ++i) {
-    count(results[i]);
-    if (group[i].done) group[i].done(std::move(results[i]));
+  answer(g);
+}
+
+void Writer::answer(Group& g) {
+  for (size_t i = 0; i < g.pendings.size(); ++i) {
+    count(g.results[i]);
+    if (g.pendings[i].done) g.pendings[i].done(std::move(g.results[i]));
   }
 }
 

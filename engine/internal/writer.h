@@ -1,12 +1,17 @@
-// Writer: the single writer thread of the engine, practising group commit.
+// Writer: the single writer thread of the engine, practising pipelined group commit.
 //
 // Callers on any thread submit() commands into a queue. The writer thread takes up
-// to max_group of them at a time and runs process_group(): for each command it checks
-// idempotency, decides against the StateCache, and stages the events of accepted
-// commands into ONE LogBatch; then it commits the batch (one write, one fsync in sync
-// mode) and only then completes every command of the group. If anything in the group
-// meets a storage failure, every command of the group fails with UNAVAILABLE, the
-// cache is dropped (it may hold uncommitted changes) and the writer turns read-only.
+// to max_group of them at a time (and no more than max_group_bytes) and runs
+// process_group(): for each command it checks idempotency, decides against the
+// StateCache, and stages the events of accepted commands into ONE LogBatch. It then
+// hands the batch to the GroupCommitter, which makes it durable (one write, one fsync
+// in sync mode) on its own thread and only then completes every command of the group,
+// while the writer already decides the next group against the states that include
+// the one in flight (docs/engine.md, "Pipelined group commit"). Nothing of group k+1
+// is answered or written before group k is durable; if k fails, k+1 fails too.
+// If anything meets a storage failure, every command of the group fails with
+// UNAVAILABLE, the cache is dropped (it may hold changes never made durable) and the
+// writer turns read-only.
 #pragma once
 
 #include <atomic>
@@ -19,6 +24,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/internal/group_committer.h"
 #include "engine/internal/projection_runtime.h"
 #include "engine/internal/state_cache.h"
 #include "events/event_log.h"
@@ -83,12 +89,18 @@ class Writer {
     CommandResult result;
   };
 
+  // One group from staging to its callers' answers. Staged on the writer thread; once
+  // handed to the committer, only the committer's thread touches it.
   struct Group {
+    uint64_t id = 0;  // 1, 2, ... (StateCache::begin_group)
     std::unique_ptr<events::LogBatch> batch;
     Timestamp now;
     Position next;
+    std::vector<Pending> pendings;
+    std::vector<Result<CommandResult>> results;  // one per pending
     std::unordered_map<std::string, Seen> seen;
     std::optional<Error> failure;  // a storage failure: the whole group fails
+    size_t events = 0;             // staged in the batch
     uint64_t expired = 0;          // orders this group expires
     CommittedGroup committed;      // filled only when options_.on_commit is set
   };
@@ -97,15 +109,24 @@ class Writer {
   void take_work(std::vector<Pending>& group);
   void add_due_expiries(std::vector<Pending>& group);
   void process_work(std::vector<Pending>& work);
-  void process_group(std::vector<Pending>& group);
+  void process_group(std::vector<Pending>& pendings);
   [[nodiscard]] Result<CommandResult> process_one(const Pending& pending, Group& g);
   [[nodiscard]] std::optional<Result<CommandResult>> check_idempotency(
       const CommandEnvelope& envelope, const events::Hash& fingerprint, Group& g);
   [[nodiscard]] Status stage_event(const EventData& event, const CommandEnvelope& envelope,
                                    Group& g, CommandResult& result);
   void schedule_expiry(const EventData& event, Group& g);
-  void finish_group(std::vector<Pending>& group, std::vector<Result<CommandResult>>& results,
-                    Group& g);
+  // Waits for the group in flight; when it failed, forgets what the writer staged on
+  // top of it (the cache, the in-flight command ids). Writer thread.
+  [[nodiscard]] Status drain();
+  // Fails every command of `g` with `error`, turns the writer read-only (telling
+  // on_fault the first time) and answers. Either thread, with the cache already dropped
+  // or about to be by the writer (drain()).
+  void fail(Group& g, const Error& error);
+  // The committer's end of a group: counts it, tells on_commit, answers the callers.
+  void finish_durable(Group& g, const Status& made);
+  // Answers every command of `g` with its result. Either thread.
+  void answer(Group& g);
   void count(const Result<CommandResult>& r);
   // Why `p` cannot be queued now ("" when it can); counts a busy refusal.
   // REQUIRES: mu_ held.
@@ -129,8 +150,18 @@ class Writer {
   std::atomic<bool> read_only_{false};
   std::chrono::steady_clock::time_point next_expiry_check_;
 
+  // The pipeline (writer thread): the last group number given, and the group in
+  // flight at the committer: its number, tip and command ids, which the next group's
+  // staging must see although the log does not hold them yet.
+  uint64_t group_seq_ = 0;
+  uint64_t in_flight_group_ = 0;
+  events::Head in_flight_tip_;
+  std::unordered_map<std::string, Seen> in_flight_seen_;
+
   std::atomic<uint64_t> accepted_{0}, refused_{0}, duplicates_{0}, groups_{0}, events_{0},
-      expired_{0}, busy_{0}, expiry_check_failures_{0};
+      expired_{0}, busy_{0}, expiry_check_failures_{0}, pipelined_{0};
+
+  GroupCommitter committer_;  // last: its thread uses the members above
 };
 
 }  // namespace stockroom::engine::internal

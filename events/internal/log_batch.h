@@ -40,8 +40,7 @@ class RocksLogBatch final : public LogBatch {
   // For EventLog::commit.
   [[nodiscard]] const void* owner() const { return owner_; }
   [[nodiscard]] const Head& base() const { return base_; }
-  // The head after this batch.
-  [[nodiscard]] const Head& tip() const { return tip_; }
+  [[nodiscard]] Head tip() const override { return tip_; }
   // Why the batch must not be written, if it must not.
   [[nodiscard]] const std::optional<Error>& error() const { return error_; }
   // The writes with the new head added. REQUIRES: !error(); call once.

@@ -92,8 +92,10 @@ Result<StreamVersion> RocksEventLog::stream_version(std::string_view stream) con
   return reader_.stream_version(stream);
 }
 
-std::unique_ptr<LogBatch> RocksEventLog::begin_batch() {
-  return std::make_unique<RocksLogBatch>(this, *store_, reader_, head(), refusal());
+std::unique_ptr<LogBatch> RocksEventLog::begin_batch() { return begin_batch_after(head()); }
+
+std::unique_ptr<LogBatch> RocksEventLog::begin_batch_after(const Head& base) {
+  return std::make_unique<RocksLogBatch>(this, *store_, reader_, base, refusal());
 }
 
 Status RocksEventLog::commit(LogBatch& batch) {

@@ -3,7 +3,8 @@
 // Holds the store, the head (published only after a successful write) and the
 // failure state: after a failed write or background fsync every batch is refused with
 // kUnavailable until the log is reopened, while reads keep working.
-// Threads: head() and the reads from any thread; begin_batch/commit from one writer.
+// Threads: head() and the reads from any thread; batches built by one thread and
+// committed in order, possibly by another (event_log.h).
 #pragma once
 
 #include <rocksdb/options.h>
@@ -33,6 +34,7 @@ class RocksEventLog final : public EventLog {
   [[nodiscard]] Result<StreamVersion> stream_version(std::string_view stream) const override;
   // On a read-only or failed log the batch refuses every append with the reason.
   [[nodiscard]] std::unique_ptr<LogBatch> begin_batch() override;
+  [[nodiscard]] std::unique_ptr<LogBatch> begin_batch_after(const Head& base) override;
   [[nodiscard]] Status commit(LogBatch& batch) override;
 
   [[nodiscard]] Result<std::optional<StoredEvent>> read(Position position) const override;

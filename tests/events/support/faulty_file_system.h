@@ -9,8 +9,10 @@
 #include <rocksdb/file_system.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "events/support/wal_file_system.h"
 
@@ -20,6 +22,9 @@ struct Faults {
   std::atomic<bool> writes{false};
   std::atomic<bool> syncs{false};
   std::atomic<bool> table_reads{false};
+  std::atomic<bool> hold_syncs{false};  // a WAL sync waits while this is on
+  std::atomic<int> passes{0};           // held syncs that may go on (one each)
+  std::atomic<int> held{0};             // WAL syncs waiting now
 };
 using Switch = std::shared_ptr<Faults>;
 
@@ -47,16 +52,36 @@ class FaultyWalFile final : public rocksdb::FSWritableFileOwnerWrapper {
     return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+    hold();
     if (failing_->syncs) return fault();
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
+    hold();
     if (failing_->syncs) return fault();
     return FSWritableFileOwnerWrapper::Fsync(options, dbg);
   }
 
  private:
+  // A sync the test holds: the caller (the engine's committer) stays inside it, as on
+  // a slow disk, until the test lets go; the switches are read after.
+  void hold() const {
+    if (!failing_->hold_syncs) return;
+    failing_->held.fetch_add(1);
+    while (failing_->hold_syncs && !take_pass()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    failing_->held.fetch_sub(1);
+  }
+  bool take_pass() const {
+    int n = failing_->passes.load();
+    while (n > 0) {
+      if (failing_->passes.compare_exchange_weak(n, n - 1)) return true;
+    }
+    return false;
+  }
+
   static rocksdb::IOStatus fault() { return rocksdb::IOStatus::IOError("injected WAL fault"); }
 
   Switch failing_;
@@ -98,6 +123,13 @@ class FaultyFileSystem final : public WalFileSystem {
   }
   // While on, only syncs fail: the bytes reach the OS but are not made durable.
   void fail_wal_sync(bool on) { failing_->syncs = on; }
+  // While on, every WAL sync waits inside the sync until it is turned off; then it
+  // fails or succeeds as the other switches say at that moment.
+  void hold_wal_syncs(bool on) { failing_->hold_syncs = on; }
+  // Lets one held WAL sync (the one waiting now, or the next) go on.
+  void pass_one_wal_sync() { failing_->passes.fetch_add(1); }
+  // How many WAL syncs are held now.
+  [[nodiscard]] int held_wal_syncs() const { return failing_->held.load(); }
   // While on, every read of a table file fails (what is in memtables or the block
   // cache still reads).
   void fail_table_reads(bool on) { failing_->table_reads = on; }
