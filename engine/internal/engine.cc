@@ -69,10 +69,17 @@ size_t queued_size(const CommandEnvelope& envelope, size_t request_bytes) {
 }  // namespace
 
 void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_bytes) {
+  const size_t bytes = queued_size(envelope, request_bytes);
+  // Refused before the checks and the fingerprint when the queue has no room: under
+  // overload a refusal must cost as little as it can. submit() decides again.
+  if (std::optional<Error> busy = impl_->writer->refuse_early(bytes)) {
+    if (done) done(std::unexpected(std::move(*busy)));
+    return;
+  }
   // The checks that need no state and the fingerprint run here, on the caller's
   // thread: the single writer only does what needs the states.
   internal::Pending pending = internal::prepare(std::move(envelope), std::move(done));
-  pending.bytes = queued_size(pending.envelope, request_bytes);
+  pending.bytes = bytes;
   impl_->writer->submit(std::move(pending));
 }
 

@@ -62,7 +62,7 @@ void Writer::submit(Pending pending) {
   std::string refused;
   {
     std::lock_guard lock(mu_);
-    refused = refusal(pending);
+    refused = refusal(static_cast<bool>(pending.task), pending.bytes);
     if (refused.empty()) {
       const bool was_empty = queue_.empty();
       queued_bytes_ += pending.bytes;
@@ -80,14 +80,24 @@ void Writer::submit(Pending pending) {
   if (pending.done) pending.done(std::unexpected(unavailable(refused)));
 }
 
-std::string Writer::refusal(const Pending& p) {
+std::optional<Error> Writer::refuse_early(size_t bytes) {
+  std::string refused;
+  {
+    std::lock_guard lock(mu_);
+    refused = refusal(false, bytes);
+  }
+  if (refused.empty()) return std::nullopt;
+  return unavailable(refused);
+}
+
+std::string Writer::refusal(bool task, size_t bytes) {
   if (read_only_.load()) return "the engine is read-only after a storage failure; reopen it";
   if (stopping_) return "the engine is shutting down; retry on another instance";
   // A command that finds the queue empty is always taken, however large: it would never
   // fit otherwise.
-  if (p.task || queue_.empty()) return "";
+  if (task || queue_.empty()) return "";
   if (queue_.size() < options_.max_queued_commands &&
-      queued_bytes_ + p.bytes <= options_.max_queued_bytes) {
+      queued_bytes_ + bytes <= options_.max_queued_bytes) {
     return "";
   }
   busy_.fetch_add(1);

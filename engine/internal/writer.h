@@ -18,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -71,6 +72,11 @@ class Writer {
   // max_queued_commands commands or would pass max_queued_bytes (busy), completes at
   // once, on the calling thread, with UNAVAILABLE. Tasks are never refused as busy.
   void submit(Pending pending);
+
+  // What submit() would answer now to a command of `bytes` that the queue cannot take
+  // (busy, read-only, stopping), or nullopt: lets a caller skip prepare() for a command
+  // refused anyway. Counts a busy refusal. Thread-safe.
+  [[nodiscard]] std::optional<Error> refuse_early(size_t bytes);
 
   // Finishes every queued command, then joins the thread. Idempotent.
   void stop();
@@ -128,9 +134,9 @@ class Writer {
   // Answers every command of `g` with its result. Either thread.
   void answer(Group& g);
   void count(const Result<CommandResult>& r);
-  // Why `p` cannot be queued now ("" when it can); counts a busy refusal.
-  // REQUIRES: mu_ held.
-  [[nodiscard]] std::string refusal(const Pending& p);
+  // Why a command of `bytes` (or a task) cannot be queued now ("" when it can);
+  // counts a busy refusal. REQUIRES: mu_ held.
+  [[nodiscard]] std::string refusal(bool task, size_t bytes);
 
   events::EventLog& log_;
   ProjectionRuntime& views_;

@@ -10,6 +10,7 @@
 
 #include "engine/engine.h"
 #include "engine/support/commands.h"
+#include "engine/support/engine_over.h"
 #include "events/support/slow_wal_file_system.h"
 #include "support/temp_dir.h"
 
@@ -47,15 +48,6 @@ void wait_all(Outcomes& o) {
   }
 }
 
-engine::EngineOptions slow_engine(const TempDir& dir,
-                                  const std::shared_ptr<events::testing::SlowWalFileSystem>& fs) {
-  engine::EngineOptions o;
-  o.data_dir = dir.str();
-  o.durability = events::Durability::kSync;
-  o.env = events::testing::env_over(fs);
-  return o;
-}
-
 CommandEnvelope receipt(size_t i) {
   return envelope("r" + std::to_string(i), staff(), ReceiveStock{Sku("A"), Quantity{1}, ""});
 }
@@ -66,7 +58,7 @@ TEST_CASE("a full writer queue refuses at once with UNAVAILABLE and never passes
           "[engine][overload]") {
   TempDir dir;
   auto fs = std::make_shared<events::testing::SlowWalFileSystem>();
-  engine::EngineOptions o = slow_engine(dir, fs);
+  engine::EngineOptions o = sync_engine_over(dir, fs);
   o.max_queued_commands = 16;
   constexpr size_t kOffered = 400;
   std::set<std::string> accepted;
@@ -105,7 +97,7 @@ TEST_CASE("a full writer queue refuses at once with UNAVAILABLE and never passes
     fs->slow_syncs(0ms);
   }
   // Reopened: exactly the accepted receipts are in the log, none of the refused.
-  auto reopened = engine::Engine::open(slow_engine(dir, fs));
+  auto reopened = engine::Engine::open(sync_engine_over(dir, fs));
   REQUIRE(reopened.has_value());
   auto& e = **reopened;
   CHECK(e.head().position.value == 1 + accepted.size());
@@ -119,7 +111,7 @@ TEST_CASE("a full writer queue refuses at once with UNAVAILABLE and never passes
 TEST_CASE("the writer queue's byte bound counts each request's size", "[engine][overload]") {
   TempDir dir;
   auto fs = std::make_shared<events::testing::SlowWalFileSystem>();
-  engine::EngineOptions o = slow_engine(dir, fs);
+  engine::EngineOptions o = sync_engine_over(dir, fs);
   o.max_queued_bytes = 50'000;
   auto opened = engine::Engine::open(o);
   REQUIRE(opened.has_value());

@@ -12,6 +12,7 @@
 
 #include "engine/engine.h"
 #include "engine/support/commands.h"
+#include "engine/support/engine_over.h"
 #include "events/support/faulty_file_system.h"
 #include "support/temp_dir.h"
 
@@ -45,10 +46,7 @@ CommandEnvelope receive(const std::string& id, const std::string& sku, int64_t n
 // groups (else the next group would reload it from a log that lacks it).
 engine::EngineOptions held_engine(const TempDir& dir,
                                   const std::shared_ptr<events::testing::FaultyFileSystem>& fs) {
-  engine::EngineOptions o;
-  o.data_dir = dir.str();
-  o.durability = events::Durability::kSync;
-  o.env = events::testing::env_over(fs);
+  engine::EngineOptions o = sync_engine_over(dir, fs);
   o.cache_capacity = 1;
   return o;
 }
