@@ -93,6 +93,10 @@ struct EngineOptions {
   // after the latest one (docs/engine.md, "Snapshots"). 0: no snapshots are written or
   // read; every miss folds the whole stream.
   uint64_t snapshot_every = 1'000;
+  // Each view keyspace keeps the views the writer last changed decoded in memory, up to
+  // this many bytes of their stored encodings, so that the next change of a view
+  // neither reads nor parses it (docs/engine.md, "Read models"). 0: no cache.
+  size_t view_cache_bytes = 4 << 20;
   // The most lines a cart may hold (DecideContext::max_cart_lines): every command on a
   // cart costs the writer time in proportion to its lines, so one huge cart would slow
   // every other command.
@@ -158,6 +162,7 @@ struct EngineStats {
   uint64_t groups_pipelined = 0;
   uint64_t events = 0;
   uint64_t cache_misses = 0;
+  uint64_t view_cache_hits = 0;    // views changed without reading them (view_cache_bytes)
   uint64_t snapshot_loads = 0;     // misses served from a snapshot and the events after it
   uint64_t snapshots_ignored = 0;  // snapshots found unusable (format, damage): folded instead
   uint64_t expired_orders = 0;

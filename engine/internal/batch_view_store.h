@@ -5,12 +5,21 @@
 // writes it into the batch: a group (or a rebuild's chunk) that changes one view many
 // times decodes and encodes it once.
 //
+// Across groups it keeps the views it flushed, still decoded, in a cache bounded by
+// the bytes of their encodings (least recently used out first): a view the next
+// group changes again is neither read from RocksDB nor parsed. Every cached view is
+// the latest written under its key (a put or remove of the key drops it), and the
+// cache is forgotten when the generation changes (a rebuild); after a failed commit
+// the writer turns read-only and never begins another batch here.
+//
 // A pipelined writer begins group k+1 while group k is still being made durable: then
 // carry() moves k's writes to a second, read-only layer under the new batch's, so that
 // k+1 reads what k wrote. Threads: the writer's only. Forget the layers (reset)
 // whenever their batches are committed or dropped.
 #pragma once
 
+#include <atomic>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -24,9 +33,12 @@ namespace stockroom::engine::internal {
 
 class BatchViewStore final : public projections::ViewStore {
  public:
-  BatchViewStore(const events::EventLog& log, const ViewSpace& space);
+  // `cache_bytes`: the most the decoded-view cache holds, counted by encoded size (0:
+  // no cache).
+  BatchViewStore(const events::EventLog& log, const ViewSpace& space, size_t cache_bytes);
 
-  // Starts a batch: writes go to `batch` under generation `gen`; no layer is kept.
+  // Starts a batch: writes go to `batch` under generation `gen`; no layer is kept,
+  // and the decoded-view cache only if `gen` is the generation it was filled from.
   void reset(events::LogBatch* batch, uint32_t gen);
   // Starts a batch that follows the current one before that one is committed: the
   // current batch's writes (flushed) stay readable beneath the new batch's. The layer
@@ -46,6 +58,12 @@ class BatchViewStore final : public projections::ViewStore {
   // Encodes every kept view and writes it into the batch. Before the batch commits.
   void flush();
 
+  // Views handed out of the cache (working() found them there), since construction.
+  // Any thread.
+  [[nodiscard]] uint64_t cache_hits() const noexcept {
+    return hits_.load(std::memory_order_relaxed);
+  }
+
   // One key's write in this batch.
   struct Write {
     std::optional<std::string> value;  // nullopt: removed (or kept, until flush)
@@ -63,6 +81,20 @@ class BatchViewStore final : public projections::ViewStore {
   Position position_;
   std::map<std::string, Write, std::less<>> overlay_;
   std::map<std::string, Write, std::less<>> carried_;  // the previous batch's, read-only
+
+  struct Cached {
+    std::unique_ptr<projections::WorkingView> view;
+    size_t bytes;                          // of its encoding
+    std::list<std::string>::iterator lru;  // into lru_
+  };
+  void cache(const std::string& key, std::unique_ptr<projections::WorkingView> view, size_t bytes);
+  void uncache(std::string_view key);
+  void clear_cache();
+  size_t cache_budget_;
+  size_t cache_bytes_ = 0;
+  std::map<std::string, Cached, std::less<>> cache_;
+  std::list<std::string> lru_;  // front: most recently flushed
+  std::atomic<uint64_t> hits_{0};
 };
 
 }  // namespace stockroom::engine::internal

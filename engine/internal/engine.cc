@@ -36,7 +36,8 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   impl->log = std::move(*log);
-  impl->views = std::make_unique<internal::ProjectionRuntime>(*impl->log, options.projections);
+  impl->views = std::make_unique<internal::ProjectionRuntime>(*impl->log, options.projections,
+                                                              options.view_cache_bytes);
   if (auto s = impl->views->open(); !s) return std::unexpected(s.error());
   // A projection registered since the last run (or behind for any reason) catches up
   // before the first command, so every view is at the head when commands start.
@@ -266,6 +267,7 @@ bool Engine::read_only() const { return impl_->writer->read_only(); }
 EngineStats Engine::stats() const {
   EngineStats stats = impl_->writer->stats();
   stats.syncs = impl_->log->syncs();
+  stats.view_cache_hits = impl_->views->view_cache_hits();
   return stats;
 }
 

@@ -14,11 +14,12 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }  // namespace
 
 ProjectionRuntime::ProjectionRuntime(
-    events::EventLog& log, std::vector<std::shared_ptr<const projections::Projection>> projections)
+    events::EventLog& log, std::vector<std::shared_ptr<const projections::Projection>> projections,
+    size_t view_cache_bytes)
     : log_(log) {
   for (auto& p : projections) {
     auto slot = std::make_unique<Slot>(p);
-    slot->store = std::make_unique<BatchViewStore>(log_, slot->space);
+    slot->store = std::make_unique<BatchViewStore>(log_, slot->space, view_cache_bytes);
     slots_.push_back(std::move(slot));
   }
 }
@@ -45,6 +46,12 @@ Status ProjectionRuntime::open() {
     if (auto s = log_.commit(*batch); !s) return s;
   }
   return {};
+}
+
+uint64_t ProjectionRuntime::view_cache_hits() const {
+  uint64_t hits = 0;
+  for (const auto& slot : slots_) hits += slot->store->cache_hits();
+  return hits;
 }
 
 void ProjectionRuntime::begin(events::LogBatch* batch, bool carry) {

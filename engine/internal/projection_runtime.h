@@ -29,8 +29,10 @@ namespace stockroom::engine::internal {
 
 class ProjectionRuntime {
  public:
+  // `view_cache_bytes`: each projection's decoded-view cache (BatchViewStore; 0: none).
   ProjectionRuntime(events::EventLog& log,
-                    std::vector<std::shared_ptr<const projections::Projection>> projections);
+                    std::vector<std::shared_ptr<const projections::Projection>> projections,
+                    size_t view_cache_bytes = 0);
 
   // Keyspaces the log must open ("view-<name>" for each projection).
   [[nodiscard]] static std::vector<std::string> spaces(
@@ -61,6 +63,9 @@ class ProjectionRuntime {
       std::string_view name, std::string_view after_key, size_t limit) const;
   [[nodiscard]] Result<Position> checkpoint(std::string_view name) const;
   [[nodiscard]] std::vector<std::string> names() const;
+  // Views the writer found decoded in a cache instead of reading them, summed over
+  // the projections. Any thread.
+  [[nodiscard]] uint64_t view_cache_hits() const;
 
  private:
   struct Slot {

@@ -303,3 +303,40 @@ TEST_CASE("a projection registered later catches up from the log when the engine
 }
 
 }  // namespace stockroom::testing
+
+namespace stockroom::testing {
+
+// The writer keeps the views it changed decoded between groups (view_cache_bytes).
+// Whether the cache holds every view, a few (evicting all the time) or none, the
+// stored views are the same bytes a rebuild folds from the log, and the cache is used
+// exactly when it has room.
+TEST_CASE("the decoded-view cache, large, tiny or off, leaves the views a rebuild folds",
+          "[engine][views]") {
+  for (const size_t budget : {size_t{4} << 20, size_t{600}, size_t{0}}) {
+    DYNAMIC_SECTION("view_cache_bytes " << budget) {
+      TempDir dir;
+      auto o = view_options(dir.str());
+      o.view_cache_bytes = budget;
+      auto e = open_engine(o);
+      stock_products(*e, 200);
+      // Each product three times in a row: the second and third find it cached.
+      for (int i = 0; i < 120; ++i) {
+        const std::string sku = sku_name((i / 3) % kProducts);
+        REQUIRE(e->execute(
+            envelope("r" + std::to_string(i), staff(), ReceiveStock{Sku(sku), Quantity{1}, ""})));
+      }
+      run_workload(*e, 3'000);
+      const uint64_t hits = e->stats().view_cache_hits;
+      if (budget == 0) {
+        CHECK(hits == 0);
+      } else {
+        CHECK(hits >= 80);
+      }
+      const ViewDump live = dump(*e);
+      REQUIRE(e->rebuild(""));
+      CHECK(dump(*e) == live);
+    }
+  }
+}
+
+}  // namespace stockroom::testing
