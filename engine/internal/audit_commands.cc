@@ -55,7 +55,10 @@ Result<std::optional<Finding>> check_command_records(const events::EventLog& log
   uint64_t done = 0;
   Status walked =
       log.visit_commands([&](std::string_view id, const events::CommandRecord& record) -> Status {
-        auto result = decode_result(record.result);
+        auto result = load_result(record.result, log);
+        if (!result && result.error().code == ErrorCode::kUnavailable) {
+          return std::unexpected(result.error());  // a storage failure, not a finding
+        }
         std::string why;
         if (!result) {
           why = "cannot be read: " + result.error().message;
@@ -101,10 +104,8 @@ Result<std::optional<Finding>> check_commands_recorded(const events::EventLog& l
                                                "is younger than the retention",
                                                e.command_id.str())};
       }
-      auto result = decode_result((*record)->result);
-      const bool names_it = result && std::ranges::any_of(result->events, [&](const EventRef& ref) {
-                              return ref.position == e.position;
-                            });
+      auto span = decode_result_span((*record)->result);
+      const bool names_it = span && span->holds(e.position);
       if (!names_it) {
         return Finding{e.position, fmt::format("the idempotency record of command {} does not "
                                                "name this event",

@@ -362,7 +362,7 @@ std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnve
   }
   if (!*stored) return std::nullopt;
   if ((*stored)->fingerprint != fingerprint) return conflict();
-  auto original = decode_result((*stored)->result);
+  auto original = load_result((*stored)->result, log_);
   if (!original) return std::unexpected(original.error());
   original->command_id = envelope.command_id;
   original->duplicate = true;
