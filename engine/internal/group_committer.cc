@@ -13,6 +13,7 @@ void GroupCommitter::start(Group group) {
   {
     std::lock_guard lock(mu_);
     next_ = std::move(group);
+    made_ = false;
     outcome_.reset();
   }
   in_flight_ = true;
@@ -32,7 +33,7 @@ Status GroupCommitter::wait() {
 bool GroupCommitter::finished() {
   if (!in_flight_) return true;
   std::lock_guard lock(mu_);
-  return outcome_.has_value();
+  return made_;
 }
 
 void GroupCommitter::stop() {
@@ -57,6 +58,12 @@ void GroupCommitter::run() {
       next_.reset();
     }
     Status status = make_durable_(*group.batch);
+    {
+      // Before the callers hear: one of them may submit at once, and the writer then
+      // must see that this group needs no overlap.
+      std::lock_guard lock(mu_);
+      made_ = true;
+    }
     group.finish(status);
     group.batch.reset();
     {

@@ -52,7 +52,8 @@ class GroupCommitter {
 
   // A group was started and wait() has not returned since.
   [[nodiscard]] bool in_flight() const noexcept { return in_flight_; }
-  // The group in flight is durable or has failed (wait() would not block).
+  // The group in flight is durable or has failed (its `finish` may still be running:
+  // wait() then blocks only for that).
   [[nodiscard]] bool finished();
 
   // Waits for the group in flight, then joins the thread. Idempotent.
@@ -65,6 +66,7 @@ class GroupCommitter {
   std::mutex mu_;
   std::condition_variable cv_;
   std::optional<Group> next_;      // handed over, not taken by the thread yet
+  bool made_ = false;              // the group in flight is durable or has failed
   std::optional<Status> outcome_;  // set when the group in flight is finished
   bool stopping_ = false;
   bool in_flight_ = false;  // the writer's own bookkeeping

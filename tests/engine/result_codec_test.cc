@@ -69,7 +69,7 @@ TEST_CASE("a resent checkout gets its events back from the log, also after a reo
   CHECK(after->position == first.position);
 }
 
-TEST_CASE("a stored result names its span of positions; format 1 is still read",
+TEST_CASE("a stored result names its span of positions, and format 1 is still read",
           "[engine][idempotency]") {
   using engine::internal::decode_result_span;
   using engine::internal::encode_result;

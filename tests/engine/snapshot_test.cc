@@ -265,7 +265,7 @@ TEST_CASE(
 
 TEST_CASE(
     "a forged snapshot of the current format that names its event is used, and verify "
-    "finds it; as_of a position after it starts from it",
+    "finds it, and as_of a position after it starts from it",
     "[engine][snapshot][audit]") {
   TempDir dir;
   const std::string stream = "product-A";

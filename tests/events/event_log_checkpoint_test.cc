@@ -142,7 +142,7 @@ TEST_CASE("checkpoints taken while batches are committed hold whole batches in e
   }
 }
 
-TEST_CASE("a closed log is checkpointed without changing it; an open one is refused as locked",
+TEST_CASE("a closed log is checkpointed without changing it, and an open one is refused as locked",
           "[log][checkpoint]") {
   TempDir dir;
   Head head;

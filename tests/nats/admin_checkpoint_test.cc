@@ -139,7 +139,7 @@ TEST_CASE(
   CHECK(verified["ok"].GetBool());
 }
 
-TEST_CASE("only the serve holding the named data directory answers; bad requests are refused",
+TEST_CASE("only the serve holding the named data directory answers, and bad requests are refused",
           "[nats][checkpoint]") {
   NatsServer server;
   TempDir dir;

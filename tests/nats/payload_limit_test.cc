@@ -261,7 +261,7 @@ TEST_CASE("history names the version too large for a reply and where to go on", 
 }
 
 TEST_CASE(
-    "a view or as_of reply too large is PAYLOAD_TOO_LARGE in both encodings; small ones "
+    "a view or as_of reply too large is PAYLOAD_TOO_LARGE in both encodings, and small ones "
     "answer",
     "[nats][payload]") {
   Fixture f;

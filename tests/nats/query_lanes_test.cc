@@ -57,7 +57,7 @@ struct Served {
 }  // namespace
 
 TEST_CASE(
-    "a stock query is answered at once while verifies fill the long lane; a drain cancels them",
+    "a stock query is answered at once while verifies fill the long lane, and a drain cancels them",
     "[nats][lanes]") {
   Served s(60s);  // verifies that would run to the end
   ServeHarness& h = *s.harness;

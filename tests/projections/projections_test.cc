@@ -119,7 +119,8 @@ TEST_CASE("a projection writes nothing for events of other kinds", "[views]") {
   CHECK(store.entries().empty());
 }
 
-TEST_CASE("the rating projection keeps each customer's contribution under a \\x01 key", "[views]") {
+TEST_CASE("the rating projection keeps each customer's contribution under a control-byte key",
+          "[views]") {
   Recorder log;
   MemoryViewStore store;
   REQUIRE(feed(*projection("rating"), store,

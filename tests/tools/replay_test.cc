@@ -263,7 +263,8 @@ TEST_CASE("CSV has a fixed header, one row per event, and quotes what needs it",
 }
 
 TEST_CASE(
-    "with raw records, replay gives the stored record and the hash before it; SHA-256 links them",
+    "with raw records, replay gives the stored record and the hash before it, and SHA-256 links "
+    "them",
     "[tools][replay]") {
   Store s;
   s.shop();
