@@ -25,13 +25,26 @@ fail() {
   exit 1
 }
 start_nats() {
-  local candidate port=
-  for _ in $(seq 50); do
-    candidate=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port=$candidate; break; fi
+  local candidate
+  for _ in $(seq 20); do
+    # Below Linux's ephemeral ports (32768 and up), which outgoing connections take.
+    candidate=$((20000 + RANDOM % 12000))
+    if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then continue; fi
+    nats-server -a 127.0.0.1 -p "$candidate" >"$dir/nats.log" 2>&1 &
+    nats_pid=$!
+    # Another test may take the port between the probe and the bind: wait until this
+    # server says it is ready, else try another port.
+    for _ in $(seq 200); do
+      if grep -q "Server is ready" "$dir/nats.log"; then
+        url="nats://127.0.0.1:$candidate"
+        return 0
+      fi
+      kill -0 "$nats_pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    kill "$nats_pid" 2>/dev/null || true
+    wait "$nats_pid" 2>/dev/null || true
+    nats_pid=
   done
-  [ -n "$port" ] || fail "no free port for nats-server"
-  url="nats://127.0.0.1:$port"
-  nats-server -a 127.0.0.1 -p "$port" >"$dir/nats.log" 2>&1 &
-  nats_pid=$!
+  fail "no nats-server could listen on a free loopback port"
 }
