@@ -360,7 +360,7 @@ bool define_products(NatsLoad& load, const std::string& prefix, const std::strin
       [=](int, uint64_t, std::string& subj, std::string& body) {
         const int i = next_index->fetch_add(1);
         if (i >= kProducts) return false;
-        subj = subject;
+        subj = fmt::format("{}.sku-{}", subject, i);  // the keyed subject (nats-api.md)
         body = fmt::format(
             R"({{"command_id":"{}-def-{}",{},"sku":"sku-{}","name":"P","price":{{"amount":100,"currency":"EUR"}}}})",
             run, i, actor(), i);
@@ -469,8 +469,8 @@ std::optional<RunRecord> receipts_closed_loop(
   const std::string tag = run + (t.system == "serve" ? "s" : "e");
   load.set_work(
       [=](int client, uint64_t n, std::string& subj, std::string& body) {
-        subj = subject;
         const uint64_t sku = (n * 7919 + static_cast<uint64_t>(client)) % kProducts;
+        subj = fmt::format("{}.sku-{}", subject, sku);
         body = fmt::format(R"({{"command_id":"{}-c{}-{}",{},"sku":"sku-{}","quantity":1}})", tag,
                            client, n, actor(), sku);
         return true;
@@ -616,8 +616,8 @@ RunRecord offer_overload(const Args& a, const Target& t, Child& child, const std
   const double offered = open.run(
       rate, seconds,
       [&](int sender, uint64_t n, std::string& subj, std::string& body) {
-        subj = subject;
         const uint64_t sku = (n * 7919 + static_cast<uint64_t>(sender)) % kProducts;
+        subj = fmt::format("{}.sku-{}", subject, sku);
         body = fmt::format(R"({{"command_id":"{}-o{}-{}",{},"sku":"sku-{}","quantity":1}})", run,
                            sender, n, actor(), sku);
       },
@@ -796,23 +796,26 @@ int run_memory(const Args& a) {
         const uint64_t round = n / 4;
         switch (n % 4) {
           case 0:
-            subj = p + "cart.open";
+            subj = fmt::format("{}cart.open.{}-k{}-{}", p, run, client, round);
             body = fmt::format(
                 R"({{"command_id":"{}-m{}-{}",{},"cart_id":"{}-k{}-{}","customer_id":"cust{}","currency":"EUR"}})",
                 run, client, n, actor(), run, client, round, client);
             break;
           case 1:
-          case 2:
-            subj = p + "cart.add_item";
+          case 2: {
+            const uint64_t cart = n % 4 == 2 && round % 4 == 3 ? random(round + 1) : round;
+            subj = fmt::format("{}cart.add_item.{}-k{}-{}", p, run, client, cart);
             body = fmt::format(
                 R"({{"command_id":"{}-m{}-{}",{},"cart_id":"{}-k{}-{}","sku":"sku-{}","quantity":1}})",
-                run, client, n, actor(), run, client,
-                n % 4 == 2 && round % 4 == 3 ? random(round + 1) : round, random(kProducts));
+                run, client, n, actor(), run, client, cart, random(kProducts));
             break;
-          default:
-            subj = p + "inventory.receive";
+          }
+          default: {
+            const uint64_t sku = random(kProducts);
+            subj = fmt::format("{}inventory.receive.sku-{}", p, sku);
             body = fmt::format(R"({{"command_id":"{}-m{}-{}",{},"sku":"sku-{}","quantity":1}})",
-                               run, client, n, actor(), random(kProducts));
+                               run, client, n, actor(), sku);
+          }
         }
         return true;
       },

@@ -1,5 +1,5 @@
 // The ratings view (domain.md, "Read models"): the ratings of one product, keyed by
-// sku, kept from every review-<sku>-<customer_id> stream of that sku. Pure: no I/O.
+// sku, kept from every review-<sku>~<customer_id> stream of that sku. Pure: no I/O.
 //
 // A customer's rating counts from ProductRated until RatingRejected and again from
 // the next RatingRevised. A revise replaces that customer's stars. The view alone

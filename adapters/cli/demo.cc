@@ -15,6 +15,7 @@
 
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/client.h"
+#include "adapters/wire/keyed_subject.h"
 
 namespace stockroom::cli {
 namespace {
@@ -52,12 +53,14 @@ class Demo {
   }
 
   std::string query(std::string_view name, const std::string& body) {
-    auto r = client_.request(fmt::format("{}.query.{}", args_.prefix, name), body);
+    const std::string tail = wire::keyed_subject_tail(fmt::format("query.{}", name), body);
+    auto r = client_.request(fmt::format("{}.{}", args_.prefix, tail), body);
     return r ? r->data : fmt::format("(no reply: {})", r.error().message);
   }
 
   Result<std::string> send(const std::string& tail, const std::string& body) {
-    auto r = client_.request(fmt::format("{}.{}", args_.prefix, tail), body);
+    auto r = client_.request(
+        fmt::format("{}.{}", args_.prefix, wire::keyed_subject_tail(tail, body)), body);
     if (!r) return std::unexpected(r.error());
     return r->data;
   }
@@ -214,7 +217,7 @@ void quick_load(Demo& d, const DemoArgs& args, int n) {
             fmt::format(R"({{"command_id":"load-{}-{}","actor":{},"sku":"{}","quantity":1}})",
                         d.tag_, i, kStaff, d.id("MUG"));
         const auto t0 = std::chrono::steady_clock::now();
-        auto r = clients[t]->request(args.prefix + ".cmd.inventory.receive", body);
+        auto r = clients[t]->request(args.prefix + ".cmd.inventory.receive." + d.id("MUG"), body);
         micros[t].push_back(
             std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
                 .count());

@@ -1,6 +1,8 @@
 // `stockroom send <subject> <json>`: one command or query over NATS, the reply on
 // stdout (like a typed `nats req`). The subject may be given whole
-// ("stockroom.cmd.cart.open") or without the prefix ("cmd.cart.open").
+// ("stockroom.cmd.cart.open") or without the prefix ("cmd.cart.open"); a command or a
+// query on one aggregate is sent on its keyed subject ("cmd.cart.open.<cart_id>"), the
+// key read from the body, unless the subject names a key already.
 #include <fmt/format.h>
 
 #include <memory>
@@ -8,6 +10,7 @@
 
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/client.h"
+#include "adapters/wire/keyed_subject.h"
 
 namespace stockroom::cli {
 namespace {
@@ -29,8 +32,11 @@ int run_send(const SendArgs& a) {
     fmt::print(stderr, "stockroom send: {}\n", client.error().message);
     return 1;
   }
-  const std::string subject =
-      a.subject.starts_with(a.prefix + ".") ? a.subject : a.prefix + "." + a.subject;
+  // Commands and per-aggregate queries go on their keyed subject (nats-api.md), the key
+  // read from the body, so that a cluster routes them.
+  const std::string tail =
+      a.subject.starts_with(a.prefix + ".") ? a.subject.substr(a.prefix.size() + 1) : a.subject;
+  const std::string subject = a.prefix + "." + wire::keyed_subject_tail(tail, a.body);
   auto reply = (*client)->request(subject, a.body, {}, std::chrono::milliseconds(a.timeout_ms));
   if (!reply) {
     fmt::print(stderr, "stockroom send: {}: {} (is `stockroom serve` running?)\n", subject,
@@ -47,7 +53,10 @@ int run_send(const SendArgs& a) {
 Runner add_send(CLI::App& app) {
   auto* sub = app.add_subcommand("send", "send one command or query over NATS and print the reply");
   auto a = std::make_shared<SendArgs>();
-  sub->add_option("subject", a->subject, "e.g. cmd.cart.open or stockroom.query.stock")->required();
+  sub->add_option(
+         "subject", a->subject,
+         "e.g. cmd.cart.open or stockroom.query.stock (the key token is added from the body)")
+      ->required();
   sub->add_option("json", a->body, "the request body")->required();
   sub->add_option("--nats", a->nats, "NATS server URL")
       ->envname("STOCKROOM_NATS")

@@ -19,6 +19,7 @@
 #include "adapters/nats/query_handler.h"
 #include "adapters/nats/query_lane.h"
 #include "adapters/nats/reply_limit.h"
+#include "adapters/wire/keyed_subject.h"
 #include "adapters/wire/wire.h"
 
 namespace stockroom::nats_adapter {
@@ -333,13 +334,22 @@ struct Service::Impl {
                  {}};
   }
 
-  void on_command(std::string_view name, std::string_view body, const std::string& reply_to,
+  void on_command(std::string_view tail, std::string_view body, const std::string& reply_to,
                   wire::Encoding encoding) {
     const auto start = std::chrono::steady_clock::now();
     const wire::Codec& codec = wire::codec_for(encoding);
+    // A keyed subject (<group>.<name>.<key>): the name labels metrics, the key must be
+    // the body's.
+    const wire::KeyedName keyed = wire::split_command_subject(tail);
+    const std::string_view name = keyed.name;
     Result<CommandEnvelope> decoded = body.size() > options.max_payload
                                           ? std::unexpected(too_large(body.size()))
                                           : codec.decode_command(name, body);
+    if (decoded && keyed.key) {
+      if (Status same = wire::check_command_key(decoded->command, *keyed.key); !same) {
+        decoded = std::unexpected(same.error());
+      }
+    }
     if (!decoded) {
       std::string out;
       const std::string id = body.size() > options.max_payload ? "" : codec.command_id_of(body);
@@ -390,12 +400,19 @@ struct Service::Impl {
         body.size());
   }
 
-  void on_query(std::string_view name, std::string_view body, const std::string& reply_to,
+  void on_query(std::string_view tail, std::string_view body, const std::string& reply_to,
                 wire::Encoding encoding) {
     const wire::Codec& codec = wire::codec_for(encoding);
+    const wire::KeyedName keyed = wire::split_query_subject(tail);
+    const std::string_view name = keyed.name;
     Result<wire::Query> decoded = body.size() > options.max_payload
                                       ? std::unexpected(too_large(body.size()))
                                       : codec.decode_query(name, body);
+    if (decoded && keyed.key) {
+      if (Status same = wire::check_query_key(*decoded, *keyed.key); !same) {
+        decoded = std::unexpected(same.error());
+      }
+    }
     if (!decoded) {
       std::string out;
       codec.error_reply(decoded.error(), out);

@@ -1,5 +1,5 @@
 // The review decider: one customer's rating of one product (stream
-// review-<sku>-<customer_id>). Each function decides one command that has passed
+// review-<sku>~<customer_id>). Each function decides one command that has passed
 // validate() and check_role(). Pure.
 #pragma once
 

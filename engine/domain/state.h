@@ -85,7 +85,7 @@ struct OrderState {
   bool operator==(const OrderState&) const = default;
 };
 
-// review-<sku>-<customer_id>: one customer's rating of one product.
+// review-<sku>~<customer_id>: one customer's rating of one product.
 struct ReviewState {
   StreamVersion version;
   bool exists = false;

@@ -63,8 +63,10 @@ std::string cart_stream(const CartId& cart_id) {
 std::string order_stream(const OrderId& order_id) {
   return prefixed(AggregateKind::kOrder, order_id.str());
 }
+// '~' is outside the id alphabet, so two different (sku, customer) pairs never share a
+// stream (with '-', "A-b"+"c" and "A"+"b-c" would).
 std::string review_stream(const Sku& sku, const CustomerId& customer_id) {
-  return prefixed(AggregateKind::kReview, sku.str() + "-" + customer_id.str());
+  return prefixed(AggregateKind::kReview, sku.str() + "~" + customer_id.str());
 }
 
 std::string stream_of(const EventData& event) {

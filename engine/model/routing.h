@@ -29,7 +29,8 @@ enum class KeyField : uint8_t { kSku, kCartId, kOrderId };
 // The routing key of a stream name: the sku of product-<sku> and of
 // review-<sku>~<customer_id>, the id of cart-<id> and order-<id>; nullopt for a name
 // of no known kind or with an empty id.
-[[nodiscard]] std::optional<std::string_view> routing_key_of_stream(std::string_view stream) noexcept;
+[[nodiscard]] std::optional<std::string_view> routing_key_of_stream(
+    std::string_view stream) noexcept;
 
 // FNV-1a, 32 bits, over the key's bytes: the hash nats-server 2.9's subject mapping
 // `{{partition(N,k)}}` applies to a subject token.

@@ -19,9 +19,10 @@ void append_hash(std::string& out, const Hash& hash) {
   out.append(reinterpret_cast<const char*>(hash.data()), hash.size());
 }
 
+// '~' separates the two ids of a review stream (review-<sku>~<customer_id>).
 bool is_stream_char(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-         c == '-';
+         c == '-' || c == '~';
 }
 
 }  // namespace

@@ -70,8 +70,8 @@ TEST_CASE("each command targets its aggregate's stream", "[decider]") {
   CHECK(stream_of(RefundPayment{OrderId("o"), PaymentId("p"), eur(1), "x"}) == "order-o");
   CHECK(stream_of(ExpireOrder{OrderId("o")}, engine_actor()) == "order-o");
   CHECK(stream_of(SubmitRating{OrderId("o"), Sku("S"), 5, ""}, customer("alice")) ==
-        "review-S-alice");
-  CHECK(stream_of(RejectRating{Sku("S"), CustomerId("bob"), "x"}) == "review-S-bob");
+        "review-S~alice");
+  CHECK(stream_of(RejectRating{Sku("S"), CustomerId("bob"), "x"}) == "review-S~bob");
 }
 
 TEST_CASE("a rating's expected_version is that of the customer's review stream", "[decider]") {

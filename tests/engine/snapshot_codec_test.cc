@@ -256,7 +256,7 @@ TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
                      CustomerId("bob"), OrderId("o-9"), 4,     "good, then rejected"};
 
   const std::vector<std::pair<std::string, AnyState>> cases = {
-      {"product-A", product}, {"cart-c-1", cart}, {"order-o-9", order}, {"review-A-bob", review}};
+      {"product-A", product}, {"cart-c-1", cart}, {"order-o-9", order}, {"review-A~bob", review}};
   for (const auto& [stream, state] : cases) {
     const auto back = round_trip(stream, state, Position{1234}, hash_of(7));
     CHECK(back.state == state);
@@ -268,7 +268,7 @@ TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
       {"product-A", ProductState{.version = StreamVersion{1}}},
       {"cart-c-1", CartState{.version = StreamVersion{1}}},
       {"order-o-9", OrderState{.version = StreamVersion{1}}},
-      {"review-A-bob", ReviewState{.version = StreamVersion{1}}}};
+      {"review-A~bob", ReviewState{.version = StreamVersion{1}}}};
   for (const auto& [stream, state] : empty) {
     CHECK(round_trip(stream, state, Position{1}, hash_of(1)).state == state);
   }

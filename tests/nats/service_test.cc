@@ -209,6 +209,63 @@ TEST_CASE("bad input gets a clear refusal and changes nothing", "[nats][service]
   CHECK(h.engine().stats().commands_accepted == 1);
 }
 
+TEST_CASE("keyed subjects: accepted beside the plain ones, a key that differs is refused",
+          "[nats][service]") {
+  NatsServer server;
+  ServeHarness h(server);
+  const std::string p = h.prefix();
+  const std::string staff = kStaff;
+  auto send = [&](const std::string& subject, const std::string& body) {
+    auto r = h.client().request(p + "." + subject, body);
+    REQUIRE(r.has_value());
+    return parse_object(r->data);
+  };
+  auto define = send("cmd.product.define.A-1",
+                     R"({"command_id":"k1",)" + staff +
+                         R"(,"sku":"A-1","name":"A","price":{"amount":500,"currency":"EUR"}})");
+  REQUIRE(define["ok"].GetBool());
+  auto receive = send("cmd.inventory.receive.A-1",
+                      R"({"command_id":"k2",)" + staff + R"(,"sku":"A-1","quantity":4})");
+  REQUIRE(receive["ok"].GetBool());
+  const Position before = h.engine().head().position;
+  // Another key, a key with a dot, the sku where the cart is the key: each refused.
+  for (const std::string& subject :
+       {std::string("cmd.inventory.receive.B"), std::string("cmd.inventory.receive.A-1.x"),
+        std::string("cmd.cart.open.A-1")}) {
+    INFO(subject);
+    auto r = send(subject, R"({"command_id":"k3",)" + staff +
+                               R"(,"sku":"A-1","quantity":1,"cart_id":"c-1","customer_id":"u",)"
+                               R"("currency":"EUR"})");
+    CHECK_FALSE(r["ok"].GetBool());
+    CHECK(std::string(r["error"]["code"].GetString()) == "INVALID_ARGUMENT");
+    CHECK(std::string(r["error"]["message"].GetString()).find("subject's key") !=
+          std::string::npos);
+  }
+  CHECK(h.engine().head().position == before);
+  // A resend on the keyed subject of what was sent keyed is a duplicate.
+  auto again = send("cmd.inventory.receive.A-1",
+                    R"({"command_id":"k2",)" + staff + R"(,"sku":"A-1","quantity":4})");
+  CHECK(again["duplicate"].GetBool());
+  // Keyed queries.
+  auto stock = send("query.stock.A-1", R"({"sku":"A-1"})");
+  CHECK(stock["available"].GetInt64() == 4);
+  auto wrong = send("query.stock.B", R"({"sku":"A-1"})");
+  CHECK(std::string(wrong["error"]["code"].GetString()) == "INVALID_ARGUMENT");
+  auto history = send("query.history.A-1", R"({"stream":"product-A-1"})");
+  CHECK(history["events"].GetArray().Size() == 2);
+  auto verify = send("query.verify.x", "{}");
+  CHECK(std::string(verify["error"]["code"].GetString()) == "INVALID_ARGUMENT");
+  // Metrics label commands by name, never by key (a key per label would grow without end).
+  h.service().refresh_metrics();
+  const std::string metrics = h.metrics().render();
+  CHECK(metrics.find("inventory.receive.A-1") == std::string::npos);
+  CHECK_THAT(
+      metrics,
+      Catch::Contains(R"(stockroom_commands_total{command="inventory.receive",outcome="ok"} 2)"));
+  CHECK_THAT(metrics, Catch::Contains(R"(stockroom_commands_total{command="inventory.receive",)"
+                                      R"(outcome="INVALID_ARGUMENT"} 2)"));
+}
+
 TEST_CASE("events and views are pushed after the command, in position order, with headers",
           "[nats][service]") {
   NatsServer server;

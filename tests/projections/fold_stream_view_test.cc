@@ -82,13 +82,13 @@ TEST_CASE("as_of a review stream is a ratings view of that single review", "[vie
   Recorder log;
   log.record_all(shop_day());
   const Result<std::string> mug =
-      fold_stream_view("review-SKU-1-alice", log.stream("review-SKU-1-alice"));
+      fold_stream_view("review-SKU-1~alice", log.stream("review-SKU-1~alice"));
   REQUIRE(mug);
   CHECK(
       *mug ==
       R"({"sku":"SKU-1","count":1,"average":5,"histogram":[0,0,0,0,1],"version":2,"position":27})");
   const Result<std::string> plate =
-      fold_stream_view("review-SKU-2-alice", log.stream("review-SKU-2-alice"));
+      fold_stream_view("review-SKU-2~alice", log.stream("review-SKU-2~alice"));
   REQUIRE(plate);
   const Result<RatingView> rejected = rating_view_from_json(*plate);
   REQUIRE(rejected);

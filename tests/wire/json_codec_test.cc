@@ -350,7 +350,7 @@ TEST_CASE("json codec: codec_for, view_name and stream_kind", "[wire]") {
   CHECK(kind("product-SKU-1") == "product|SKU-1");
   CHECK(kind("cart-c-1") == "cart|c-1");
   CHECK(kind("order-o_1") == "order|o_1");
-  CHECK(kind("review-SKU-1-alice") == "review|SKU-1-alice");
+  CHECK(kind("review-SKU-1~alice") == "review|SKU-1~alice");
   CHECK(kind("order-") == "none");
   CHECK(kind("payment-p-1") == "none");
   CHECK(kind("products-x") == "none");

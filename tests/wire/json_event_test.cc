@@ -152,7 +152,7 @@ TEST_CASE("event json: returns, payments and ratings keep every field", "[wire]"
   CHECK(d["data"]["delta"].GetInt64() == -3);
 
   d = as_json(logged(RatingRevised{Sku("A"), CustomerId("bob"), OrderId("o-1"), 2, "meh \"ok\""}));
-  CHECK(str(d["stream"]) == "review-A-bob");
+  CHECK(str(d["stream"]) == "review-A~bob");
   CHECK(d["data"]["stars"].GetInt64() == 2);
   CHECK(str(d["data"]["comment"]) == "meh \"ok\"");
 
