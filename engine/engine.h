@@ -113,6 +113,15 @@ struct EngineOptions {
       projections::standard_projections();
   // Optional: told about every durable group (see CommitListener).
   CommitListener on_commit;
+  // Cluster mode (docs/scale-out.md): makes each group durable in the partition's
+  // replicated stream before it is written here. Called on the committer thread, in
+  // group order, with the journal of the group's writes (events/journal_batch.h) and
+  // the batch about to be committed, into which it puts the applied stream sequence.
+  // An error fails the group like a storage failure: its callers get UNAVAILABLE,
+  // nothing of it reaches RocksDB, and the engine turns read-only (on_fault) until it
+  // is reopened. Empty: one node, RocksDB alone.
+  using Replicate = std::function<Status(std::string_view journal, events::LogBatch& local)>;
+  Replicate replicate;
   // Optional: told when and why the engine turned read-only (see FaultListener).
   FaultListener on_fault;
   // Optional: told, on the writer thread, when a periodic look for expired

@@ -7,9 +7,11 @@
 #include <utility>
 
 #include "engine/internal/expiry_schedule.h"
+#include "engine/internal/follower_log.h"
 #include "engine/internal/snapshot_codec.h"
 #include "engine/internal/writer.h"
 #include "engine/offline.h"
+#include "events/journal_batch.h"
 #include "events/record_codec.h"
 
 namespace stockroom::engine {
@@ -21,17 +23,26 @@ struct Engine::Impl {
   std::unique_ptr<internal::Writer> writer;
 };
 
-Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
+namespace internal {
+
+events::LogOptions writable_log_options(const EngineOptions& options) {
   events::LogOptions log_options;
   log_options.durability = options.durability;
   log_options.batch_sync_interval_ms = options.batch_sync_interval_ms;
   log_options.idempotency_retention = options.idempotency_retention;
   log_options.clock = options.clock;
-  log_options.spaces = internal::ProjectionRuntime::spaces(options.projections);
-  log_options.spaces.emplace_back(internal::kExpirySpace);
-  log_options.spaces.emplace_back(internal::kSnapshotSpace);
+  log_options.spaces = ProjectionRuntime::spaces(options.projections);
+  log_options.spaces.emplace_back(kExpirySpace);
+  log_options.spaces.emplace_back(kSnapshotSpace);
+  log_options.spaces.emplace_back(events::kReplicationSpace);
   log_options.env = options.env;
-  auto log = events::EventLog::open(options.data_dir, log_options);
+  return log_options;
+}
+
+}  // namespace internal
+
+Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
+  auto log = events::EventLog::open(options.data_dir, internal::writable_log_options(options));
   if (!log) return std::unexpected(log.error());
   auto impl = std::make_unique<Impl>();
   impl->options = options;

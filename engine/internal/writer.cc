@@ -8,6 +8,7 @@
 #include "engine/domain/decide.h"
 #include "engine/internal/expiry_schedule.h"
 #include "engine/internal/result_codec.h"
+#include "events/journal_batch.h"
 #include "events/record_codec.h"
 
 namespace stockroom::engine::internal {
@@ -46,7 +47,7 @@ Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOpti
       views_(views),
       options_(options),
       cache_(log, options.cache_capacity, options.snapshot_every),
-      committer_([this](events::LogBatch& batch) { return log_.commit(batch); }) {
+      committer_([this](events::LogBatch& batch) { return make_durable(batch); }) {
   if (!options_.clock) options_.clock = system_now;
   if (options_.max_group == 0) options_.max_group = 1;
 }
@@ -250,7 +251,7 @@ void Writer::process_group(std::vector<Pending>& pendings) {
   const bool overlapped = committer_.in_flight();
   if (overlapped) pipelined_.fetch_add(1);
   g->id = ++group_seq_;
-  g->batch = overlapped ? log_.begin_batch_after(in_flight_tip_) : log_.begin_batch();
+  g->batch = begin_group_batch(overlapped);
   views_.begin(g->batch.get(), overlapped);
   if (!overlapped) in_flight_seen_.clear();
   cache_.begin_group(g->id);
@@ -291,6 +292,25 @@ void Writer::process_group(std::vector<Pending>& pendings) {
   in_flight_group_ = g->id;
   std::unique_ptr<events::LogBatch> batch = std::move(g->batch);
   committer_.start({std::move(batch), [this, g](const Status& made) { finish_durable(*g, made); }});
+}
+
+// One node: the RocksDB write. Cluster mode: the stream first (the quorum ack), then
+// the RocksDB write with the applied sequence, so the local log is always a prefix of
+// the stream.
+Status Writer::make_durable(events::LogBatch& batch) {
+  if (!options_.replicate) return log_.commit(batch);
+  auto& journaled = static_cast<events::JournalBatch&>(batch);  // begin_group made it
+  if (Status replicated = options_.replicate(journaled.journal(), journaled.inner()); !replicated) {
+    return replicated;
+  }
+  return log_.commit(journaled.inner());
+}
+
+std::unique_ptr<events::LogBatch> Writer::begin_group_batch(bool overlapped) {
+  std::unique_ptr<events::LogBatch> batch =
+      overlapped ? log_.begin_batch_after(in_flight_tip_) : log_.begin_batch();
+  if (!options_.replicate) return batch;
+  return std::make_unique<events::JournalBatch>(std::move(batch));
 }
 
 Status Writer::drain() {

@@ -125,6 +125,10 @@ class Writer {
   // Waits for the group in flight; when it failed, forgets what the writer staged on
   // top of it (the cache, the in-flight command ids). Writer thread.
   [[nodiscard]] Status drain();
+  // The committer's step (GroupCommitter::MakeDurable) and the batch a group builds:
+  // a JournalBatch around the log's batch when the engine replicates.
+  [[nodiscard]] Status make_durable(events::LogBatch& batch);
+  [[nodiscard]] std::unique_ptr<events::LogBatch> begin_group_batch(bool overlapped);
   // Fails every command of `g` with `error`, turns the writer read-only (telling
   // on_fault the first time) and answers. Either thread, with the cache already dropped
   // or about to be by the writer (drain()).
