@@ -49,7 +49,8 @@ Attempt<KvPtr> open_bucket(jsCtx* js, const std::string& bucket, int64_t ttl_ns,
   const natsStatus s = js_CreateKeyValue(&kv, js, &cfg);
   if (s == NATS_OK) return done<KvPtr>(KvPtr(kv));
   std::string why = describe("KV bucket " + bucket, s);
-  if (why.find("already in use") != std::string::npos) {
+  // NATS.c's words when the bucket exists with another TTL, history or replica count.
+  if (why.find("configuration is different") != std::string::npos) {
     return done<KvPtr>(fail(ErrorCode::kInvalidState, std::move(why)));
   }
   return refused<KvPtr>(s, std::move(why));
