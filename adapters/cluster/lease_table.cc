@@ -1,0 +1,165 @@
+#include "adapters/cluster/lease_table.h"
+
+#include <nats/nats.h>
+
+#include <charconv>
+#include <limits>
+
+#include "adapters/cluster/internal/js_status.h"
+#include "adapters/cluster/internal/names.h"
+#include "adapters/cluster/internal/retry.h"
+
+namespace stockroom::cluster {
+namespace {
+
+using internal::Attempt;
+using internal::describe;
+using internal::done;
+using internal::is_transient;
+using internal::retry_later;
+using internal::retry_until;
+
+constexpr const char* kPartitionsKey = "partitions";
+
+struct KvDeleter {
+  void operator()(kvStore* kv) const { kvStore_Destroy(kv); }
+};
+using KvPtr = std::unique_ptr<kvStore, KvDeleter>;
+
+// The KV API hides JetStream's err_code: a server refusal (NATS_ERR) is judged by what
+// the key holds afterwards, or by its text, and otherwise retried until the deadline.
+bool worth_retry(natsStatus s) { return s == NATS_ERR || is_transient(s, 0); }
+
+template <class T>
+Attempt<T> refused(natsStatus s, std::string why) {
+  if (worth_retry(s)) return retry_later<T>(std::move(why));
+  return done<T>(fail(ErrorCode::kInvalidArgument, std::move(why)));
+}
+
+Attempt<KvPtr> open_bucket(jsCtx* js, const std::string& bucket, int64_t ttl_ns, int replicas) {
+  kvConfig cfg;
+  kvConfig_Init(&cfg);
+  cfg.Bucket = bucket.c_str();
+  cfg.History = 1;
+  cfg.TTL = ttl_ns;  // NATS.c 3.4.1 takes nanoseconds here
+  cfg.StorageType = js_FileStorage;
+  cfg.Replicas = replicas;
+  kvStore* kv = nullptr;
+  // Opens an existing bucket when its configuration is the same.
+  const natsStatus s = js_CreateKeyValue(&kv, js, &cfg);
+  if (s == NATS_OK) return done<KvPtr>(KvPtr(kv));
+  std::string why = describe("KV bucket " + bucket, s);
+  // NATS.c's words when the bucket exists with another TTL, history or replica count.
+  if (why.find("configuration is different") != std::string::npos) {
+    return done<KvPtr>(fail(ErrorCode::kInvalidState, std::move(why)));
+  }
+  return refused<KvPtr>(s, std::move(why));
+}
+
+Attempt<std::optional<LeaseEntry>> get_once(kvStore* kv, const std::string& key) {
+  kvEntry* e = nullptr;
+  const natsStatus s = kvStore_Get(&e, kv, key.c_str());
+  // NATS.c answers not-found for a key never set and for one deleted or purged.
+  if (s == NATS_NOT_FOUND) return done<std::optional<LeaseEntry>>(std::nullopt);
+  if (s != NATS_OK) return refused<std::optional<LeaseEntry>>(s, describe("get " + key, s));
+  LeaseEntry entry{std::string(static_cast<const char*>(kvEntry_Value(e)),
+                               static_cast<size_t>(kvEntry_ValueLen(e))),
+                   kvEntry_Revision(e)};
+  kvEntry_Destroy(e);
+  return done<std::optional<LeaseEntry>>(std::move(entry));
+}
+
+// Creates `key` = `value`, or returns the live entry that holds the key.
+Result<LeaseEntry> create_or_read(kvStore* kv, const std::string& key, std::string_view value,
+                                  Deadline deadline) {
+  return retry_until(deadline, [&]() -> Attempt<LeaseEntry> {
+    uint64_t rev = 0;
+    const natsStatus s =
+        kvStore_Create(&rev, kv, key.c_str(), value.data(), static_cast<int>(value.size()));
+    if (s == NATS_OK) return done<LeaseEntry>(LeaseEntry{std::string(value), rev});
+    std::string why = describe("create " + key, s);
+    if (!worth_retry(s)) return done<LeaseEntry>(fail(ErrorCode::kInvalidArgument, why));
+    // Most likely a live value holds the key ("wrong last sequence"); a timeout may
+    // also have stored ours. Either way, what the key holds now decides.
+    auto held = get_once(kv, key);
+    if (held.result && held.result->has_value()) return done<LeaseEntry>(**held.result);
+    return retry_later<LeaseEntry>(std::move(why));
+  });
+}
+
+}  // namespace
+
+Result<std::unique_ptr<LeaseTable>> LeaseTable::open(const JetLink& link, std::string_view prefix,
+                                                     std::chrono::seconds ttl, int replicas,
+                                                     Deadline deadline) {
+  if (ttl.count() < 1) return fail(ErrorCode::kInvalidArgument, "a lease TTL is at least 1 s");
+  const std::string name = internal::jetstream_name(prefix);
+  const int64_t ttl_ns = std::chrono::nanoseconds(ttl).count();
+  auto leases = retry_until(
+      deadline, [&] { return open_bucket(link.js(), name + "_leases", ttl_ns, replicas); });
+  if (!leases) return std::unexpected(leases.error());
+  auto meta =
+      retry_until(deadline, [&] { return open_bucket(link.js(), name + "_meta", 0, replicas); });
+  if (!meta) return std::unexpected(meta.error());
+  return std::unique_ptr<LeaseTable>(new LeaseTable(leases->release(), meta->release()));
+}
+
+LeaseTable::~LeaseTable() {
+  kvStore_Destroy(leases_);
+  kvStore_Destroy(meta_);
+}
+
+Result<uint64_t> LeaseTable::create(std::string_view key, std::string_view value,
+                                    Deadline deadline) {
+  auto held = create_or_read(leases_, std::string(key), value, deadline);
+  if (!held) return std::unexpected(held.error());
+  // Our value: this call's create, or an earlier try of it whose answer was lost.
+  if (held->value == value) return held->revision;
+  return fail(ErrorCode::kAlreadyExists, "lease " + std::string(key) + " is held (revision " +
+                                             std::to_string(held->revision) + ")");
+}
+
+Result<uint64_t> LeaseTable::renew(std::string_view key, std::string_view value, uint64_t revision,
+                                   Deadline deadline) {
+  const std::string k(key);
+  return retry_until(deadline, [&]() -> Attempt<uint64_t> {
+    uint64_t rev = 0;
+    const natsStatus s = kvStore_Update(&rev, leases_, k.c_str(), value.data(),
+                                        static_cast<int>(value.size()), revision);
+    if (s == NATS_OK) return done<uint64_t>(rev);
+    std::string why = describe("renew lease " + k, s);
+    if (internal::wrong_last_sequence(why)) {
+      return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
+    }
+    return refused<uint64_t>(s, std::move(why));
+  });
+}
+
+Status LeaseTable::release(std::string_view key, Deadline deadline) {
+  const std::string k(key);
+  return retry_until(deadline, [&]() -> Attempt<void> {
+    const natsStatus s = kvStore_Purge(leases_, k.c_str(), nullptr);
+    if (s == NATS_OK) return done<void>({});
+    return refused<void>(s, describe("release lease " + k, s));
+  });
+}
+
+Result<std::optional<LeaseEntry>> LeaseTable::get(std::string_view key, Deadline deadline) {
+  const std::string k(key);
+  return retry_until(deadline, [&] { return get_once(leases_, k); });
+}
+
+Result<uint32_t> LeaseTable::claim_partition_count(uint32_t n, Deadline deadline) {
+  auto held = create_or_read(meta_, kPartitionsKey, std::to_string(n), deadline);
+  if (!held) return std::unexpected(held.error());
+  uint32_t count = 0;
+  const char* end = held->value.data() + held->value.size();
+  const auto [ptr, ec] = std::from_chars(held->value.data(), end, count);
+  if (ec != std::errc() || ptr != end || count == 0) {
+    return fail(ErrorCode::kInvalidState,
+                "the cluster's partition count is not a number: '" + held->value + "'");
+  }
+  return count;
+}
+
+}  // namespace stockroom::cluster

@@ -1,0 +1,122 @@
+// LeaseTable against a real 3-node JetStream cluster: create, refusal, release, TTL
+// expiry, renewal, and the partition count's first claim.
+#include "adapters/cluster/lease_table.h"
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "cluster/support/links.h"
+#include "cluster/support/nats_cluster.h"
+
+namespace {
+
+using stockroom::ErrorCode;
+using stockroom::cluster::LeaseEntry;
+using stockroom::cluster::LeaseTable;
+using stockroom::testing::connect_link;
+using stockroom::testing::in_seconds;
+using stockroom::testing::NatsCluster;
+
+std::unique_ptr<LeaseTable> open_table(const stockroom::cluster::JetLink& link,
+                                       std::chrono::seconds ttl) {
+  auto table = LeaseTable::open(link, "leases.test", ttl, 3, in_seconds(30));
+  REQUIRE(table.has_value());
+  return std::move(*table);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a lease is created once, refused while held, renewed by its revision, and free "
+    "again after release or after its TTL",
+    "[cluster][lease]") {
+  NatsCluster cluster;
+  auto link_a = connect_link(cluster.url(0));
+  auto link_b = connect_link(cluster.url(2));
+  const auto ttl = std::chrono::seconds(2);
+  auto table_a = open_table(*link_a, ttl);
+  auto table_b = open_table(*link_b, ttl);  // opens the buckets table_a made
+  CHECK(cluster.bucket_leader("LEASES_TEST_leases") >= 0);
+
+  auto free = table_a->get("p-3", in_seconds(10));
+  REQUIRE(free.has_value());
+  CHECK_FALSE(free->has_value());
+
+  auto rev = table_a->create("p-3", "node-a/1", in_seconds(10));
+  REQUIRE(rev.has_value());
+  auto taken = table_b->create("p-3", "node-b/1", in_seconds(10));
+  REQUIRE_FALSE(taken.has_value());
+  CHECK(taken.error().code == ErrorCode::kAlreadyExists);
+  auto same_holder = table_a->create("p-3", "node-a/1", in_seconds(10));  // a lost answer
+  REQUIRE(same_holder.has_value());
+  CHECK(*same_holder == *rev);
+  auto held = table_b->get("p-3", in_seconds(10));
+  REQUIRE(held.has_value());
+  CHECK(*held == LeaseEntry{"node-a/1", *rev});
+
+  auto renewed = table_a->renew("p-3", "node-a/1", *rev, in_seconds(10));
+  REQUIRE(renewed.has_value());
+  CHECK(*renewed > *rev);
+  auto stale = table_b->renew("p-3", "node-b/1", *rev, in_seconds(10));
+  REQUIRE_FALSE(stale.has_value());
+  CHECK(stale.error().code == ErrorCode::kConflict);
+
+  REQUIRE(table_a->release("p-3", in_seconds(10)).has_value());
+  auto released = table_a->get("p-3", in_seconds(10));
+  REQUIRE(released.has_value());
+  CHECK_FALSE(released->has_value());
+  auto after_release = table_b->create("p-3", "node-b/1", in_seconds(10));
+  REQUIRE(after_release.has_value());
+  auto old_owner = table_a->renew("p-3", "node-a/1", *renewed, in_seconds(10));
+  REQUIRE_FALSE(old_owner.has_value());
+  CHECK(old_owner.error().code == ErrorCode::kConflict);
+
+  // Nobody renews node-b's lease: a standby polling create() takes it after the TTL
+  // (expiry sends no watch event in 2.9.10).
+  const auto created_at = std::chrono::steady_clock::now();
+  auto refused = table_a->create("p-3", "node-a/2", in_seconds(10));
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kAlreadyExists);
+  for (;;) {
+    auto attempt = table_a->create("p-3", "node-a/2", in_seconds(10));
+    if (attempt.has_value()) break;
+    REQUIRE(attempt.error().code == ErrorCode::kAlreadyExists);
+    REQUIRE(std::chrono::steady_clock::now() - created_at < std::chrono::seconds(15));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const double expired_after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - created_at).count();
+  WARN("an unrenewed lease with a 2 s TTL was taken over after " << expired_after << " s");
+  CHECK(expired_after >= 1.0);
+  auto now_held = table_b->get("p-3", in_seconds(10));
+  REQUIRE(now_held.has_value());
+  REQUIRE(now_held->has_value());
+  CHECK((*now_held)->value == "node-a/2");
+
+  // Opening the buckets with another TTL is refused, not silently accepted.
+  auto other_ttl =
+      LeaseTable::open(*link_b, "leases.test", std::chrono::seconds(9), 3, in_seconds(10));
+  REQUIRE_FALSE(other_ttl.has_value());
+  CHECK(other_ttl.error().code == ErrorCode::kInvalidState);
+}
+
+TEST_CASE(
+    "the partition count is the first claimer's; a later claim of another count "
+    "reads it back",
+    "[cluster][lease]") {
+  NatsCluster cluster;
+  auto link_a = connect_link(cluster.urls());
+  auto link_b = connect_link(cluster.url(1));
+  auto table_a = open_table(*link_a, std::chrono::seconds(8));
+  auto table_b = open_table(*link_b, std::chrono::seconds(8));
+  auto first = table_a->claim_partition_count(4, in_seconds(10));
+  REQUIRE(first.has_value());
+  CHECK(*first == 4);
+  auto second = table_b->claim_partition_count(7, in_seconds(10));
+  REQUIRE(second.has_value());
+  CHECK(*second == 4);
+  auto again = table_a->claim_partition_count(4, in_seconds(10));
+  REQUIRE(again.has_value());
+  CHECK(*again == 4);
+}
