@@ -8,14 +8,18 @@
 #include <fmt/format.h>
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "adapters/audit/key_file.h"
 #include "adapters/cli/subcommands.h"
+#include "adapters/cluster/cluster_node.h"
 #include "adapters/nats/service.h"
 #include "adapters/ops/http_server.h"
 #include "adapters/ops/json_log.h"
@@ -43,6 +47,13 @@ struct ServeConfig {
   size_t max_queued_query_bytes = 16 * 1024 * 1024;  // per query lane
   int64_t query_deadline_ms = 1000;
   nats_adapter::ServiceOptions service;
+  // Cluster mode (cli.md "Cluster mode", docs/scale-out.md).
+  bool cluster = false;
+  std::string node_id;  // default: host name and pid
+  uint32_t partitions = 4;
+  int replicas = 3;
+  int standbys = 1;
+  int64_t lease_ttl_s = 10;
 };
 
 events::Durability durability_of(const std::string& name) {
@@ -87,8 +98,101 @@ std::optional<audit::SigningKey> open_key(const ServeConfig& c, ops::JsonLog& lo
   return file->key;
 }
 
+engine::EngineOptions engine_options(const ServeConfig& c, ops::JsonLog& log) {
+  engine::EngineOptions options;
+  options.data_dir = c.data;
+  options.durability = durability_of(c.durability);
+  options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
+  options.max_queued_commands = c.max_queued_commands;
+  options.max_queued_bytes = c.max_queued_command_bytes;
+  options.max_cart_lines = c.max_cart_lines;
+  options.on_expiry_check_failure = [&log](const Error& e) {
+    log.warn("expiry_check_failed", {{"reason", e.message}, {"code", error_code_name(e.code)}});
+  };
+  return options;
+}
+
+// The service options every partition (or the single node) shares.
+nats_adapter::ServiceOptions service_options_of(const ServeConfig& c) {
+  nats_adapter::ServiceOptions o = c.service;
+  o.head_interval = std::chrono::seconds(c.head_interval_s);
+  o.point_queries.max_queued_bytes = c.max_queued_query_bytes;
+  o.long_queries.max_queued_bytes = c.max_queued_query_bytes;
+  o.long_queries.deadline = std::chrono::milliseconds(c.query_deadline_ms);
+  return o;
+}
+
+std::string default_node_id() {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "node");
+  std::string id = fmt::format("{}-{}", host, ::getpid());
+  // A KV key allows [-/_=.a-zA-Z0-9]; keep ids to the id alphabet.
+  for (char& ch : id) {
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_') ch = '-';
+  }
+  return id;
+}
+
+// serve --cluster: this process's share of the partitions (adapters/cluster).
+int run_cluster(const ServeConfig& c, const sigset_t& stop_signals) {
+  ops::JsonLog log;
+  ops::Registry registry;
+  if (std::optional<Error> problem = events::data_dir_problem(c.data, false)) {
+    fmt::print(stderr, "stockroom serve: cannot open the data directory: {}\n", problem->message);
+    return 1;
+  }
+  cluster::ClusterOptions o;
+  o.connect = c.service.connect;
+  o.prefix = c.service.prefix;
+  o.node_id = c.node_id.empty() ? default_node_id() : c.node_id;
+  o.partitions = c.partitions;
+  o.replicas = c.replicas;
+  o.standbys = c.standbys;
+  o.lease_ttl = std::chrono::seconds(c.lease_ttl_s);
+  o.data_dir = c.data;
+  o.engine = engine_options(c, log);
+  o.service = service_options_of(c);
+  o.service.signing_key = open_key(c, log);
+  if (!o.service.signing_key) return 1;
+  auto node = cluster::ClusterNode::start(std::move(o), registry, log);
+  if (!node) {
+    log.error("cluster_join_failed", {{"message", node.error().message}});
+    fmt::print(stderr, "stockroom serve --cluster: {}\n", node.error().message);
+    return 1;
+  }
+  std::unique_ptr<ops::HttpServer> http;
+  if (c.http != "off") {
+    cluster::ClusterNode* n = node->get();
+    auto started = ops::HttpServer::start(
+        c.http, ops::HttpHandlers{[n] { return n->ready(); },
+                                  [n, &registry] {
+                                    n->refresh_metrics();
+                                    return registry.render();
+                                  },
+                                  [&log](std::string_view what) {
+                                    log.error("http_error", {{"message", std::string(what)}});
+                                  }});
+    if (!started) {
+      fmt::print(stderr, "stockroom serve: --http {}: {}\n", c.http, started.error().message);
+      return 1;
+    }
+    http = std::move(*started);
+    log.info("http_listening", {{"address", c.http}, {"port", int64_t{http->port()}}});
+  }
+  int signal = 0;
+  sigwait(&stop_signals, &signal);
+  log.info("stopping", {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"},
+                        {"partitions", (*node)->describe()}});
+  const bool drained = (*node)->stop(std::chrono::seconds(c.drain_timeout_s));
+  if (http) http->stop();
+  node->reset();
+  log.info("stopped", {{"drained", drained}});
+  return drained ? 0 : 1;
+}
+
 int run_serve(const ServeConfig& c) {
   const sigset_t stop_signals = block_stop_signals();
+  if (c.cluster) return run_cluster(c, stop_signals);
   ops::JsonLog log;
   ops::Registry registry;
 
@@ -99,13 +203,9 @@ int run_serve(const ServeConfig& c) {
     fmt::print(stderr, "stockroom serve: cannot open the data directory: {}\n", problem->message);
     return 1;
   }
-  nats_adapter::ServiceOptions service_options = c.service;
+  nats_adapter::ServiceOptions service_options = service_options_of(c);
   service_options.signing_key = open_key(c, log);
   if (!service_options.signing_key) return 1;
-  service_options.head_interval = std::chrono::seconds(c.head_interval_s);
-  service_options.point_queries.max_queued_bytes = c.max_queued_query_bytes;
-  service_options.long_queries.max_queued_bytes = c.max_queued_query_bytes;
-  service_options.long_queries.deadline = std::chrono::milliseconds(c.query_deadline_ms);
   auto service = nats_adapter::Service::connect(service_options, registry, log);
   if (!service) {
     log.error("nats_config", {{"message", service.error().message}});
@@ -113,18 +213,9 @@ int run_serve(const ServeConfig& c) {
     return 1;
   }
 
-  engine::EngineOptions options;
-  options.data_dir = c.data;
-  options.durability = durability_of(c.durability);
-  options.reservation_ttl = Duration{c.reservation_ttl_s * 1'000'000};
-  options.max_queued_commands = c.max_queued_commands;
-  options.max_queued_bytes = c.max_queued_command_bytes;
-  options.max_cart_lines = c.max_cart_lines;
+  engine::EngineOptions options = engine_options(c, log);
   options.on_commit = (*service)->commit_listener();
   options.on_fault = (*service)->fault_listener();
-  options.on_expiry_check_failure = [&log](const Error& e) {
-    log.warn("expiry_check_failed", {{"reason", e.message}, {"code", error_code_name(e.code)}});
-  };
   const auto opening = std::chrono::steady_clock::now();
   auto engine = engine::Engine::open(options);
   if (!engine) {
@@ -188,7 +279,8 @@ Runner add_serve(CLI::App& app) {
     return sub->add_option(flag, target, help)->envname(env)->capture_default_str();
   };
   opt("--data", c->data, "STOCKROOM_DATA", "data directory (created)");
-  opt("--nats", c->service.connect.url, "STOCKROOM_NATS", "NATS server URL");
+  opt("--nats", c->service.connect.url, "STOCKROOM_NATS",
+      "NATS server URL (with --cluster: a comma-separated list)");
   opt("--prefix", c->service.prefix, "STOCKROOM_PREFIX", "subject prefix")
       ->check([](const std::string& p) {
         return p.empty() || p.find_first_of(" *>") != std::string::npos ? "not a subject prefix"
@@ -251,6 +343,24 @@ Runner add_serve(CLI::App& app) {
   opt("--nats-ca", c->service.connect.ca_file, "STOCKROOM_NATS_CA", "TLS CA file");
   opt("--nats-cert", c->service.connect.cert_file, "STOCKROOM_NATS_CERT", "TLS certificate");
   opt("--nats-key", c->service.connect.key_file, "STOCKROOM_NATS_KEY", "TLS key");
+  sub->add_flag("--cluster", c->cluster,
+                "serve partitions of a cluster on NATS with JetStream (docs/scale-out.md)")
+      ->envname("STOCKROOM_CLUSTER");
+  opt("--node-id", c->node_id, "STOCKROOM_NODE_ID",
+      "this process's id in the cluster (default: host name and pid)")
+      ->check([](const std::string& id) {
+        return is_valid_id(id) ? "" : "1-64 characters of [A-Za-z0-9_-]";
+      });
+  opt("--partitions", c->partitions, "STOCKROOM_PARTITIONS",
+      "partitions, used when the cluster is created; another count later is refused")
+      ->check(CLI::Range(1u, 1024u));
+  opt("--replicas", c->replicas, "STOCKROOM_REPLICAS", "JetStream replicas of each stream")
+      ->check(CLI::Range(1, 5));
+  opt("--standbys", c->standbys, "STOCKROOM_STANDBYS", "hot standbys kept per partition")
+      ->check(CLI::Range(0, 16));
+  opt("--lease-ttl", c->lease_ttl_s, "STOCKROOM_LEASE_TTL",
+      "seconds a partition's lease lasts without renewal")
+      ->check(CLI::Range(int64_t{3}, int64_t{600}));
   return [c] { return run_serve(*c); };
 }
 

@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -147,6 +148,25 @@ Status LeaseTable::release(std::string_view key, Deadline deadline) {
 Result<std::optional<LeaseEntry>> LeaseTable::get(std::string_view key, Deadline deadline) {
   const std::string k(key);
   return retry_until(deadline, [&] { return get_once(leases_, k); });
+}
+
+Result<std::vector<std::string>> LeaseTable::keys(std::string_view prefix, Deadline deadline) {
+  return retry_until(deadline, [&]() -> Attempt<std::vector<std::string>> {
+    kvKeysList list{};
+    const natsStatus s = kvStore_Keys(&list, leases_, nullptr);
+    std::vector<std::string> out;
+    if (s == NATS_NOT_FOUND) return done<std::vector<std::string>>(std::move(out));  // none
+    if (s != NATS_OK) {
+      return refused<std::vector<std::string>>(s, describe("list leases", s));
+    }
+    for (int i = 0; i < list.Count; ++i) {
+      std::string_view key(list.Keys[i]);
+      if (key.starts_with(prefix)) out.emplace_back(key);
+    }
+    kvKeysList_Destroy(&list);
+    std::sort(out.begin(), out.end());
+    return done<std::vector<std::string>>(std::move(out));
+  });
 }
 
 Result<uint32_t> LeaseTable::claim_partition_count(uint32_t n, Deadline deadline) {

@@ -21,6 +21,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/cluster/deadline.h"
 #include "adapters/cluster/jet_link.h"
@@ -68,6 +69,10 @@ class LeaseTable {
 
   // The live value of `key` and its revision; nullopt when free.
   [[nodiscard]] Result<std::optional<LeaseEntry>> get(std::string_view key, Deadline deadline);
+
+  // The keys that hold a live value and start with `prefix` (e.g. "node."), sorted.
+  // An expired key is gone once the server has aged it out.
+  [[nodiscard]] Result<std::vector<std::string>> keys(std::string_view prefix, Deadline deadline);
 
   // The cluster's partition count: sets it to `n` if nobody has, and returns the value
   // that holds (the first claimer's). The caller refuses to run when it is not `n`.

@@ -2,6 +2,10 @@
 
 #include <nats/nats.h>
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "adapters/nats/nats_status.h"
 
 namespace stockroom::nats_adapter {
@@ -22,8 +26,30 @@ Result<natsOptions*> make_nats_options(const ConnectOptions& o) {
     natsOptions_Destroy(opts);
     return std::unexpected(s.error());
   };
-  if (auto s = check(natsOptions_SetURL(opts, o.url.c_str()), "--nats URL"); !s)
-    return fail_with(s);
+  if (o.url.find(',') == std::string::npos) {
+    if (auto s = check(natsOptions_SetURL(opts, o.url.c_str()), "--nats URL"); !s)
+      return fail_with(s);
+  } else {
+    // A cluster's servers, comma-separated: NATS.c's SetURL takes one URL, the pool
+    // takes a list (it connects to any and reconnects to the others).
+    std::vector<std::string> urls;
+    std::string_view rest = o.url;
+    while (!rest.empty()) {
+      const size_t comma = rest.find(',');
+      std::string_view url = rest.substr(0, comma);
+      while (!url.empty() && url.front() == ' ') url.remove_prefix(1);
+      while (!url.empty() && url.back() == ' ') url.remove_suffix(1);
+      if (!url.empty()) urls.emplace_back(url);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+    std::vector<const char*> raw;
+    for (const std::string& url : urls) raw.push_back(url.c_str());
+    if (auto s = check(natsOptions_SetServers(opts, raw.data(), static_cast<int>(raw.size())),
+                       "--nats URLs");
+        !s)
+      return fail_with(s);
+  }
   if (auto s = check(natsOptions_SetName(opts, o.name.c_str()), "name"); !s) return fail_with(s);
   if (auto s = check(natsOptions_SetSendAsap(opts, true), "send asap"); !s) return fail_with(s);
   if (auto s = check(natsOptions_SetMaxReconnect(opts, -1), "reconnect"); !s) return fail_with(s);

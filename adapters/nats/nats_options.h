@@ -12,7 +12,7 @@ struct __natsOptions;
 namespace stockroom::nats_adapter {
 
 struct ConnectOptions {
-  std::string url = "nats://127.0.0.1:4222";
+  std::string url = "nats://127.0.0.1:4222";  // or a comma-separated list of servers
   std::string name = "stockroom";
   std::string user;
   std::string password;

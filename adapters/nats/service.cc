@@ -21,6 +21,7 @@
 #include "adapters/nats/reply_limit.h"
 #include "adapters/wire/keyed_subject.h"
 #include "adapters/wire/wire.h"
+#include "engine/model/routing.h"
 
 namespace stockroom::nats_adapter {
 namespace {
@@ -110,11 +111,35 @@ struct Service::Impl {
   ops::GaugeFamily* query_queue = nullptr;
   ops::Gauge* expiry_check_failures = nullptr;
 
+  // Where requests arrive: <p>, or <p>.p.<index> for one partition of a cluster.
+  [[nodiscard]] std::string listen_prefix() const {
+    if (!options.partition) return options.prefix;
+    return options.prefix + ".p." + std::to_string(options.partition->index);
+  }
+
+  // In a cluster a request must carry its key, and the key must be this partition's:
+  // the server's mapping routes keyed subjects only, so anything else was sent to the
+  // partition subject by hand and would land an aggregate in the wrong partition.
+  [[nodiscard]] Status check_partition(std::optional<std::string_view> key) const {
+    if (!options.partition) return {};
+    if (!key) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "a cluster answers keyed subjects only: add the aggregate's id as the "
+                  "subject's last token (docs/api.md, keyed subjects)");
+    }
+    const uint32_t home = partition_of(*key, options.partition->count);
+    if (home == options.partition->index) return {};
+    return fail(ErrorCode::kInvalidArgument,
+                "key '" + std::string(*key) + "' belongs to partition " + std::to_string(home) +
+                    ", not " + std::to_string(options.partition->index),
+                {{"partition", int64_t{home}}});
+  }
+
   Impl(ServiceOptions o, ops::Registry& r, ops::JsonLog& l)
       : options(std::move(o)), registry(r), log(l) {
-    cmd_prefix = options.prefix + ".cmd.";
-    query_prefix = options.prefix + ".query.";
-    checkpoint_subject = options.prefix + "." + std::string(wire::kCheckpointSubject);
+    cmd_prefix = listen_prefix() + ".cmd.";
+    query_prefix = listen_prefix() + ".query.";
+    checkpoint_subject = listen_prefix() + "." + std::string(wire::kCheckpointSubject);
     commands = &registry.counter("stockroom_commands_total",
                                  "Commands answered, by subject and outcome (ok or error code).",
                                  {"command", "outcome"});
@@ -350,6 +375,9 @@ struct Service::Impl {
         decoded = std::unexpected(same.error());
       }
     }
+    if (decoded) {
+      if (Status here = check_partition(keyed.key); !here) decoded = std::unexpected(here.error());
+    }
     if (!decoded) {
       std::string out;
       const std::string id = body.size() > options.max_payload ? "" : codec.command_id_of(body);
@@ -412,6 +440,9 @@ struct Service::Impl {
       if (Status same = wire::check_query_key(*decoded, *keyed.key); !same) {
         decoded = std::unexpected(same.error());
       }
+    }
+    if (decoded && wire::query_routing_key(*decoded)) {
+      if (Status here = check_partition(keyed.key); !here) decoded = std::unexpected(here.error());
     }
     if (!decoded) {
       std::string out;
@@ -637,8 +668,8 @@ Status Service::start(engine::Engine& engine) {
   }
   i.point_lane = std::make_unique<QueryLane>(i.options.point_queries);
   i.long_lane = std::make_unique<QueryLane>(i.options.long_queries);
-  const std::string cmd = i.options.prefix + ".cmd.>";
-  const std::string query = i.options.prefix + ".query.>";
+  const std::string cmd = i.listen_prefix() + ".cmd.>";
+  const std::string query = i.listen_prefix() + ".query.>";
   natsStatus s = natsConnection_QueueSubscribe(&i.cmd_sub, i.nc, cmd.c_str(),
                                                i.options.queue_group.c_str(), on_msg, &i);
   if (s == NATS_OK) {

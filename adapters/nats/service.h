@@ -61,6 +61,15 @@ struct ServiceOptions {
   // the latest. Without one, nothing is pushed and query.head is UNAVAILABLE.
   std::optional<audit::SigningKey> signing_key;
   std::chrono::milliseconds head_interval{10'000};
+  // Cluster mode (docs/scale-out.md): the service answers one partition, on
+  // <p>.p.<index>.cmd.> and <p>.p.<index>.query.> (where the server's mapping sends
+  // keyed subjects), and refuses (INVALID_ARGUMENT) a command or per-aggregate query
+  // without a key or whose key belongs to another partition. Pushes stay on <p>.
+  struct Partition {
+    uint32_t index = 0;
+    uint32_t count = 1;
+  };
+  std::optional<Partition> partition;
 };
 
 class Service {
