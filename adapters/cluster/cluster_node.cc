@@ -100,9 +100,12 @@ struct ClusterNode::Impl {
 
   [[nodiscard]] std::chrono::nanoseconds ttl() const { return options.lease_ttl; }
 
+  // The lease has surely not expired yet: it was created or renewed less than a TTL
+  // ago. Safety does not rest on this (the fence does); it keeps a node that was paused
+  // past its lease from even trying, and lets an owner ride out a lease-bucket
+  // election (5-7 s without answers) while its renewals are retried.
   [[nodiscard]] bool lease_fresh(const Slot& s) const {
-    // A margin of a second: the lease must still be ours when the append lands.
-    return now_ns() - s.lease_renewed_ns.load() < (ttl() - 1s).count();
+    return now_ns() - s.lease_renewed_ns.load() < ttl().count();
   }
 
   // ---------------------------------------------------------------- start, stop
@@ -215,6 +218,21 @@ struct ClusterNode::Impl {
       }
       auto holder = leases->get(lease_key(s.index), deadline_in(1s));
       if (!holder) continue;  // NATS is busy or electing: next tick
+      if (*holder && (*holder)->value == incarnation) {
+        // Still ours (a group failed in an election and this node stepped down): serve
+        // again at once, after catching up, rather than wait for the lease to expire.
+        auto renewed =
+            leases->renew(lease_key(s.index), incarnation, (*holder)->revision, deadline_in(2s));
+        if (!renewed) continue;
+        s.lease_revision = *renewed;
+        s.lease_renewed_ns = now_ns();
+        if (take_over(s)) {
+          ++owned;
+        } else {
+          release_lease(s);
+        }
+        continue;
+      }
       const std::optional<std::string> owner =
           *holder ? std::optional<std::string>(node_of((*holder)->value)) : std::nullopt;
       const bool standby = is_standby(s.index, owner);
@@ -315,8 +333,9 @@ struct ClusterNode::Impl {
       {
         std::lock_guard lock(mu);
         demote(s,
-               fenced ? "fenced: another owner appended to the stream"
-                      : "the replicated log did not take a group",
+               fenced            ? "fenced: another owner appended to the stream"
+               : !lease_fresh(s) ? "lease not renewed in time: not appending"
+                                 : "the replicated log did not take a group",
                false, 5s);
       }
       // Not fenced: the lease is still ours, so catch up (the group in doubt may be in
