@@ -102,7 +102,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the partition count is the first claimer's; a later claim of another count "
+    "the partition count is the first claimer's and a later claim of another count "
     "reads it back",
     "[cluster][lease]") {
   NatsCluster cluster;
