@@ -75,7 +75,12 @@ TEST_CASE(
   auto last = stream.last_sequence(in_seconds(10));
   REQUIRE(last.has_value());
   CHECK(*last == 2);
-  CHECK_FALSE(stream.append("x", 2, "", in_seconds(1)).has_value());  // a msg id is required
+  auto no_id = stream.append("x", 2, "", in_seconds(1));
+  REQUIRE_FALSE(no_id.has_value());
+  CHECK(no_id.error().code == ErrorCode::kInvalidArgument);
+  auto too_large = stream.append(std::string(2 * 1024 * 1024, 'x'), 2, "big", in_seconds(5));
+  REQUIRE_FALSE(too_large.has_value());  // over nats-server's default max_payload, 1 MiB
+  CHECK(too_large.error().code == ErrorCode::kPayloadTooLarge);
 
   // The same name with another replica count is another stream: refused.
   PartitionStream other(*link, "fence.test", 2, 1);
