@@ -88,6 +88,25 @@ Result<LeaseEntry> create_or_read(kvStore* kv, const std::string& key, std::stri
   });
 }
 
+// A renewal refused with "wrong last sequence" is judged by what the key holds now.
+// Right after a leader election 2.9.10 refuses one with "wrong last sequence: 0" while
+// the key still holds the lease unchanged (seen in tests/cluster): that passes. A
+// lost try (a timeout) may have renewed it: the key holds our value at a later
+// revision. Anything else is a real loss.
+Attempt<uint64_t> judge_refused_renewal(kvStore* kv, const std::string& key, std::string_view value,
+                                        uint64_t revision, std::string why) {
+  auto held = get_once(kv, key);
+  if (held.transient || !held.result) return retry_later<uint64_t>(std::move(why));
+  const std::optional<LeaseEntry>& entry = *held.result;
+  if (entry && entry->value == value && entry->revision == revision) {
+    return retry_later<uint64_t>(std::move(why));
+  }
+  if (entry && entry->value == value && entry->revision > revision) {
+    return done<uint64_t>(entry->revision);
+  }
+  return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LeaseTable>> LeaseTable::open(const JetLink& link, std::string_view prefix,
@@ -129,10 +148,8 @@ Result<uint64_t> LeaseTable::renew(std::string_view key, std::string_view value,
                                         static_cast<int>(value.size()), revision);
     if (s == NATS_OK) return done<uint64_t>(rev);
     std::string why = describe("renew lease " + k, s);
-    if (internal::wrong_last_sequence(why)) {
-      return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
-    }
-    return refused<uint64_t>(s, std::move(why));
+    if (!internal::wrong_last_sequence(why)) return refused<uint64_t>(s, std::move(why));
+    return judge_refused_renewal(leases_, k, value, revision, std::move(why));
   });
 }
 

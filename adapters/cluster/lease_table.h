@@ -59,7 +59,10 @@ class LeaseTable {
                                         Deadline deadline);
 
   // Extends the lease held at `revision`; returns the new revision. kConflict when the
-  // key changed since (released, expired, taken). Liveness only: see the top.
+  // key changed since (released, expired, taken). A refusal while the key still holds
+  // `value` at `revision` is retried (2.9.10 gives such refusals after an election);
+  // when the key holds `value` at a later revision, a lost try renewed it and that
+  // revision is returned. Liveness only: see the top.
   [[nodiscard]] Result<uint64_t> renew(std::string_view key, std::string_view value,
                                        uint64_t revision, Deadline deadline);
 

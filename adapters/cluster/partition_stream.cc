@@ -94,9 +94,12 @@ Attempt<AppendAck> publish_failure(natsStatus s, int err, const std::string& str
     }
     return done<AppendAck>(fail(ErrorCode::kConflict, std::move(why), std::move(details)));
   }
-  if (s == NATS_MAX_PAYLOAD || s == NATS_INVALID_ARG) {
-    return done<AppendAck>(fail(ErrorCode::kInvalidArgument, std::move(why)));
+  // Too large for the server's max_payload (NATS.c checks it) or the stream's limit.
+  if (s == NATS_MAX_PAYLOAD || err == internal::kJsMessageTooLarge) {
+    return done<AppendAck>(fail(ErrorCode::kPayloadTooLarge, std::move(why)));
   }
+  if (s == NATS_INVALID_ARG)
+    return done<AppendAck>(fail(ErrorCode::kInvalidArgument, std::move(why)));
   // Other server refusals (NATS_ERR) are retried: during an election 2.9.10 answers
   // with several codes that pass, and the deadline bounds the ones that do not.
   return retry_later<AppendAck>(std::move(why));

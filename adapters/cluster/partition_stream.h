@@ -65,7 +65,8 @@ class PartitionStream {
   //   error's detail "last_sequence" holds the actual one when the server named it.
   // kUnavailable: no quorum or no answer by `deadline`, or a duplicate answer that does
   //   not hold our msg id; the caller retries with the same msg id.
-  // kInvalidArgument: empty msg id, or data the server refuses (too large).
+  // kPayloadTooLarge: `data` exceeds the server's max_payload.
+  // kInvalidArgument: an empty msg id.
   [[nodiscard]] Result<AppendAck> append(std::string_view data, uint64_t expected_last_seq,
                                          std::string_view msg_id, Deadline deadline);
 

@@ -2,6 +2,8 @@
 // expiry, renewal, and the partition count's first claim.
 #include "adapters/cluster/lease_table.h"
 
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
@@ -102,7 +104,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "the partition count is the first claimer's; a later claim of another count "
+    "the partition count is the first claimer's and a later claim of another count "
     "reads it back",
     "[cluster][lease]") {
   NatsCluster cluster;
@@ -119,4 +121,33 @@ TEST_CASE(
   auto again = table_a->claim_partition_count(4, in_seconds(10));
   REQUIRE(again.has_value());
   CHECK(*again == 4);
+}
+
+TEST_CASE("lease calls ride out a kill -9 of the lease bucket's leader", "[cluster][lease]") {
+  NatsCluster cluster;
+  auto setup_link = connect_link(cluster.urls());
+  auto setup = open_table(*setup_link, std::chrono::seconds(8));
+  const int leader = cluster.bucket_leader("LEASES_TEST_leases");
+  REQUIRE(leader >= 0);
+  auto link = connect_link(cluster.url((leader + 1) % NatsCluster::kNodes));
+  auto table = open_table(*link, std::chrono::seconds(8));
+  auto rev = table->create("p-1", "node-a/1", in_seconds(10));
+  REQUIRE(rev.has_value());
+
+  cluster.kill(leader, SIGKILL);
+  const auto killed_at = std::chrono::steady_clock::now();
+  auto renewed = table->renew("p-1", "node-a/1", *rev, in_seconds(15));
+  INFO((renewed.has_value() ? std::string() : renewed.error().message));
+  REQUIRE(renewed.has_value());
+  const double renewed_after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - killed_at).count();
+  WARN("a renewal went through " << renewed_after << " s after kill -9 of the bucket leader");
+  auto other = table->create("p-2", "node-a/1", in_seconds(15));
+  REQUIRE(other.has_value());
+  auto taken = table->create("p-1", "node-b/1", in_seconds(15));
+  REQUIRE_FALSE(taken.has_value());
+  CHECK(taken.error().code == ErrorCode::kAlreadyExists);
+  auto held = table->get("p-1", in_seconds(15));
+  REQUIRE(held.has_value());
+  CHECK(*held == LeaseEntry{"node-a/1", *renewed});
 }

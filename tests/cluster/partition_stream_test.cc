@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <optional>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,8 +34,8 @@ std::optional<int64_t> last_sequence_detail(const stockroom::Error& error) {
 }  // namespace
 
 TEST_CASE(
-    "appends at the expected last sequence grow the stream; a stale expectation is "
-    "fenced; a resend of a msg id answers duplicate with the original seq",
+    "appends at the expected last sequence grow the stream, a stale expectation is "
+    "fenced, a resend of a msg id answers duplicate with the original seq",
     "[cluster][stream]") {
   NatsCluster cluster;
   auto link = connect_link(cluster.urls());
@@ -74,7 +75,12 @@ TEST_CASE(
   auto last = stream.last_sequence(in_seconds(10));
   REQUIRE(last.has_value());
   CHECK(*last == 2);
-  CHECK_FALSE(stream.append("x", 2, "", in_seconds(1)).has_value());  // a msg id is required
+  auto no_id = stream.append("x", 2, "", in_seconds(1));
+  REQUIRE_FALSE(no_id.has_value());
+  CHECK(no_id.error().code == ErrorCode::kInvalidArgument);
+  auto too_large = stream.append(std::string(2 * 1024 * 1024, 'x'), 2, "big", in_seconds(5));
+  REQUIRE_FALSE(too_large.has_value());  // over nats-server's default max_payload, 1 MiB
+  CHECK(too_large.error().code == ErrorCode::kPayloadTooLarge);
 
   // The same name with another replica count is another stream: refused.
   PartitionStream other(*link, "fence.test", 2, 1);
@@ -93,14 +99,18 @@ TEST_CASE("two links racing on one stream: exactly one append wins each round",
   REQUIRE(stream_a.ensure(in_seconds(30)).has_value());
   REQUIRE(stream_b.ensure(in_seconds(30)).has_value());
 
-  constexpr int kRounds = 60;
+  constexpr int kRounds = 100;
   std::vector<int> wins_a(kRounds), wins_b(kRounds);
   std::vector<int> conflicts_a(kRounds), conflicts_b(kRounds);
   std::barrier round_start(2);
   auto writer = [&](PartitionStream& stream, const std::string& who, std::vector<int>& wins,
                     std::vector<int>& conflicts) {
+    std::mt19937 rng(static_cast<unsigned>(std::hash<std::string>{}(who)));
+    std::uniform_int_distribution<int> jitter_us(0, 600);
     for (int round = 0; round < kRounds; ++round) {
       round_start.arrive_and_wait();
+      // Without it the writer nearer the stream leader wins every round.
+      std::this_thread::sleep_for(std::chrono::microseconds(jitter_us(rng)));
       // Both expect the stream as the last round left it: one message per round.
       auto ack = stream.append(who + std::to_string(round), static_cast<uint64_t>(round),
                                who + "-" + std::to_string(round), in_seconds(10));
@@ -127,7 +137,7 @@ TEST_CASE("two links racing on one stream: exactly one append wins each round",
 }
 
 TEST_CASE(
-    "read returns exactly what was appended, in order, from any sequence; 5000 "
+    "read returns exactly what was appended, in order, from any sequence, and 5000 "
     "messages read in one call",
     "[cluster][stream]") {
   NatsCluster cluster;

@@ -15,8 +15,9 @@ bool is_transient(natsStatus status, int err_code) {
     case NATS_SLOW_CONSUMER:
       return true;
     case NATS_ERR:
-      return err_code == kJsClusterNoPeers || err_code == kJsClusterNotAvailable ||
-             err_code == kJsInsufficientResources;
+      return err_code == kJsClusterIncomplete || err_code == kJsClusterNoPeers ||
+             err_code == kJsClusterNotAssigned || err_code == kJsClusterNotAvailable ||
+             err_code == kJsClusterNotLeader || err_code == kJsInsufficientResources;
     default:
       return false;
   }

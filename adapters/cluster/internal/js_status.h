@@ -14,9 +14,13 @@ namespace stockroom::cluster::internal {
 
 // JetStream err_codes the link reacts to (nats-server's errors.json; NATS.c 3.4.1 names
 // most of them in status.h).
+inline constexpr int kJsClusterIncomplete = 10004;      // "incomplete results"
 inline constexpr int kJsClusterNoPeers = 10005;         // "no suitable peers for placement"
+inline constexpr int kJsClusterNotAssigned = 10007;     // a server that lost its assignment
 inline constexpr int kJsClusterNotAvailable = 10008;    // meta leader not elected yet
+inline constexpr int kJsClusterNotLeader = 10009;       // asked a leader that just stepped down
 inline constexpr int kJsInsufficientResources = 10023;  // right after a cluster starts
+inline constexpr int kJsMessageTooLarge = 10054;        // "message size exceeds maximum allowed"
 inline constexpr int kJsStreamNameExists = 10058;
 inline constexpr int kJsStreamNotFound = 10059;
 inline constexpr int kJsWrongLastSequence = 10071;  // the fence: Nats-Expected-Last-Sequence
