@@ -7,8 +7,10 @@
 #include <atomic>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -63,6 +65,8 @@ struct Slot {
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> stream_last{0};
   Clock::time_point free_since{};
+  Clock::time_point probed{};        // the last probe of the owner (standby)
+  Clock::time_point silent_since{};  // since when the owner's subject has no listener
   Clock::time_point last_checked{};
   ops::Gauge* role_gauge = nullptr;
   ops::Gauge* applied_gauge = nullptr;
@@ -87,6 +91,7 @@ struct ClusterNode::Impl {
   int64_t node_renewed_ns = 0;
   uint64_t node_revision = 0;
   Clock::time_point over_share_since{};
+  const Clock::time_point started = Clock::now();
 
   mutable std::mutex mu;  // slots' roles, engines and services
   std::mutex wake_mu;
@@ -209,30 +214,18 @@ struct ClusterNode::Impl {
     const uint32_t share = static_cast<uint32_t>((partitions + live - 1) / live);
     uint32_t owned = 0;
     for (auto& s : slots) owned += s->role == Role::kOwner ? 1 : 0;
+    std::map<std::string, uint32_t> held;  // partitions per other live node, this tick
+    std::set<std::string> gone;            // nodes whose partition subject fell silent
     for (auto& slot : slots) {
       if (stopping.load()) return;
       Slot& s = *slot;
       if (s.role == Role::kOwner) {
+        s.free_since = {};  // counts again from when it is next seen free
         keep_owned(s);
         continue;
       }
       auto holder = leases->get(lease_key(s.index), deadline_in(1s));
       if (!holder) continue;  // NATS is busy or electing: next tick
-      if (*holder && (*holder)->value == incarnation) {
-        // Still ours (a group failed in an election and this node stepped down): serve
-        // again at once, after catching up, rather than wait for the lease to expire.
-        auto renewed =
-            leases->renew(lease_key(s.index), incarnation, (*holder)->revision, deadline_in(2s));
-        if (!renewed) continue;
-        s.lease_revision = *renewed;
-        s.lease_renewed_ns = now_ns();
-        if (take_over(s)) {
-          ++owned;
-        } else {
-          release_lease(s);
-        }
-        continue;
-      }
       const std::optional<std::string> owner =
           *holder ? std::optional<std::string>(node_of((*holder)->value)) : std::nullopt;
       const bool standby = is_standby(s.index, owner);
@@ -245,15 +238,64 @@ struct ClusterNode::Impl {
       }
       if (*holder) {
         s.free_since = {};
+        ++held[*owner];
+        if (standby && owner_gone(s)) {
+          gone.insert(*owner);
+          // The owner's subscriptions are gone from the cluster (a crash closes its
+          // connection at once): clear its lease instead of waiting out the TTL. Safe
+          // however wrong the guess: an owner still alive is fenced by our marker.
+          log.warn("partition_owner_gone",
+                   {{"partition", int64_t{s.index}}, {"owner", owner.value_or("")}});
+          // A partition without an owner is worse than an uneven spread: take it beyond
+          // the share (the dead node's own key has not expired yet), rebalance later.
+          static_cast<void>(leases->release(lease_key(s.index), deadline_in(2s)));
+          if (take(s)) ++owned;
+        }
         continue;
       }
       const auto now = Clock::now();
       if (s.free_since == Clock::time_point{}) s.free_since = now;
       // A standby takes a free partition at once; others give the standbys a second.
+      // Free for two seconds: taken whatever the share says (the live list may name a
+      // node that died).
       const bool my_turn = standby || now - s.free_since > 1s;
-      if (owned < share && my_turn && take(s)) ++owned;
+      const bool orphaned = now - s.free_since > 2s;
+      // A node just started claims nothing for a second, so that nodes started together
+      // see each other before they take their shares.
+      const bool settled = now - started > 1s;
+      if ((owned < share || orphaned) && my_turn && settled && take(s)) ++owned;
     }
-    shed_above_share(owned, share);
+    // Over the share while another live node is under it (a node joined): hand one
+    // back so that it takes it, without keys moving.
+    bool someone_under = false;
+    for (const std::string& node : live_nodes) {
+      if (node == options.node_id || gone.contains(node)) continue;
+      const auto it = held.find(node);
+      if ((it == held.end() ? 0 : it->second) < share) someone_under = true;
+    }
+    shed_above_share(someone_under ? owned : 0, share);
+  }
+
+  // Probes the owner's partition subject every 300 ms; true once nobody has listened
+  // on it for a second (NATS answers "no responders" at once when no subscription
+  // exists anywhere in the cluster). A slow owner is not "gone": only silence counts.
+  bool owner_gone(Slot& s) {
+    const auto now = Clock::now();
+    if (now - s.probed < 300ms) return false;
+    s.probed = now;
+    natsMsg* reply = nullptr;
+    const std::string subject = fmt::format("{}.p.{}.query.head", options.prefix, s.index);
+    const natsStatus st =
+        natsConnection_RequestString(&reply, link->connection(), subject.c_str(), "{}", 500);
+    if (reply != nullptr) natsMsg_Destroy(reply);
+    if (st != NATS_NO_RESPONDERS) {
+      s.silent_since = {};
+      return false;
+    }
+    if (s.silent_since == Clock::time_point{}) s.silent_since = now;
+    if (now - s.silent_since < 1s) return false;
+    s.silent_since = {};
+    return true;
   }
 
   static std::string node_of(const std::string& lease_value) {
