@@ -3,7 +3,6 @@
 #include <nats/nats.h>
 
 #include <charconv>
-#include <limits>
 
 #include "adapters/cluster/internal/js_status.h"
 #include "adapters/cluster/internal/names.h"
