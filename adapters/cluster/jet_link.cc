@@ -33,7 +33,6 @@ Status set_servers(natsOptions* opts, const std::vector<std::string>& urls) {
   for (const std::string& url : urls) raw.push_back(url.c_str());
   natsStatus s = natsOptions_SetURL(opts, nullptr);
   if (s == NATS_OK) s = natsOptions_SetServers(opts, raw.data(), static_cast<int>(raw.size()));
-  if (s == NATS_OK) s = natsOptions_SetNoRandomize(opts, false);
   if (s != NATS_OK) return fail(ErrorCode::kInvalidArgument, internal::describe("--nats URLs", s));
   return {};
 }

@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <limits>
 
 #include "adapters/cluster/internal/js_status.h"
 #include "adapters/cluster/internal/names.h"

@@ -125,12 +125,15 @@ Status check_duplicate(jsCtx* js, const std::string& stream, uint64_t seq,
         stored_id != nullptr && msg_id == stored_id) {
       return done<void>({});
     }
-    // nats-server before 2.10.25 (PR #6415) may answer a never-stored message as a
-    // duplicate after a leader election; the caller must check the stream and resend.
+    // nats-server 2.9.10 may answer a never-stored message as a duplicate after a
+    // leader election (fixed later, nats-server PR #6415). The same msg id may get the
+    // same answer for the rest of the duplicate window, so the caller decides.
     return done<void>(fail(ErrorCode::kUnavailable,
                            "the server called message " + msg_id + " a duplicate of seq " +
                                std::to_string(seq) + " of " + stream +
-                               ", which holds another message: it was not stored, retry"));
+                               ", which holds another message: it was not stored there; " +
+                               "check the stream and append again",
+                           {{"duplicate_seq", static_cast<int64_t>(seq)}}));
   });
 }
 

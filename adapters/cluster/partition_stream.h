@@ -63,8 +63,11 @@ class PartitionStream {
   // leader election 2.9.10 may call a never-stored message a duplicate.
   // kConflict: the fence — the stream's last sequence is not `expected_last_seq`; the
   //   error's detail "last_sequence" holds the actual one when the server named it.
-  // kUnavailable: no quorum or no answer by `deadline`, or a duplicate answer that does
-  //   not hold our msg id; the caller retries with the same msg id.
+  // kUnavailable: no quorum or no answer by `deadline` (the message may or may not be
+  //   stored: retry with the same msg id and expectation); or a duplicate answer whose
+  //   seq holds another message (detail "duplicate_seq"): the message was not stored
+  //   there, and the same msg id may get the same answer for the rest of the duplicate
+  //   window, so the caller reads the stream and appends again.
   // kPayloadTooLarge: `data` exceeds the server's max_payload.
   // kInvalidArgument: an empty msg id.
   [[nodiscard]] Result<AppendAck> append(std::string_view data, uint64_t expected_last_seq,

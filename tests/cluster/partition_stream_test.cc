@@ -192,6 +192,13 @@ TEST_CASE(
   REQUIRE(past_end.has_value());
   CHECK(past_end->empty());
 
+  // The stream never deletes; if someone does, read() reports the gap, not a short log.
+  REQUIRE(js_DeleteMsg(link->js(), stream.name().c_str(), 4000, nullptr, nullptr) == NATS_OK);
+  auto gap = stream.read(3990, 20, in_seconds(10));
+  REQUIRE_FALSE(gap.has_value());
+  CHECK(gap.error().code == ErrorCode::kUnavailable);
+  CHECK_THAT(gap.error().message, Catch::Contains("gap"));
+
   // For comparison: one get request per sequence (what read() does not do).
   const auto get_start = std::chrono::steady_clock::now();
   constexpr int kGets = 500;
