@@ -16,6 +16,7 @@
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/client.h"
 #include "adapters/wire/keyed_subject.h"
+#include "engine/model/routing.h"
 
 namespace stockroom::cli {
 namespace {
@@ -26,6 +27,11 @@ struct DemoArgs {
   std::string nats = "nats://127.0.0.1:4222";
   std::string prefix = "stockroom";
   int load = 2000;  // commands in the closing quick load (0: none)
+  // Against `serve --cluster` (docs/scale-out.md): every id of the store is chosen in
+  // one partition, so each checkout is one atomic append there, and verify asks each
+  // of the `partitions` partitions.
+  bool cluster = false;
+  uint32_t partitions = 4;
 };
 
 const char* kStaff = R"({"id":"ops-1","role":"staff"})";
@@ -39,8 +45,18 @@ class Demo {
   Demo(Client& client, DemoArgs args, std::string tag)
       : client_(client), args_(std::move(args)), tag_(std::move(tag)) {}
 
+  // The store's id for `name`; in a cluster, one that lives in home(): the partition
+  // of the LAMP product.
   [[nodiscard]] std::string id(std::string_view name) const {
-    return fmt::format("{}-{}", name, tag_);
+    std::string base = fmt::format("{}-{}", name, tag_);
+    if (!args_.cluster) return base;
+    for (int k = 0;; ++k) {
+      std::string candidate = k == 0 ? base : fmt::format("{}-{}", base, k);
+      if (partition_of(candidate, args_.partitions) == home()) return candidate;
+    }
+  }
+  [[nodiscard]] uint32_t home() const {
+    return partition_of(fmt::format("LAMP-{}", tag_), args_.partitions);
   }
 
   // Sends a command; prints the outcome. Returns the parsed reply (null on no reply).
@@ -188,7 +204,15 @@ void show_views(Demo& d, const std::vector<std::string>& winners) {
              d.lamps_arrived_at, d.id("LAMP"),
              d.query("as_of", fmt::format(R"({{"stream":"product-{}","position":{}}})",
                                           d.id("LAMP"), d.lamps_arrived_at)));
-  fmt::print("  verify {}\n", d.query("verify", "{}"));
+  if (!d.args_.cluster) {
+    fmt::print("  verify {}\n", d.query("verify", "{}"));
+    return;
+  }
+  for (uint32_t p = 0; p < d.args_.partitions; ++p) {
+    auto r = d.client_.request(fmt::format("{}.p.{}.query.verify", d.args_.prefix, p), "{}");
+    fmt::print("  verify partition {}: {}\n", p,
+               r ? r->data : fmt::format("(no reply: {})", r.error().message));
+  }
 }
 
 // A closing quick load: `n` stock receipts from 16 clients at once; prints the rate
@@ -247,21 +271,34 @@ int run_demo(const DemoArgs& args) {
     fmt::print(stderr, "stockroom demo: {}\n", client.error().message);
     return 1;
   }
-  // Is serve there? A verify query answers fast on any store.
-  auto probe =
-      (*client)->request(args.prefix + ".query.verify", "{}", {}, std::chrono::milliseconds(3000));
-  if (!probe) {
-    fmt::print(
-        stderr,
-        "stockroom demo: no stockroom serve answers on {} ({}); start one with scripts/run\n",
-        args.nats, probe.error().message);
-    return 1;
-  }
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   Demo d(**client, args,
          fmt::format("{:x}", std::chrono::duration_cast<std::chrono::milliseconds>(now).count()));
+  // Is serve there? A verify query answers fast on any store. A cluster's engines may
+  // still be claiming their partitions: ask the store's partition for a while.
+  const std::string probe_subject = args.cluster
+                                        ? fmt::format("{}.p.{}.query.verify", args.prefix, d.home())
+                                        : args.prefix + ".query.verify";
+  auto probe = (*client)->request(probe_subject, "{}", {}, std::chrono::milliseconds(3000));
+  for (int i = 0; args.cluster && !probe && i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    probe = (*client)->request(probe_subject, "{}", {}, std::chrono::milliseconds(1000));
+  }
+  if (!probe) {
+    fmt::print(stderr,
+               "stockroom demo: no stockroom serve answers on {} ({}); start one with scripts/run "
+               "(or scripts/cluster, then demo --cluster)\n",
+               args.nats, probe.error().message);
+    return 1;
+  }
   fmt::print("Stockroom demo against serve on {} (prefix {}), run tag {}\n", args.nats, args.prefix,
              d.tag_);
+  if (args.cluster) {
+    fmt::print(
+        "Cluster of {} partitions: every id of this store is chosen in partition {}, so each\n"
+        "checkout is one atomic append there (checkouts across partitions: docs/scale-out.md)\n",
+        args.partitions, d.home());
+  }
   stock_the_shelves(d);
   const auto winners = race_for_the_last_lamps(d);
   if (winners.size() != 3) {
@@ -291,6 +328,12 @@ Runner add_demo(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--load", a->load, "commands in the closing quick load (0: none)")
       ->check(CLI::Range(0, 10'000'000))
+      ->capture_default_str();
+  sub->add_flag("--cluster", a->cluster,
+                "against serve --cluster: keyed subjects, the store's ids in one partition, "
+                "verify per partition");
+  sub->add_option("--partitions", a->partitions, "the cluster's partition count (--cluster)")
+      ->check(CLI::Range(1u, 1024u))
       ->capture_default_str();
   return [a] { return run_demo(*a); };
 }

@@ -171,7 +171,8 @@ int run_cluster(const ServeConfig& c, const sigset_t& stop_signals) {
                                   },
                                   [&log](std::string_view what) {
                                     log.error("http_error", {{"message", std::string(what)}});
-                                  }});
+                                  },
+                                  [n] { return n->describe(); }});
     if (!started) {
       fmt::print(stderr, "stockroom serve: --http {}: {}\n", c.http, started.error().message);
       return 1;

@@ -65,6 +65,7 @@ struct Slot {
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> stream_last{0};
   Clock::time_point free_since{};
+  std::string last_release;          // why this node last stopped serving it (readyz)
   Clock::time_point probed{};        // the last probe of the owner (standby)
   Clock::time_point silent_since{};  // since when the owner's subject has no listener
   Clock::time_point last_checked{};
@@ -553,6 +554,7 @@ struct ClusterNode::Impl {
     s.service.reset();
     s.registry.reset();
     s.role = Role::kNone;
+    s.last_release = why;
     log.warn("partition_released", {{"partition", int64_t{s.index}}, {"reason", why}});
     if (release) release_lease(s);
     return drained;
@@ -652,7 +654,13 @@ std::string ClusterNode::describe() const {
     if (!list.empty()) list += ",";
     list += std::to_string(s->index);
   }
-  return fmt::format("node {} owner [{}] standby [{}]", impl_->options.node_id, owner, standby);
+  std::string released;
+  for (const auto& s : impl_->slots) {
+    if (s->role == Role::kOwner || s->last_release.empty()) continue;
+    released += fmt::format("; stopped serving {}: {}", s->index, s->last_release);
+  }
+  return fmt::format("node {} owner [{}] standby [{}]{}", impl_->options.node_id, owner, standby,
+                     released);
 }
 
 void ClusterNode::refresh_metrics() {

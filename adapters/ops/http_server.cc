@@ -234,9 +234,11 @@ Response Session::route(const http::request<http::string_body>& req) {
   if (target == "/healthz") return make_response(http::status::ok, "ok\n");
   if (target == "/readyz") {
     return call("readyz", [this] {
+      const std::string detail =
+          server_.handlers.ready_detail ? server_.handlers.ready_detail() + "\n" : "";
       return server_.handlers.ready()
-                 ? make_response(http::status::ok, "ready\n")
-                 : make_response(http::status::service_unavailable, "not ready\n");
+                 ? make_response(http::status::ok, "ready\n" + detail)
+                 : make_response(http::status::service_unavailable, "not ready\n" + detail);
     });
   }
   return call("metrics", [this] {

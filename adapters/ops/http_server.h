@@ -41,6 +41,9 @@ struct HttpHandlers {
   std::function<std::string()> metrics;  // required: Prometheus text
   // Optional: told, in one line, when a handler throws (the client gets a 500).
   std::function<void(std::string_view)> on_error;
+  // Optional: a line /readyz adds after "ready" or "not ready" (a cluster node lists
+  // the partitions it owns and follows).
+  std::function<std::string()> ready_detail;
 };
 
 struct HttpLimits {
