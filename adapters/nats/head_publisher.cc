@@ -5,9 +5,6 @@
 namespace stockroom::nats_adapter {
 namespace {
 
-// A single node is partition 0 (nats-api.md); a cluster node would sign its own.
-constexpr uint32_t kPartition = 0;
-
 Timestamp now() {
   const auto since_epoch = std::chrono::system_clock::now().time_since_epoch();
   return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(since_epoch).count()};
@@ -16,12 +13,14 @@ Timestamp now() {
 }  // namespace
 
 HeadPublisher::HeadPublisher(audit::SigningKey key, const engine::Engine& engine, Outbox& outbox,
-                             std::string subject, std::chrono::milliseconds interval)
+                             std::string subject, std::chrono::milliseconds interval,
+                             uint32_t partition)
     : key_(std::move(key)),
       engine_(engine),
       outbox_(outbox),
       subject_(std::move(subject)),
-      interval_(interval) {}
+      interval_(interval),
+      partition_(partition) {}
 
 HeadPublisher::~HeadPublisher() { halt(); }
 
@@ -66,7 +65,7 @@ void HeadPublisher::stop() {
 }
 
 audit::SignedHead HeadPublisher::sign_now() const {
-  return audit::sign_head(key_, kPartition, engine_.head(), now());
+  return audit::sign_head(key_, partition_, engine_.head(), now());
 }
 
 void HeadPublisher::push() {

@@ -25,9 +25,10 @@ namespace stockroom::nats_adapter {
 
 class HeadPublisher {
  public:
-  // `subject` is "<p>.audit.head"; `interval` > 0.
+  // `subject` is "<p>.audit.head"; `interval` > 0; `partition` is the one the heads
+  // name and sign (0 on a single node; a cluster node signs each partition it serves).
   HeadPublisher(audit::SigningKey key, const engine::Engine& engine, Outbox& outbox,
-                std::string subject, std::chrono::milliseconds interval);
+                std::string subject, std::chrono::milliseconds interval, uint32_t partition = 0);
   // Stops the thread without signing a last head (stop() does that).
   ~HeadPublisher();
   HeadPublisher(const HeadPublisher&) = delete;
@@ -56,6 +57,7 @@ class HeadPublisher {
   Outbox& outbox_;
   std::string subject_;
   std::chrono::milliseconds interval_;
+  uint32_t partition_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

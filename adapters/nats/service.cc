@@ -661,9 +661,9 @@ Status Service::start(engine::Engine& engine) {
   Impl& i = *impl_;
   i.engine = &engine;
   if (i.options.signing_key) {
-    i.heads =
-        std::make_unique<HeadPublisher>(*i.options.signing_key, engine, *i.outbox,
-                                        i.options.prefix + ".audit.head", i.options.head_interval);
+    i.heads = std::make_unique<HeadPublisher>(
+        *i.options.signing_key, engine, *i.outbox, i.options.prefix + ".audit.head",
+        i.options.head_interval, i.options.partition ? i.options.partition->index : 0);
     i.head_source = [heads = i.heads.get()] { return heads->latest(); };
   }
   i.point_lane = std::make_unique<QueryLane>(i.options.point_queries);
