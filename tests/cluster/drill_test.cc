@@ -397,6 +397,29 @@ void check_after(Drill& drill, Load& load) {
 
 }  // namespace
 
+TEST_CASE("cluster: a process with another partition count is refused, exit 1",
+          "[cluster][drill]") {
+  Drill drill;  // created the cluster with kPartitions
+  EngineProcess other(drill.dir(), "odd", drill.nats().urls(), kPartitions + 1, kLeaseTtl);
+  int status = 0;
+  for (int i = 0; i < 300 && other.running(); ++i) {
+    if (::waitpid(other.pid(), &status, WNOHANG) == other.pid()) {
+      other.forget();
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE_FALSE(other.running());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string log = other.log_text();
+  INFO(log);
+  CHECK(log.find("the cluster was created with 2 partitions; --partitions 3 is refused") !=
+        std::string::npos);
+  // The cluster carries on.
+  CHECK(drill.verify_partition(0) > 0);
+}
+
 TEST_CASE("drill: kill -9 the owner of a partition under load", "[cluster][drill]") {
   Drill drill;
   Load load(drill);

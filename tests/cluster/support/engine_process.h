@@ -70,6 +70,9 @@ class EngineProcess {
   void thaw() { stop(SIGCONT); }
 
   [[nodiscard]] bool running() const { return pid_ > 0; }
+  [[nodiscard]] pid_t pid() const { return pid_; }
+  // The caller reaped the process (waitpid) itself.
+  void forget() { pid_ = -1; }
   [[nodiscard]] const std::string& node_id() const { return node_id_; }
   [[nodiscard]] std::string log_text() const {
     std::ifstream in(log_);
