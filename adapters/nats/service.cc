@@ -298,13 +298,24 @@ struct Service::Impl {
 
   // The last guard of every reply: one above the server's max_payload would be lost
   // in NATS.c's publish, so a bare PAYLOAD_TOO_LARGE goes instead.
+  // In a cluster every JSON reply, event and view names its partition (nats-api.md):
+  // `"partition":<i>` goes first into the object this service just wrote. A single
+  // node leaves its documents as they are (partition 0 is implied).
+  void mark_partition(std::string& json) const {
+    if (!options.partition || json.size() < 2 || json.front() != '{') return;
+    const std::string field = "\"partition\":" + std::to_string(options.partition->index);
+    json.insert(1, json[1] == '}' ? field : field + ",");
+  }
+
   Outgoing fitted_reply(const std::string& reply_to, wire::Encoding encoding, std::string data,
                         std::string_view what) {
+    if (encoding == wire::Encoding::kJson) mark_partition(data);
     const ReplyLimit limit = reply_limit(encoding);
     if (!limit.fits(data.size())) {
       note_oversized(what, data.size(), limit, "PAYLOAD_TOO_LARGE");
       const Error error = reply_too_large(what, data.size(), limit);
       wire::codec_for(encoding).error_reply(error, data);
+      if (encoding == wire::Encoding::kJson) mark_partition(data);
     }
     return reply_message(reply_to, encoding, std::move(data));
   }
@@ -542,6 +553,7 @@ struct Service::Impl {
       m.subject =
           options.prefix + ".events." + std::string(kind->kind) + "." + std::string(kind->id);
       wire::event_json(e, m.data);
+      mark_partition(m.data);
       m.headers = {{"Stockroom-Position", std::to_string(e.event.position.value)},
                    {"Stockroom-Type", std::string(event_type_name(e.event.data))},
                    {"Stockroom-Stream", e.event.stream}};
@@ -553,6 +565,7 @@ struct Service::Impl {
       m.subject = options.prefix + ".view." + v.view + "." + v.key;
       m.headers = {{"Stockroom-Position", std::to_string(v.position.value)}};
       m.data = std::move(v.json);
+      mark_partition(m.data);
       out.push_back(std::move(m));
     }
   }

@@ -221,6 +221,9 @@ class Drill {
                       R"(","name":"P","price":{"amount":100,"currency":"EUR"}})",
                   until);
     REQUIRE(is_ok(d));
+    // In a cluster a reply names the partition that answered (nats-api.md).
+    REQUIRE(d.HasMember("partition"));
+    CHECK(d["partition"].GetUint() == partition_of(sku, kPartitions));
     if (units == 0) return;
     d = send(*admin_, "inventory.receive", sku,
              R"({"command_id":"rcv-)" + sku + R"(",)" + kStaff + R"(,"sku":")" + sku +
