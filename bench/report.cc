@@ -224,7 +224,9 @@ class Report {
             "stock receipts over NATS, the same closed-loop load on keyed subjects (10,000 "
             "products): requests/s of one `serve --cluster` owning the only partition of a "
             "3-node JetStream cluster (every group appended to the R3 stream before RocksDB) "
-            "over one single-node `serve` on one nats-server. Below 1: what replication costs",
+            "over one single-node `serve` on one nats-server. Below 1: what replication costs. "
+            "Every process (three nats-servers, the engine, the load) shares this machine's "
+            "cores",
             kNone,
             {}};
     if (single != nullptr && p1 != nullptr && single->rate > 0) {
@@ -253,7 +255,7 @@ class Report {
             "kill -9 of the engine owning partition 0 (4 partitions, 2 engines) under clients "
             "that resend an unanswered command with the same id after 1 s: the longest gap, in "
             "seconds, between two successive answered commands of any client (not a ratio: a "
-            "time)",
+            "time). `from` also says when it began and the longest gap spanning the kill",
             kNone,
             {}};
     if (f != nullptr && !std::isnan(f->extra("longest_gap_s"))) {

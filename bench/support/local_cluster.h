@@ -13,9 +13,9 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -147,20 +147,26 @@ class LocalCluster {
     return false;
   }
 
-  // True once every partition is held and every engine holds one (the even share: a
-  // first engine may take them all and hand some back once the others register).
+  // True once every partition is held and every engine holds its even share (P/E
+  // rounded down or up): a first engine takes them all and hands some back only as the
+  // others register, which must not happen under a measured load.
   bool wait_balanced(std::chrono::seconds timeout) {
     const auto until = BenchClock::now() + timeout;
+    const int low = spec_.partitions / spec_.engines;
+    const int high = low + (spec_.partitions % spec_.engines == 0 ? 0 : 1);
     while (BenchClock::now() < until && !stop_requested_()) {
-      std::set<std::string> owners;
-      bool held = true;
-      for (int p = 0; p < spec_.partitions && held; ++p) {
+      std::map<std::string, int> held;
+      bool all = true;
+      for (int p = 0; p < spec_.partitions && all; ++p) {
         const auto o = owner_of(static_cast<uint32_t>(p));
-        held = o.has_value();
-        if (o) owners.insert(*o);
+        all = o.has_value();
+        if (o) ++held[*o];
       }
-      const auto want = static_cast<size_t>(std::min(spec_.engines, spec_.partitions));
-      if (held && owners.size() == want) return true;
+      for (int k = 0; k < spec_.engines && all; ++k) {
+        const int n = held["engine" + std::to_string(k)];
+        all = n >= low && n <= high;
+      }
+      if (all) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
     return false;

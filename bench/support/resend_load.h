@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nats/nats.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -83,6 +84,9 @@ class ResendLoad {
     }
   }
 
+  // Marks an instant (the kill): gap_across_mark() is then the longest gap spanning it.
+  void mark(BenchClock::time_point t) { mark_ns_.store(ns_since_start(t)); }
+
   // True when every client has been answered after `t`.
   [[nodiscard]] bool all_answered_since(BenchClock::time_point t) const {
     const int64_t at = ns_since_start(t);
@@ -105,6 +109,20 @@ class ResendLoad {
     }
     return longest;
   }
+  // After stop(): the longest gap of any client that spans the mark (the open gap of a
+  // client not answered since included); 0 without a mark.
+  [[nodiscard]] double gap_across_mark() const {
+    const int64_t mark = mark_ns_.load();
+    if (mark < 0) return 0;
+    int64_t longest = 0;
+    for (const auto& c : clients_list_) {
+      const int64_t last = c->last_answer_ns.load();
+      const int64_t open = last <= mark ? ns_since_start(stopped_at_) - last : 0;
+      longest = std::max({longest, c->across_mark_ns, open});
+    }
+    return static_cast<double>(longest) / 1e9;
+  }
+
   // After stop(): every answered command's latency from its first send.
   void take_latencies(LatencyPool& pool) {
     for (auto& c : clients_list_) pool.merge(c->latencies);
@@ -128,7 +146,8 @@ class ResendLoad {
     std::atomic<int64_t> last_answer_ns{0};  // since start()
     int64_t longest_ns = 0;                  // the client thread's, read after stop()
     int64_t gap_began_ns = 0;
-    Latencies latencies;  // first send -> answer (resends included), the client thread's
+    int64_t across_mark_ns = 0;  // the gap that spans the mark
+    Latencies latencies;         // first send -> answer (resends included), the client thread's
   };
 
   static int64_t ns_since_start(BenchClock::time_point t0, BenchClock::time_point t) {
@@ -150,6 +169,8 @@ class ResendLoad {
     c.latencies.add(std::chrono::duration<double, std::micro>(at - first_sent).count());
     const int64_t now = ns_since_start(at);
     const int64_t last = c.last_answer_ns.load();
+    const int64_t mark = mark_ns_.load();
+    if (mark >= 0 && last <= mark && mark < now) c.across_mark_ns = now - last;
     if (now - last > c.longest_ns) {
       c.longest_ns = now - last;
       c.gap_began_ns = last;
@@ -206,6 +227,7 @@ class ResendLoad {
   std::vector<std::unique_ptr<Client>> clients_list_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
+  std::atomic<int64_t> mark_ns_{-1};
   bool closed_ = false;
   BenchClock::time_point started_{};
   BenchClock::time_point stopped_at_{};
