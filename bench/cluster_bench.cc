@@ -51,6 +51,7 @@
 #include "bench/support/measure.h"
 #include "bench/support/nats_load.h"
 #include "bench/support/process.h"
+#include "bench/support/reply.h"
 #include "bench/support/resend_load.h"
 
 namespace {
@@ -162,7 +163,7 @@ std::string run_id() {
                          0xffffffffffULL);
 }
 
-bool is_ok(std::string_view reply) { return reply.starts_with(R"({"ok":true)"); }
+bool is_ok(std::string_view reply) { return reply_ok(reply); }
 
 std::string actor() { return R"("actor":{"id":"bench","role":"staff"})"; }
 

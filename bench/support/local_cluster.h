@@ -22,6 +22,7 @@
 
 #include "bench/support/measure.h"
 #include "bench/support/process.h"
+#include "bench/support/reply.h"
 
 namespace stockroom::bench {
 
@@ -319,8 +320,8 @@ class LocalCluster {
     if (natsConnection_RequestString(&reply, admin_, subject.c_str(), "{}", 1000) != NATS_OK) {
       return false;
     }
-    const bool ok = std::string_view(natsMsg_GetData(reply), natsMsg_GetDataLength(reply))
-                        .starts_with(R"({"ok":true)");
+    const bool ok =
+        reply_ok(std::string_view(natsMsg_GetData(reply), natsMsg_GetDataLength(reply)));
     natsMsg_Destroy(reply);
     return ok;
   }

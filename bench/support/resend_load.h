@@ -24,6 +24,7 @@
 
 #include "bench/support/measure.h"
 #include "bench/support/nats_load.h"
+#include "bench/support/reply.h"
 
 namespace stockroom::bench {
 
@@ -206,7 +207,7 @@ class ResendLoad {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
           continue;
         }
-        if (text.starts_with(R"({"ok":true)")) {
+        if (reply_ok(text)) {
           ok_.fetch_add(1);
           if (text.find(R"("duplicate":true)") != std::string_view::npos) duplicates_.fetch_add(1);
         } else if (errors_.fetch_add(1) == 0) {
