@@ -107,11 +107,18 @@ struct ClusterNode::Impl {
   [[nodiscard]] std::chrono::nanoseconds ttl() const { return options.lease_ttl; }
 
   // The lease has surely not expired yet: it was created or renewed less than a TTL
-  // ago. Safety does not rest on this (the fence does); it keeps a node that was paused
-  // past its lease from even trying, and lets an owner ride out a lease-bucket
-  // election (5-7 s without answers) while its renewals are retried.
+  // ago. Required to take a partition over (or back).
   [[nodiscard]] bool lease_fresh(const Slot& s) const {
     return now_ns() - s.lease_renewed_ns.load() < ttl().count();
+  }
+
+  // An owner keeps serving while its lease was renewed within two TTLs. Safety does
+  // not rest on this (the fence does: a newer owner's marker refuses our appends); it
+  // keeps a node that was paused far past its lease from even trying, while an owner
+  // rides out a lease-bucket election (5-9 s without answers, renewals retried) that
+  // may overlap a stream election, without stepping down for nothing.
+  [[nodiscard]] bool may_serve(const Slot& s) const {
+    return now_ns() - s.lease_renewed_ns.load() < (2 * ttl()).count();
   }
 
   // ---------------------------------------------------------------- start, stop
@@ -376,9 +383,9 @@ struct ClusterNode::Impl {
       {
         std::lock_guard lock(mu);
         demote(s,
-               fenced            ? "fenced: another owner appended to the stream"
-               : !lease_fresh(s) ? "lease not renewed in time: not appending"
-                                 : "the replicated log did not take a group",
+               fenced          ? "fenced: another owner appended to the stream"
+               : !may_serve(s) ? "lease not renewed in time: not appending"
+                               : "the replicated log did not take a group",
                false, 5s);
       }
       // Not fenced: the lease is still ours, so catch up (the group in doubt may be in
@@ -399,7 +406,7 @@ struct ClusterNode::Impl {
       s.lease_renewed_ns = now_ns();
       return;
     }
-    if (renewed.error().code == ErrorCode::kConflict || !lease_fresh(s)) {
+    if (renewed.error().code == ErrorCode::kConflict || !may_serve(s)) {
       std::lock_guard lock(mu);
       demote(s,
              renewed.error().code == ErrorCode::kConflict
@@ -514,7 +521,7 @@ struct ClusterNode::Impl {
       return fail(ErrorCode::kUnavailable,
                   fmt::format("partition {} was fenced by a newer owner", s.index));
     }
-    if (!lease_fresh(s)) {
+    if (!may_serve(s)) {
       return fail(ErrorCode::kUnavailable,
                   fmt::format("partition {}: this node's lease was not renewed in time; not "
                               "appending",
@@ -523,9 +530,10 @@ struct ClusterNode::Impl {
     const events::Head tip = local.tip();
     const std::string msg_id = fmt::format("p{}-{}-{}", s.index, tip.position.value,
                                            events::to_hex(tip.hash).substr(0, 16));
-    auto ack =
-        s.stream->append(journal, s.last_seq.load(), msg_id,
-                         deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(ttl())));
+    auto ack = s.stream->append(
+        journal, s.last_seq.load(), msg_id,
+        // Longer than a stream-leader election (5-9 s): the group waits it out.
+        deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(2 * ttl())));
     if (!ack) {
       if (ack.error().code == ErrorCode::kConflict) {
         s.fenced = true;
