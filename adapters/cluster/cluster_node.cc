@@ -10,7 +10,6 @@
 #include <map>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <thread>
 #include <vector>
 
@@ -88,6 +87,9 @@ struct ClusterNode::Impl {
   uint32_t partitions = 0;
   std::vector<std::unique_ptr<Slot>> slots;
   std::vector<std::string> live_nodes;  // sorted
+  // Nodes found dead (owner_gone), and when: forgotten a TTL later, when their key has
+  // expired (a restart under the same id registers anew after that).
+  std::map<std::string, Clock::time_point> gone_nodes;
   Clock::time_point nodes_checked{};
   int64_t node_renewed_ns = 0;
   uint64_t node_revision = 0;
@@ -174,7 +176,15 @@ struct ClusterNode::Impl {
       slots.push_back(std::move(s));
     }
     incarnation = fmt::format("{}@{}", options.node_id, now_ns());
+    // A process restarted under the same node id finds its previous incarnation's key
+    // until that expires: wait it out (a TTL and a little), then give up.
+    const Deadline registering = deadline_in(options.lease_ttl + 3s);
     auto registered = leases->create(node_key(options.node_id), incarnation, deadline_in(10s));
+    while (!registered && registered.error().code == ErrorCode::kAlreadyExists &&
+           !expired(registering)) {
+      std::this_thread::sleep_for(500ms);
+      registered = leases->create(node_key(options.node_id), incarnation, deadline_in(10s));
+    }
     if (!registered) {
       if (registered.error().code == ErrorCode::kAlreadyExists) {
         return fail(
@@ -218,12 +228,15 @@ struct ClusterNode::Impl {
   void tick() {
     renew_node();
     refresh_live_nodes();
-    const size_t live = std::max<size_t>(1, live_nodes.size());
+    // Nodes found dead (their partition subject fell silent) do not count, although
+    // their node keys live on until the TTL expires.
+    size_t live = 0;
+    for (const std::string& node : live_nodes) live += gone_nodes.contains(node) ? 0 : 1;
+    live = std::max<size_t>(1, live);
     const uint32_t share = static_cast<uint32_t>((partitions + live - 1) / live);
     uint32_t owned = 0;
     for (auto& s : slots) owned += s->role == Role::kOwner ? 1 : 0;
     std::map<std::string, uint32_t> held;  // partitions per other live node, this tick
-    std::set<std::string> gone;            // nodes whose partition subject fell silent
     for (auto& slot : slots) {
       if (stopping.load()) return;
       Slot& s = *slot;
@@ -248,7 +261,7 @@ struct ClusterNode::Impl {
         s.free_since = {};
         ++held[*owner];
         if (standby && owner_gone(s)) {
-          gone.insert(*owner);
+          gone_nodes.emplace(*owner, Clock::now());
           // The owner's subscriptions are gone from the cluster (a crash closes its
           // connection at once): clear its lease instead of waiting out the TTL. Safe
           // however wrong the guess: an owner still alive is fenced by our marker.
@@ -277,7 +290,7 @@ struct ClusterNode::Impl {
     // back so that it takes it, without keys moving.
     bool someone_under = false;
     for (const std::string& node : live_nodes) {
-      if (node == options.node_id || gone.contains(node)) continue;
+      if (node == options.node_id || gone_nodes.contains(node)) continue;
       const auto it = held.find(node);
       if ((it == held.end() ? 0 : it->second) < share) someone_under = true;
     }
@@ -353,6 +366,8 @@ struct ClusterNode::Impl {
       live_nodes.push_back(options.node_id);
     }
     std::sort(live_nodes.begin(), live_nodes.end());
+    std::erase_if(gone_nodes,
+                  [&](const auto& entry) { return now - entry.second > options.lease_ttl + 2s; });
   }
 
   // More partitions than this node's share (a node joined): hand one back, after the
