@@ -103,6 +103,13 @@ Attempt<uint64_t> judge_refused_renewal(kvStore* kv, const std::string& key, std
   if (entry && entry->value == value && entry->revision > revision) {
     return done<uint64_t>(entry->revision);
   }
+  // "wrong last sequence: 0" with the key nowhere to be read: seen right after the
+  // bucket's leader was killed, while the new leader's view of the subject is not
+  // complete. An expired lease looks the same, so this is retried until the deadline
+  // and only then called lost (another holder's value, read above, is lost at once).
+  if (!entry && why.find("wrong last sequence: 0") != std::string::npos) {
+    return retry_later<uint64_t>(std::move(why));
+  }
   return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
 }
 
