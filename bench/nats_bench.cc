@@ -60,6 +60,7 @@
 #include "bench/support/measure.h"
 #include "bench/support/nats_load.h"
 #include "bench/support/open_load.h"
+#include "bench/support/process.h"
 
 extern char** environ;
 
@@ -165,130 +166,7 @@ std::optional<Args> parse(int argc, char** argv) {
 // ---------------------------------------------------------------------------------
 // Processes and files
 
-// A temporary directory, removed with everything in it when this goes.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "stockroom-nats-bench-XXXXXX").string();
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    if (path_.empty()) return;
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  [[nodiscard]] const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// A spawned process, stopped by its pid. Killed (SIGKILL) if still running when this
-// goes, so an error path never leaves it behind.
-class Child {
- public:
-  Child(const std::vector<std::string>& argv, const std::string& log_path) : log_(log_path) {
-    std::vector<char*> args;
-    args.reserve(argv.size() + 1);
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    posix_spawn_file_actions_t files;
-    posix_spawn_file_actions_init(&files);
-    posix_spawn_file_actions_addopen(&files, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0644);
-    posix_spawn_file_actions_adddup2(&files, 1, 2);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t none, defaults;
-    sigemptyset(&none);
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGTERM);
-    sigaddset(&defaults, SIGINT);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    pid_t pid = -1;
-    const int rc = posix_spawn(&pid, args[0], &files, &attr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&files);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) {
-      error_ = fmt::format("cannot start {}: {}", argv[0], std::strerror(rc));
-    } else {
-      pid_ = pid;
-    }
-  }
-  ~Child() {
-    if (running()) {
-      kill(pid_, SIGKILL);
-      reap(5s);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  [[nodiscard]] pid_t pid() const { return pid_; }
-  [[nodiscard]] const std::string& error() const { return error_; }
-
-  // Still running (reaps it if it has exited).
-  bool running() {
-    if (pid_ <= 0 || reaped_) return false;
-    int status = 0;
-    if (waitpid(pid_, &status, WNOHANG) == pid_) {
-      reaped_ = true;
-      status_ = status;
-      return false;
-    }
-    return true;
-  }
-
-  // SIGTERM, then SIGKILL after `grace`. The exit code; -1 if it needed SIGKILL or died by
-  // a signal.
-  int stop(std::chrono::seconds grace) {
-    if (running()) {
-      kill(pid_, SIGTERM);
-      if (!reap(grace)) {
-        fmt::print(stderr, "pid {} did not stop within {} s of SIGTERM: SIGKILL\n", pid_,
-                   grace.count());
-        kill(pid_, SIGKILL);
-        reap(10s);
-        return -1;
-      }
-    }
-    return WIFEXITED(status_) ? WEXITSTATUS(status_) : -1;
-  }
-
-  // The last lines of its log, for a failure message.
-  [[nodiscard]] std::string log_tail(size_t lines = 30) const {
-    std::ifstream f(log_);
-    std::deque<std::string> tail;
-    std::string line;
-    while (std::getline(f, line)) {
-      tail.push_back(line);
-      if (tail.size() > lines) tail.pop_front();
-    }
-    std::string out;
-    for (const auto& l : tail) out += "  | " + l + "\n";
-    return out;
-  }
-
- private:
-  bool reap(std::chrono::milliseconds timeout) {
-    const auto deadline = BenchClock::now() + timeout;
-    while (running()) {
-      if (BenchClock::now() >= deadline) return false;
-      std::this_thread::sleep_for(10ms);
-    }
-    return true;
-  }
-
-  std::string log_;
-  std::string error_;
-  pid_t pid_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
-};
+// TempDir and Child: bench/support/process.h.
 
 std::string self_path() {
   std::error_code ec;
@@ -574,7 +452,7 @@ std::optional<RunRecord> measure_target(const Args& a, const Target& t, const st
 }
 
 int run_compare(const Args& a) {
-  TempDir dir;
+  TempDir dir("stockroom-nats-bench");
   if (dir.path().empty()) {
     fmt::print(stderr, "cannot create a temporary directory\n");
     return 1;
@@ -655,7 +533,7 @@ RunRecord offer_overload(const Args& a, const Target& t, Child& child, const std
 }
 
 int run_overload(const Args& a) {
-  TempDir dir;
+  TempDir dir("stockroom-nats-bench");
   if (dir.path().empty()) {
     fmt::print(stderr, "cannot create a temporary directory\n");
     return 1;
@@ -746,7 +624,7 @@ int run_memory(const Args& a) {
     fmt::print(stderr, "--events: no marks\n");
     return 1;
   }
-  TempDir dir;
+  TempDir dir("stockroom-nats-bench");
   if (dir.path().empty()) {
     fmt::print(stderr, "cannot create a temporary directory\n");
     return 1;
