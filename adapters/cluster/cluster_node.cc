@@ -50,7 +50,13 @@ int64_t now_ns() {
 struct Slot {
   uint32_t index = 0;
   std::string dir;
-  std::unique_ptr<PartitionStream> stream;
+  std::unique_ptr<PartitionStream> stream;  // on the node's link: catch-up reads
+  // An owner appends through a connection of its own, made at takeover and dropped when
+  // it stops serving: once, after the NATS server it used was killed, a connection
+  // answered every request "Invalid Subscription" until it was replaced (NATS.c 3.4.1),
+  // and stepping down and back must not inherit that.
+  std::unique_ptr<JetLink> append_link;
+  std::unique_ptr<PartitionStream> append_stream;
   Role role = Role::kNone;
   std::unique_ptr<engine::Follower> follower;  // standby, or during a takeover
   std::unique_ptr<ops::Registry> registry;     // the service's own metrics
@@ -451,6 +457,18 @@ struct ClusterNode::Impl {
   bool take_over(Slot& s) {
     const auto began = Clock::now();
     if (!open_follower(s)) return false;
+    nats_adapter::ConnectOptions connect = options.connect;
+    connect.name = fmt::format("stockroom-{}-p{}-log", options.node_id, s.index);
+    auto appender = JetLink::connect(connect);
+    if (!appender) {
+      log.warn("partition_link_failed",
+               {{"partition", int64_t{s.index}}, {"message", appender.error().message}});
+      return false;
+    }
+    s.append_stream.reset();
+    s.append_link = std::move(*appender);
+    s.append_stream = std::make_unique<PartitionStream>(*s.append_link, options.prefix, s.index,
+                                                        options.replicas);
     bool fenced_in = false;
     for (int attempt = 0; attempt < 3 && !fenced_in; ++attempt) {
       if (!catch_up(s, deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(ttl())))) {
@@ -458,7 +476,7 @@ struct ClusterNode::Impl {
       }
       const uint64_t applied = s.follower->applied_sequence();
       const std::string msg_id = fmt::format("owner-{}-{}-{}", s.index, incarnation, applied);
-      auto ack = s.stream->append(kMarker, applied, msg_id, deadline_in(5s));
+      auto ack = s.append_stream->append(kMarker, applied, msg_id, deadline_in(5s));
       if (!ack) {
         if (ack.error().code == ErrorCode::kConflict) continue;  // someone appended: catch up
         log.warn("partition_fence_failed",
@@ -545,7 +563,7 @@ struct ClusterNode::Impl {
     const events::Head tip = local.tip();
     const std::string msg_id = fmt::format("p{}-{}-{}", s.index, tip.position.value,
                                            events::to_hex(tip.hash).substr(0, 16));
-    auto ack = s.stream->append(
+    auto ack = s.append_stream->append(
         journal, s.last_seq.load(), msg_id,
         // Longer than a stream-leader election (5-9 s): the group waits it out.
         deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(2 * ttl())));
@@ -573,9 +591,11 @@ struct ClusterNode::Impl {
   bool demote(Slot& s, const std::string& why, bool release, std::chrono::milliseconds timeout) {
     bool drained = true;
     if (s.service) drained = s.service->drain(timeout);
-    s.engine.reset();
+    s.engine.reset();  // its committer, the only other user of the append link, is gone
     s.service.reset();
     s.registry.reset();
+    s.append_stream.reset();
+    s.append_link.reset();
     s.role = Role::kNone;
     s.last_release = why;
     log.warn("partition_released", {{"partition", int64_t{s.index}}, {"reason", why}});
