@@ -1,6 +1,11 @@
 // `stockroom replay --data DIR`: the log as JSON lines or CSV on stdout (cli.md), for
 // analysts. Opens the directory read-only (as a follower with --follow), so it runs
 // beside a serve on the same directory and never changes the log.
+//
+// `stockroom replay --cluster --nats URLS`: every partition of a cluster, copied from
+// its JetStream stream (cluster/partition_copy.h, each hash checked on the way) and
+// merged in time order, ties broken by partition and position; each event carries its
+// partition. Nothing is written to the cluster.
 #include "adapters/tools/replay.h"
 
 #include <fmt/format.h>
@@ -15,6 +20,7 @@
 #include "adapters/cli/progress_line.h"
 #include "adapters/cli/stdout_sink.h"
 #include "adapters/cli/subcommands.h"
+#include "adapters/cluster/partition_copy.h"
 #include "adapters/tools/time_arg.h"
 #include "engine/offline.h"
 
@@ -33,6 +39,10 @@ struct ReplayArgs {
   std::vector<std::string> kinds;
   bool with_raw = false;
   bool follow = false;
+  bool cluster = false;
+  nats_adapter::ConnectOptions nats;
+  std::string prefix = "stockroom";
+  std::string scratch;
 };
 
 std::atomic<bool> g_stop{false};
@@ -51,6 +61,47 @@ void catch_stop_signals() {
 int usage_error(const Error& e) {
   fmt::print(stderr, "stockroom replay: {}\n", e.message);
   return 2;
+}
+
+// The partitions of a cluster, merged (see the top).
+int run_cluster_replay(const ReplayArgs& a, const tools::ReplayOptions& options) {
+  if (!a.data.empty() || a.follow) {
+    return usage_error(Error{ErrorCode::kInvalidArgument,
+                             "--cluster reads every partition from JetStream: no --data, no "
+                             "--follow",
+                             {},
+                             {}});
+  }
+  engine::EngineOptions engine;
+  engine.durability = events::Durability::kNone;  // a scratch copy, removed at the end
+  auto copy = cluster::ClusterCopy::make(a.nats, a.prefix, a.scratch, engine);
+  if (!copy) {
+    fmt::print(stderr, "stockroom replay --cluster: {}\n", copy.error().message);
+    return 1;
+  }
+  std::vector<std::unique_ptr<events::EventLog>> logs;
+  std::vector<tools::PartitionLog> sources;
+  for (const cluster::PartitionCopy& part : (*copy)->partitions()) {
+    if (!part.status) {
+      fmt::print(stderr, "stockroom replay --cluster: partition {}: {}\n", part.partition,
+                 part.status.error().message);
+      return 1;
+    }
+    auto log = engine::open_offline(part.dir);
+    if (!log) {
+      fmt::print(stderr, "stockroom replay --cluster: partition {}: {}\n", part.partition,
+                 log.error().message);
+      return 1;
+    }
+    sources.push_back(tools::PartitionLog{part.partition, log->get()});
+    logs.push_back(std::move(*log));
+  }
+  auto stats = tools::replay_merged(sources, options, write_stdout);
+  if (!stats) {
+    fmt::print(stderr, "stockroom replay --cluster: {}\n", stats.error().message);
+    return 1;
+  }
+  return 0;
 }
 
 int run_replay(const ReplayArgs& a) {
@@ -72,6 +123,11 @@ int run_replay(const ReplayArgs& a) {
   options.with_raw = a.with_raw;
   options.follow = a.follow;
   options.stop = &g_stop;
+  if (a.cluster) return run_cluster_replay(a, options);
+  if (a.data.empty()) {
+    return usage_error(Error{
+        ErrorCode::kInvalidArgument, "--data is required (or --cluster --nats URLS)", {}, {}});
+  }
   if (a.follow) catch_stop_signals();
 
   // A follower opens as little as it can: each family it has open costs it a replay of
@@ -108,7 +164,7 @@ Runner add_replay(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "replay", "stream events from the log as JSON lines or CSV (read-only; safe beside serve)");
   auto a = std::make_shared<ReplayArgs>();
-  sub->add_option("--data", a->data, "data directory")->required();
+  sub->add_option("--data", a->data, "data directory");
   sub->add_option("--format", a->format, "json (JSON lines) or csv")
       ->check(CLI::IsMember({"json", "csv"}))
       ->capture_default_str();
@@ -130,6 +186,12 @@ Runner add_replay(CLI::App& app) {
   sub->add_flag("--with-raw", a->with_raw,
                 "add each event's stored record (base64) and the hash before it (prev_hash)");
   sub->add_flag("--follow", a->follow, "keep streaming what a running serve appends, until Ctrl-C");
+  sub->add_flag("--cluster", a->cluster,
+                "every partition of a cluster, read from JetStream, merged in time order");
+  sub->add_option("--nats", a->nats.url, "with --cluster: NATS server URLs, comma-separated");
+  sub->add_option("--prefix", a->prefix, "with --cluster: the cluster's subject prefix");
+  sub->add_option("--scratch", a->scratch,
+                  "with --cluster: where the partitions are copied (default $TMPDIR)");
   return [a] { return run_replay(*a); };
 }
 

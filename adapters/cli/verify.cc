@@ -4,6 +4,11 @@
 // (`--expect POSITION:HASH`) and a file of collected signed heads (`--heads FILE
 // --public-key KEY`). Prints the head, or the first position that fails and why;
 // exit 1 on any failure. Read-only; safe beside serve.
+//
+// `stockroom verify --cluster --nats URLS`: the same checks for every partition of a
+// cluster, on copies made from the partitions' JetStream streams (cluster/partition_copy.h:
+// each event's chain hash is checked as it is copied, then the copy is audited like a
+// data directory). One line per partition; exit 1 when any partition fails.
 #include <fmt/format.h>
 
 #include <charconv>
@@ -14,6 +19,7 @@
 #include "adapters/audit/heads_check.h"
 #include "adapters/cli/progress_line.h"
 #include "adapters/cli/subcommands.h"
+#include "adapters/cluster/partition_copy.h"
 #include "engine/audit.h"
 #include "engine/offline.h"
 
@@ -27,6 +33,9 @@ struct VerifyArgs {
   std::string heads;
   std::string public_key;
   std::string scratch;
+  bool cluster = false;
+  nats_adapter::ConnectOptions nats;
+  std::string prefix = "stockroom";
 };
 
 // A kept receipt: a position and its chain hash.
@@ -70,7 +79,84 @@ Result<std::string> check_heads_file(const events::EventLog& log, const VerifyAr
                      report->ok, report->lines);
 }
 
+engine::AuditOptions audit_options(const VerifyArgs& a, ProgressLine& progress) {
+  engine::AuditOptions options;
+  options.quick = a.quick;
+  options.scratch_parent = a.scratch;
+  if (progress.enabled()) {
+    options.progress = [&progress](std::string_view check, uint64_t done, uint64_t total) {
+      progress.show(total > 0 ? fmt::format("{}: {} of {}", check, done, total)
+                              : fmt::format("{}: {}", check, done));
+    };
+  }
+  return options;
+}
+
+// One partition's copy: "partition P: ok ..." and its head, or its failure. True when
+// it passed.
+bool verify_partition(const cluster::PartitionCopy& part, const VerifyArgs& a) {
+  if (!part.status) {
+    fmt::print("partition {}: FAIL copy: {}\n", part.partition, part.status.error().message);
+    return false;
+  }
+  auto log = engine::open_offline(part.dir);
+  if (!log) {
+    fmt::print("partition {}: FAIL open: {}\n", part.partition, log.error().message);
+    return false;
+  }
+  ProgressLine progress;
+  auto report = engine::audit_log(**log, audit_options(a, progress));
+  progress.finish();
+  if (!report) {
+    fmt::print("partition {}: FAIL {}\n", part.partition, report.error().message);
+    return false;
+  }
+  if (!report->ok) {
+    fmt::print(
+        "partition {}: FAIL {}: {}{}\n", part.partition, report->failed_check, report->reason,
+        report->first_bad ? fmt::format(" (first bad position {})", report->first_bad->value) : "");
+    return false;
+  }
+  fmt::print("partition {}: ok: {} events, {} stream messages; checked {}\n", part.partition,
+             report->events, part.stream_sequence, fmt::join(report->checks, ", "));
+  fmt::print("partition {}: head {} {}\n", part.partition, report->head.position.value,
+             events::to_hex(report->head.hash));
+  return true;
+}
+
+int run_verify_cluster(const VerifyArgs& a) {
+  if (!a.expect.empty() || !a.heads.empty() || !a.data.empty()) {
+    fmt::print(stderr,
+               "stockroom verify --cluster: --data, --expect and --heads are for one data "
+               "directory; with --cluster every partition is read from JetStream\n");
+    return 2;
+  }
+  engine::EngineOptions engine;
+  engine.durability = events::Durability::kNone;  // a scratch copy, removed at the end
+  auto copy = cluster::ClusterCopy::make(a.nats, a.prefix, a.scratch, engine);
+  if (!copy) {
+    fmt::print(stderr, "stockroom verify --cluster: {}\n", copy.error().message);
+    return 1;
+  }
+  size_t passed = 0;
+  for (const cluster::PartitionCopy& part : (*copy)->partitions()) {
+    if (verify_partition(part, a)) ++passed;
+  }
+  const size_t all = (*copy)->partitions().size();
+  if (passed != all) {
+    fmt::print("FAIL: {} of {} partitions passed\n", passed, all);
+    return 1;
+  }
+  fmt::print("ok: all {} partitions\n", all);
+  return 0;
+}
+
 int run_verify(const VerifyArgs& a) {
+  if (a.cluster) return run_verify_cluster(a);
+  if (a.data.empty()) {
+    fmt::print(stderr, "stockroom verify: --data is required (or --cluster --nats URLS)\n");
+    return 2;
+  }
   if (a.heads.empty() != a.public_key.empty()) {
     fmt::print(stderr, "stockroom verify: --heads and --public-key go together\n");
     return 2;
@@ -90,16 +176,7 @@ int run_verify(const VerifyArgs& a) {
     return 1;
   }
   ProgressLine progress;
-  engine::AuditOptions options;
-  options.quick = a.quick;
-  options.scratch_parent = a.scratch;
-  if (progress.enabled()) {
-    options.progress = [&progress](std::string_view check, uint64_t done, uint64_t total) {
-      progress.show(total > 0 ? fmt::format("{}: {} of {}", check, done, total)
-                              : fmt::format("{}: {}", check, done));
-    };
-  }
-  auto report = engine::audit_log(**log, options);
+  auto report = engine::audit_log(**log, audit_options(a, progress));
   progress.finish();
   if (!report) {
     fmt::print(stderr, "stockroom verify: {}\n", report.error().message);
@@ -135,7 +212,7 @@ Runner add_verify(CLI::App& app) {
   auto* sub = app.add_subcommand(
       "verify", "check the hash chain, the indexes and every view against the log (read-only)");
   auto a = std::make_shared<VerifyArgs>();
-  sub->add_option("--data", a->data, "data directory")->required();
+  sub->add_option("--data", a->data, "data directory");
   sub->add_flag("--quick", a->quick, "the hash chain alone");
   sub->add_option("--expect", a->expect, "POSITION:HASH of a kept receipt the log must still hold");
   sub->add_option("--heads", a->heads,
@@ -143,6 +220,10 @@ Runner add_verify(CLI::App& app) {
   sub->add_option("--public-key", a->public_key, "the serve's public key (PEM) for --heads");
   sub->add_option("--scratch", a->scratch,
                   "where to build the fold of the views that is compared (default $TMPDIR)");
+  sub->add_flag("--cluster", a->cluster,
+                "check every partition of a cluster, read from its JetStream streams");
+  sub->add_option("--nats", a->nats.url, "with --cluster: NATS server URLs, comma-separated");
+  sub->add_option("--prefix", a->prefix, "with --cluster: the cluster's subject prefix");
   return [a] { return run_verify(*a); };
 }
 

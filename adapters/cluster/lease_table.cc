@@ -113,6 +113,17 @@ Attempt<uint64_t> judge_refused_renewal(kvStore* kv, const std::string& key, std
   return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
 }
 
+Result<uint32_t> parse_partition_count(const std::string& value) {
+  uint32_t count = 0;
+  const char* end = value.data() + value.size();
+  const auto [ptr, ec] = std::from_chars(value.data(), end, count);
+  if (ec != std::errc() || ptr != end || count == 0) {
+    return fail(ErrorCode::kInvalidState,
+                "the cluster's partition count is not a number: '" + value + "'");
+  }
+  return count;
+}
+
 }  // namespace
 
 Result<std::unique_ptr<LeaseTable>> LeaseTable::open(const JetLink& link, std::string_view prefix,
@@ -195,14 +206,31 @@ Result<std::vector<std::string>> LeaseTable::keys(std::string_view prefix, Deadl
 Result<uint32_t> LeaseTable::claim_partition_count(uint32_t n, Deadline deadline) {
   auto held = create_or_read(meta_, kPartitionsKey, std::to_string(n), deadline);
   if (!held) return std::unexpected(held.error());
-  uint32_t count = 0;
-  const char* end = held->value.data() + held->value.size();
-  const auto [ptr, ec] = std::from_chars(held->value.data(), end, count);
-  if (ec != std::errc() || ptr != end || count == 0) {
-    return fail(ErrorCode::kInvalidState,
-                "the cluster's partition count is not a number: '" + held->value + "'");
+  return parse_partition_count(held->value);
+}
+
+Result<uint32_t> LeaseTable::read_partition_count(const JetLink& link, std::string_view prefix,
+                                                  Deadline deadline) {
+  const std::string bucket = internal::jetstream_name(prefix) + "_meta";
+  auto meta = retry_until(deadline, [&]() -> Attempt<KvPtr> {
+    kvStore* kv = nullptr;
+    const natsStatus s = js_KeyValue(&kv, link.js(), bucket.c_str());
+    if (s == NATS_OK) return done<KvPtr>(KvPtr(kv));
+    if (s == NATS_NOT_FOUND) {
+      return done<KvPtr>(fail(ErrorCode::kNotFound, "no Stockroom cluster under the prefix '" +
+                                                        std::string(prefix) + "' (no KV bucket " +
+                                                        bucket + ")"));
+    }
+    return refused<KvPtr>(s, describe("KV bucket " + bucket, s));
+  });
+  if (!meta) return std::unexpected(meta.error());
+  auto held = retry_until(deadline, [&] { return get_once(meta->get(), kPartitionsKey); });
+  if (!held) return std::unexpected(held.error());
+  if (!*held) {
+    return fail(ErrorCode::kNotFound,
+                "the cluster under '" + std::string(prefix) + "' has no partition count yet");
   }
-  return count;
+  return parse_partition_count((*held)->value);
 }
 
 }  // namespace stockroom::cluster

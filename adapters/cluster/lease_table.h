@@ -82,6 +82,14 @@ class LeaseTable {
   // kInvalidState when the stored value is not a number.
   [[nodiscard]] Result<uint32_t> claim_partition_count(uint32_t n, Deadline deadline);
 
+  // The partition count of the cluster under `prefix`, read without creating anything
+  // (the offline tools: `replay --cluster`, `verify --cluster`). kNotFound when no
+  // cluster was created under that prefix; kInvalidState when the value is not a
+  // number; kUnavailable at the deadline.
+  [[nodiscard]] static Result<uint32_t> read_partition_count(const JetLink& link,
+                                                             std::string_view prefix,
+                                                             Deadline deadline);
+
  private:
   LeaseTable(__kvStore* leases, __kvStore* meta) : leases_(leases), meta_(meta) {}
   __kvStore* leases_;

@@ -27,8 +27,9 @@ bool contains(const std::vector<std::string>& names, std::string_view name) {
 // One event that passed the filter, ready to be written.
 struct Selected {
   engine::LoggedEvent event;
-  std::string record;   // with_raw only
-  events::Hash prev{};  // with_raw only: the chain hash before it
+  std::string record;                 // with_raw only
+  events::Hash prev{};                // with_raw only: the chain hash before it
+  std::optional<uint32_t> partition;  // a merged replay of a cluster's partitions
 };
 
 // A chunk of the log as read: what passed the filter and how far the read got.
@@ -106,15 +107,23 @@ class Selector {
 // Formats events into blocks and hands full blocks to the sink.
 class Output {
  public:
-  Output(const ReplayOptions& options, const Sink& sink) : options_(options), sink_(sink) {
-    if (options_.format == ReplayFormat::kCsv) buffer_ += csv_header(options_.with_raw);
+  Output(const ReplayOptions& options, const Sink& sink, bool partitioned = false)
+      : options_(options), sink_(sink) {
+    if (options_.format != ReplayFormat::kCsv) return;
+    if (partitioned) buffer_ += "partition,";
+    buffer_ += csv_header(options_.with_raw);
   }
 
   [[nodiscard]] Status write(const Chunk& chunk) {
     for (const Selected& s : chunk.events) {
       if (options_.format == ReplayFormat::kJsonLines) {
         const wire::RawRecord raw{s.record, s.prev};
+        const size_t start = buffer_.size();
         wire::append_event_json(s.event, options_.with_raw ? &raw : nullptr, buffer_);
+        // As the service marks what a partition pushes (nats-api.md): the first field.
+        if (s.partition) {
+          buffer_.insert(start + 1, "\"partition\":" + std::to_string(*s.partition) + ",");
+        }
       } else {
         csv_row(s);
       }
@@ -143,6 +152,7 @@ class Output {
       append_csv_field(buffer_, text);
       if (!last) buffer_.push_back(',');
     };
+    if (s.partition) field(std::to_string(*s.partition));
     field(std::to_string(e.position.value));
     field(wire::time_text(e.time));
     field(e.stream);
@@ -408,6 +418,65 @@ class StreamReader {
   std::vector<Cursor> cursors_;
 };
 
+// One partition's log in a merged replay: the events that passed the filter, read a
+// chunk at a time in position order.
+class PartitionCursor {
+ public:
+  PartitionCursor(const PartitionLog& source, const ReplayOptions& options)
+      : partition_(source.partition),
+        log_(*source.log),
+        options_(options),
+        select_(*source.log, options),
+        next_(std::max(options.filter.from, Position{1})),
+        end_(std::min(source.log->head().position,
+                      options.filter.to.value_or(Position{UINT64_MAX - 1}))) {}
+
+  // The next event, reading on when nothing is buffered; nullptr at the end.
+  [[nodiscard]] Result<Selected*> front(uint64_t& read) {
+    while (buffered_.empty() && next_ <= end_) {
+      Chunk chunk;
+      auto visited = log_.visit_range(
+          next_, end_, kChunk, [&](Position p, std::string_view record, const events::Hash& h) {
+            return select_.take(p, record, h, chunk);
+          });
+      if (!visited) return std::unexpected(visited.error());
+      if (*visited == 0) {
+        next_ = Position{end_.value + 1};
+        break;
+      }
+      read += chunk.read;
+      next_ = Position{chunk.last.value + 1};
+      for (Selected& s : chunk.events) {
+        const auto& streams = options_.filter.streams;
+        if (!streams.empty() && !contains(streams, s.event.event.stream)) continue;
+        s.partition = partition_;
+        buffered_.push_back(std::move(s));
+      }
+    }
+    return buffered_.empty() ? nullptr : &buffered_.front();
+  }
+
+  void pop() { buffered_.pop_front(); }
+
+ private:
+  uint32_t partition_;
+  const events::EventLog& log_;
+  const ReplayOptions& options_;
+  Selector select_;
+  Position next_;
+  Position end_;
+  std::deque<Selected> buffered_;
+};
+
+// Time order, then partition, then position: a total order, the same on every run.
+bool before(const Selected& a, const Selected& b) {
+  const RecordedEvent& x = a.event.event;
+  const RecordedEvent& y = b.event.event;
+  if (x.time != y.time) return x.time < y.time;
+  if (a.partition != b.partition) return a.partition < b.partition;
+  return x.position < y.position;
+}
+
 template <class Reader>
 Result<ReplayStats> drive(Run& run, Reader& reader, Position head) {
   for (;;) {
@@ -471,6 +540,45 @@ Result<ReplayStats> replay(events::EventLog& log, const ReplayOptions& options, 
   RangeReader reader(run);
   if (Status s = reader.plan(head); !s) return std::unexpected(s.error());
   return drive(run, reader, head);
+}
+
+Result<ReplayStats> replay_merged(std::span<const PartitionLog> logs, const ReplayOptions& options,
+                                  const Sink& sink) {
+  if (Status valid = check_filter(options.filter); !valid) return std::unexpected(valid.error());
+  if (options.follow) {
+    return fail(ErrorCode::kInvalidArgument, "a merged replay of partitions does not follow");
+  }
+  std::vector<PartitionCursor> cursors;
+  cursors.reserve(logs.size());
+  for (const PartitionLog& source : logs) cursors.emplace_back(source, options);
+  Output out(options, sink, /*partitioned=*/true);
+  ReplayStats stats;
+  Chunk chunk;
+  for (;;) {
+    PartitionCursor* first = nullptr;
+    Selected* first_event = nullptr;
+    for (PartitionCursor& c : cursors) {
+      auto e = c.front(stats.read);
+      if (!e) return std::unexpected(e.error());
+      if (*e != nullptr && (first_event == nullptr || before(**e, *first_event))) {
+        first = &c;
+        first_event = *e;
+      }
+    }
+    if (first == nullptr) break;
+    chunk.events.push_back(std::move(*first_event));
+    first->pop();
+    if (chunk.events.size() == kChunk) {
+      if (Status s = out.write(chunk); !s) return std::unexpected(s.error());
+      chunk.events.clear();
+      if (options.progress) options.progress(out.written(), Position{}, Position{});
+    }
+    if (options.stop != nullptr && options.stop->load(std::memory_order_relaxed)) break;
+  }
+  if (Status s = out.write(chunk); !s) return std::unexpected(s.error());
+  if (Status s = out.flush(); !s) return std::unexpected(s.error());
+  stats.written = out.written();
+  return stats;
 }
 
 }  // namespace stockroom::tools

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -67,5 +68,20 @@ struct ReplayStats {
 
 [[nodiscard]] Result<ReplayStats> replay(events::EventLog& log, const ReplayOptions& options,
                                          const Sink& sink);
+
+// One partition's log (a copy of a cluster partition, cluster/partition_copy.h).
+struct PartitionLog {
+  uint32_t partition = 0;
+  events::EventLog* log = nullptr;  // borrowed; read from its head as of the call
+};
+
+// The events of several partitions' logs merged in time order, ties broken by
+// partition and then position (a total order, the same on every run), each carrying
+// its partition: in JSON lines `"partition"` is the first field (as the cluster's
+// pushes have it), in CSV the first column. The filter is replay()'s; positions
+// (from, to) are each partition's own. Memory: one chunk per partition. No follow
+// (kInvalidArgument).
+[[nodiscard]] Result<ReplayStats> replay_merged(std::span<const PartitionLog> logs,
+                                                const ReplayOptions& options, const Sink& sink);
 
 }  // namespace stockroom::tools

@@ -8,6 +8,7 @@
 // the stock exactly once, a resend of an answered id is a duplicate, the limited
 // product is never oversold, and verify passes on every partition.
 #include <rapidjson/document.h>
+#include <sys/wait.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -398,6 +399,73 @@ void check_after(Drill& drill, Load& load) {
                        << load.longest_gap_seconds() << " s");
 }
 
+struct Ran {
+  int exit_code = -1;
+  std::string out;
+};
+
+// The stockroom binary with `args`; its stdout (and stderr when `with_stderr`).
+Ran run_bin(const std::string& args, bool with_stderr) {
+  const std::string command =
+      std::string(STOCKROOM_BIN) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  Ran ran;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) ran.out.append(buffer, n);
+  const int status = ::pclose(pipe);
+  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return ran;
+}
+
+// `verify --cluster` and `replay --cluster` (cli.md) read every partition from
+// JetStream: verify passes on each, and replay gives every event of every partition
+// once, each partition's positions gap-free from 1 to the head its owner reports, in
+// time order with ties broken by partition and position.
+void check_cluster_tools(Drill& drill) {
+  std::vector<uint64_t> heads;
+  for (uint32_t p = 0; p < kPartitions; ++p) heads.push_back(drill.verify_partition(p));
+  const Ran verified = run_bin("verify --cluster --nats " + drill.nats().urls(), true);
+  INFO(verified.out);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.out.find("ok: all 2 partitions") != std::string::npos);
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    CHECK(verified.out.find("partition " + std::to_string(p) + ": ok: " + std::to_string(heads[p]) +
+                            " events") != std::string::npos);
+  }
+  const Ran replayed = run_bin("replay --cluster --nats " + drill.nats().urls(), false);
+  REQUIRE(replayed.exit_code == 0);
+  std::vector<uint64_t> last(kPartitions, 0);
+  std::string previous_time;
+  uint32_t previous_partition = 0;
+  size_t lines = 0;
+  bool in_order = true;
+  bool gap_free = true;
+  for (size_t at = 0; at < replayed.out.size();) {
+    const size_t end = replayed.out.find('\n', at);
+    REQUIRE(end != std::string::npos);
+    rapidjson::Document e;
+    e.Parse(replayed.out.data() + at, end - at);
+    REQUIRE(e.IsObject());
+    const uint32_t p = e["partition"].GetUint();
+    const uint64_t position = e["position"].GetUint64();
+    const std::string time = e["time"].GetString();  // RFC 3339, fixed width: compares as text
+    REQUIRE(p < kPartitions);
+    gap_free = gap_free && position == last[p] + 1;
+    in_order =
+        in_order && (time > previous_time || (time == previous_time && p >= previous_partition));
+    last[p] = position;
+    previous_time = time;
+    previous_partition = p;
+    ++lines;
+    at = end + 1;
+  }
+  CHECK(gap_free);
+  CHECK(in_order);
+  CHECK(last == heads);
+  CHECK(lines == heads[0] + heads[1]);
+}
+
 }  // namespace
 
 TEST_CASE("cluster: a process with another partition count is refused, exit 1",
@@ -471,6 +539,7 @@ TEST_CASE("drill: SIGTERM an engine hands its partitions over at once", "[cluste
   std::this_thread::sleep_for(8s);
   load.stop();
   check_after(drill, load);
+  check_cluster_tools(drill);
   CHECK(drill.owner_of(0) != owner);
   CHECK(load.longest_gap_seconds() <= 10.0);
 }
@@ -496,6 +565,32 @@ TEST_CASE("drill: a frozen owner, resumed after the takeover, never appends afte
                     log.find("lease not renewed") != std::string::npos ||
                     log.find("fenced") != std::string::npos;
   CHECK(said);
+}
+
+TEST_CASE("verify --cluster names the partition and the stream message that does not chain",
+          "[cluster][tools]") {
+  Drill drill;  // its products are defined in both partitions
+  const uint64_t head1 = drill.verify_partition(1);
+  // Bytes that are no journal, stored in partition 1's stream as any publisher could.
+  auto tampered = drill.admin().request("stockroom.log.1", "not a journal", {}, 5000ms);
+  REQUIRE(tampered.has_value());
+  INFO(tampered->data);
+  REQUIRE(tampered->data.find("\"seq\"") != std::string::npos);  // the stream's ack
+  const Ran verified = run_bin("verify --cluster --nats " + drill.nats().urls(), true);
+  INFO(verified.out);
+  CHECK(verified.exit_code == 1);
+  CHECK(verified.out.find("partition 0: ok: ") != std::string::npos);
+  CHECK(verified.out.find("partition 1: FAIL copy: stream message ") != std::string::npos);
+  CHECK(verified.out.find("FAIL: 1 of 2 partitions passed") != std::string::npos);
+  // Replay refuses rather than give a partial history.
+  const Ran replayed = run_bin("replay --cluster --nats " + drill.nats().urls(), true);
+  CHECK(replayed.exit_code == 1);
+  CHECK(replayed.out.find("partition 1: stream message ") != std::string::npos);
+  CHECK(head1 > 0);
+  // No cluster under another prefix: a clear error, exit 1.
+  const Ran none = run_bin("verify --cluster --prefix nothing --nats " + drill.nats().urls(), true);
+  CHECK(none.exit_code == 1);
+  CHECK(none.out.find("no Stockroom cluster under the prefix 'nothing'") != std::string::npos);
 }
 
 }  // namespace stockroom::testing
