@@ -10,6 +10,7 @@
 
 #include "adapters/wire/internal_json.h"
 #include "adapters/wire/internal_json_reader.h"
+#include "projections/internal/time_format.h"
 
 namespace stockroom::wire::internal {
 namespace {
@@ -139,6 +140,73 @@ void read(RequestReader& r, RejectRating& c) {
   c.sku = r.id<Sku>("sku");
   c.customer_id = r.id<CustomerId>("customer_id");
   c.reason = r.string("reason");
+}
+
+// A hold's attempt: a positive integer (validate() names 0).
+uint64_t read_attempt(RequestReader& r) {
+  const int64_t attempt = r.int64("attempt");
+  if (r.ok() && attempt < 0) {
+    r.fail(ErrorCode::kInvalidArgument, "attempt", "must be 1 or more");
+  }
+  return static_cast<uint64_t>(attempt);
+}
+
+// RFC 3339 UTC with microseconds, as every time the API shows.
+Timestamp read_time(RequestReader& r, const char* name) {
+  const std::string text = r.string(name);
+  if (!r.ok()) return {};
+  const std::optional<Timestamp> t = projections::internal::parse_time(text);
+  if (!t) {
+    r.fail(ErrorCode::kInvalidArgument, name,
+           "must be an RFC 3339 UTC time like 2026-01-31T12:00:00.000000Z, got \"" + text + "\"");
+    return {};
+  }
+  return *t;
+}
+
+std::vector<Sku> read_skus(RequestReader& r) {
+  std::vector<Sku> skus;
+  if (const rapidjson::Value* list = r.array("skus")) {
+    for (rapidjson::SizeType i = 0; i < list->Size() && r.ok(); ++i) {
+      const rapidjson::Value& v = (*list)[i];
+      if (!v.IsString()) {
+        r.fail(ErrorCode::kMalformed, "skus[" + std::to_string(i) + "]",
+               "must be a string, got " + std::string(json_kind(v)));
+        break;
+      }
+      skus.emplace_back(std::string_view(v.GetString(), v.GetStringLength()));
+    }
+  }
+  return skus;
+}
+
+void read(RequestReader& r, PlaceHold& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.attempt = read_attempt(r);
+  c.currency = Currency(r.string("currency"));
+  if (const rapidjson::Value* lines = r.array("lines")) {
+    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
+      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
+      HoldLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
+      if (!line.ok()) r.fail(line.error());
+      c.lines.push_back(std::move(out));
+    }
+  }
+  c.expires_at = read_time(r, "expires_at");
+}
+
+void read(RequestReader& r, ReleaseHold& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.attempt = read_attempt(r);
+  c.skus = read_skus(r);
+  c.reason = r.string("reason");
+  c.expires_at = read_time(r, "expires_at");
+}
+
+void read(RequestReader& r, ConfirmHold& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.attempt = read_attempt(r);
+  c.skus = read_skus(r);
 }
 
 // The engine's own command has no subject; command_for_name never returns it.

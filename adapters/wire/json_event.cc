@@ -177,6 +177,28 @@ void put_data(JsonWriter& w, const RatingRejected& e) {
   put(w, "reason", e.reason);
 }
 
+void put_data(JsonWriter& w, const HoldPlaced& e) {
+  put(w, "sku", e.sku.str());
+  put(w, "order_id", e.order_id.str());
+  put(w, "attempt", e.attempt);
+  put(w, "quantity", e.quantity.value);
+  put(w, "unit_price", e.unit_price);
+  put(w, "expires_at", e.expires_at);
+}
+void put_data(JsonWriter& w, const HoldConfirmed& e) {
+  put(w, "sku", e.sku.str());
+  put(w, "order_id", e.order_id.str());
+  put(w, "attempt", e.attempt);
+}
+void put_data(JsonWriter& w, const HoldReleased& e) {
+  put(w, "sku", e.sku.str());
+  put(w, "order_id", e.order_id.str());
+  put(w, "attempt", e.attempt);
+  put(w, "quantity", e.quantity.value);
+  put(w, "reason", e.reason);
+  put(w, "expires_at", e.expires_at);
+}
+
 }  // namespace
 
 void write_event_data(JsonWriter& w, const RecordedEvent& e) {

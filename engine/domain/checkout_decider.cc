@@ -38,17 +38,6 @@ Result<OrderPlaced> price_order(const CheckOutCart& command, const CartState& ca
   return placed;
 }
 
-std::string shortage_message(const std::vector<Shortage>& shortages) {
-  std::string out =
-      shortages.size() == 1 ? "" : std::to_string(shortages.size()) + " lines short of stock: ";
-  for (size_t i = 0; i < shortages.size(); ++i) {
-    const Shortage& s = shortages[i];
-    out += (i == 0 ? "" : "; ") + s.sku + ": requested " + std::to_string(s.requested) +
-           ", available " + std::to_string(s.available);
-  }
-  return out;
-}
-
 Status check_stock(const CartState& cart, StateReader& states) {
   std::vector<Shortage> shortages;
   for (const CartLine& line : cart.lines) {
@@ -58,12 +47,7 @@ Status check_stock(const CartState& cart, StateReader& states) {
     }
   }
   if (shortages.empty()) return {};
-  const Shortage& first = shortages.front();
-  Refusal refusal =
-      fail(ErrorCode::kOutOfStock, shortage_message(shortages),
-           {{"sku", first.sku}, {"requested", first.requested}, {"available", first.available}});
-  refusal.error().shortages = std::move(shortages);
-  return refusal;
+  return refuse_out_of_stock(std::move(shortages));
 }
 
 Status check_order_new(const OrderId& order_id, const OrderState& order) {

@@ -7,6 +7,7 @@
 #include "engine/domain/cart_decider.h"
 #include "engine/domain/checkout_decider.h"
 #include "engine/domain/decision.h"
+#include "engine/domain/hold_decider.h"
 #include "engine/domain/order_decider.h"
 #include "engine/domain/payment_decider.h"
 #include "engine/domain/policy.h"
@@ -41,6 +42,16 @@ StreamKey key_of(const SubmitRating& c, const Actor& actor) {
   return ReviewKey{c.sku, CustomerId(actor.id.str())};
 }
 StreamKey key_of(const RejectRating& c, const Actor&) { return ReviewKey{c.sku, c.customer_id}; }
+// A hold's expected_version is its first product's (validate.h: one line at least).
+StreamKey key_of(const PlaceHold& c, const Actor&) {
+  return c.lines.empty() ? Sku() : c.lines.front().sku;
+}
+StreamKey key_of(const ReleaseHold& c, const Actor&) {
+  return c.skus.empty() ? Sku() : c.skus.front();
+}
+StreamKey key_of(const ConfirmHold& c, const Actor&) {
+  return c.skus.empty() ? Sku() : c.skus.front();
+}
 
 StreamKey target_key(const CommandEnvelope& envelope) {
   return std::visit([&](const auto& c) { return key_of(c, envelope.actor); }, envelope.command);
@@ -114,6 +125,9 @@ struct Dispatch {
   Decision operator()(const RejectRating& c) const {
     return decide(c, states.review(c.sku, c.customer_id));
   }
+  Decision operator()(const PlaceHold& c) const { return decide(c, states, context); }
+  Decision operator()(const ReleaseHold& c) const { return decide(c, states); }
+  Decision operator()(const ConfirmHold& c) const { return decide(c, states, context); }
   // ship, deliver and every payment command read only their order.
   Decision operator()(const OrderCommand auto& c) const {
     return decide(c, states.order(c.order_id));

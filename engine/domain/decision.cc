@@ -23,6 +23,30 @@ Refusal refuse_amount(std::string message, int64_t requested, int64_t allowed) {
               {{"requested", requested}, {"allowed", allowed}});
 }
 
+namespace {
+
+std::string shortage_message(const std::vector<Shortage>& shortages) {
+  std::string out =
+      shortages.size() == 1 ? "" : std::to_string(shortages.size()) + " lines short of stock: ";
+  for (size_t i = 0; i < shortages.size(); ++i) {
+    const Shortage& s = shortages[i];
+    out += (i == 0 ? "" : "; ") + s.sku + ": requested " + std::to_string(s.requested) +
+           ", available " + std::to_string(s.available);
+  }
+  return out;
+}
+
+}  // namespace
+
+Refusal refuse_out_of_stock(std::vector<Shortage> shortages) {
+  const Shortage& first = shortages.front();
+  Refusal refusal =
+      fail(ErrorCode::kOutOfStock, shortage_message(shortages),
+           {{"sku", first.sku}, {"requested", first.requested}, {"available", first.available}});
+  refusal.error().shortages = std::move(shortages);
+  return refusal;
+}
+
 Refusal refuse_overflow(std::string_view what) {
   return fail(ErrorCode::kAmountExceeded,
               std::string(what) + " would exceed the largest representable amount",

@@ -45,6 +45,10 @@ template <class... E>
 // AMOUNT_EXCEEDED for arithmetic that would overflow int64 (`what` names the sum).
 [[nodiscard]] Refusal refuse_overflow(std::string_view what);
 
+// OUT_OF_STOCK naming every short line (a checkout's, a hold's): details of the first,
+// `shortages` all of them. REQUIRES: `shortages` is not empty.
+[[nodiscard]] Refusal refuse_out_of_stock(std::vector<Shortage> shortages);
+
 // FORBIDDEN, naming the actor.
 [[nodiscard]] Refusal refuse_forbidden(std::string message, const Actor& actor);
 

@@ -11,6 +11,38 @@ namespace {
 struct ProductFold {
   ProductState& s;
 
+  HoldEntry& hold(const OrderId& order_id) const {
+    auto it =
+        std::lower_bound(s.holds.begin(), s.holds.end(), order_id,
+                         [](const HoldEntry& h, const OrderId& id) { return h.order_id < id; });
+    if (it == s.holds.end() || it->order_id != order_id) {
+      it = s.holds.insert(it, HoldEntry{order_id, 0, HoldStatus::kHeld, 0, {}});
+    }
+    return *it;
+  }
+
+  bool operator()(const HoldPlaced& e) const {
+    HoldEntry& h = hold(e.order_id);
+    h.attempt = e.attempt;
+    h.status = HoldStatus::kHeld;
+    h.quantity = e.quantity.value;
+    h.expires_at = e.expires_at;
+    return true;
+  }
+  bool operator()(const HoldConfirmed& e) const {
+    // The order's lifecycle holds the reservation from now on.
+    hold(e.order_id).status = HoldStatus::kConfirmed;
+    return true;
+  }
+  bool operator()(const HoldReleased& e) const {
+    HoldEntry& h = hold(e.order_id);
+    h.attempt = std::max(h.attempt, e.attempt);
+    h.status = HoldStatus::kReleased;
+    h.quantity = 0;
+    h.expires_at = std::max(h.expires_at, e.expires_at);
+    return true;
+  }
+
   bool operator()(const ProductDefined& e) const {
     s.defined = true;
     s.name = e.name;
@@ -217,8 +249,16 @@ void fold(State& state, const EventData& event, const Fold& f) {
 
 }  // namespace
 
-void evolve(ProductState& state, const EventData& event, Timestamp) {
+void evolve(ProductState& state, const EventData& event, Timestamp time) {
   fold(state, event, ProductFold{state});
+  // Confirmed holds and tombstones whose expiry has passed guard nothing any more: a
+  // request of their attempt is refused as expired by then (state.h, HoldEntry). Each
+  // event of the product forgets them, so a fold of the same events is the same state.
+  if (!state.holds.empty()) {
+    std::erase_if(state.holds, [&](const HoldEntry& h) {
+      return h.status != HoldStatus::kHeld && h.expires_at < time;
+    });
+  }
 }
 
 void evolve(CartState& state, const EventData& event, Timestamp) {

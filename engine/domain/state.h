@@ -11,6 +11,20 @@
 
 namespace stockroom {
 
+// A hold on a product's stock (command.h, PlaceHold) while it matters: held until
+// confirmed or released; confirmed (the order's own lifecycle has the reservation) or
+// released (a tombstone) until its expiry has passed, after which any request of its
+// attempt is refused as expired anyway. Bounded by the holds of the last TTL.
+enum class HoldStatus : uint8_t { kHeld, kConfirmed, kReleased };
+struct HoldEntry {
+  OrderId order_id;
+  uint64_t attempt = 0;
+  HoldStatus status = HoldStatus::kHeld;
+  int64_t quantity = 0;
+  Timestamp expires_at;
+  bool operator==(const HoldEntry&) const = default;
+};
+
 // product-<sku>: the catalogue entry and its stock.
 struct ProductState {
   StreamVersion version;  // 0: nothing recorded, the product is not defined
@@ -20,7 +34,9 @@ struct ProductState {
   bool retired = false;
   int64_t on_hand = 0;
   int64_t reserved = 0;
+  std::vector<HoldEntry> holds;  // by order id, ascending
   [[nodiscard]] int64_t available() const noexcept { return on_hand - reserved; }
+  [[nodiscard]] const HoldEntry* hold(const OrderId& order_id) const noexcept;
   bool operator==(const ProductState&) const = default;
 };
 

@@ -233,6 +233,66 @@ Status check(const RejectRating& c) {
                         check_reason(c.reason)});
 }
 
+// A hold names at most this many lines: a cart's (max_cart_lines, 500 by default)
+// with room for a larger configured bound.
+constexpr size_t kMaxHoldLines = 10'000;
+
+Status check_attempt(uint64_t attempt) {
+  if (attempt >= 1) return {};
+  return invalid("attempt", "must be 1 or more");
+}
+
+Status check_hold_lines(const std::vector<HoldLine>& lines) {
+  if (lines.empty()) return invalid("lines", "must name at least one line");
+  if (lines.size() > kMaxHoldLines) {
+    return invalid("lines", "may name at most " + std::to_string(kMaxHoldLines) + " lines");
+  }
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    std::string field = "lines[" + std::to_string(i) + "]";
+    if (auto s = first_failure({check_id(field + ".sku", lines[i].sku.str()),
+                                check_quantity(field + ".quantity", lines[i].quantity)});
+        !s) {
+      return s;
+    }
+    if (!seen.insert(lines[i].sku.str()).second) {
+      return invalid(field + ".sku", "repeats sku " + lines[i].sku.str() + "; name it once");
+    }
+  }
+  return {};
+}
+
+Status check_hold_skus(const std::vector<Sku>& skus) {
+  if (skus.empty()) return invalid("skus", "must name at least one sku");
+  if (skus.size() > kMaxHoldLines) {
+    return invalid("skus", "may name at most " + std::to_string(kMaxHoldLines) + " skus");
+  }
+  std::set<std::string_view> seen;
+  for (size_t i = 0; i < skus.size(); ++i) {
+    std::string field = "skus[" + std::to_string(i) + "]";
+    if (auto s = check_id(field, skus[i].str()); !s) return s;
+    if (!seen.insert(skus[i].str()).second) {
+      return invalid(field, "repeats sku " + skus[i].str() + "; name it once");
+    }
+  }
+  return {};
+}
+
+Status check(const PlaceHold& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_attempt(c.attempt),
+                        check_currency("currency", c.currency), check_hold_lines(c.lines)});
+}
+
+Status check(const ReleaseHold& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_attempt(c.attempt),
+                        check_hold_skus(c.skus), check_reason(c.reason)});
+}
+
+Status check(const ConfirmHold& c) {
+  return first_failure(
+      {check_id("order_id", c.order_id.str()), check_attempt(c.attempt), check_hold_skus(c.skus)});
+}
+
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
 // A client's command id is of the id alphabet; the engine's own commands carry ids

@@ -32,6 +32,13 @@ static_assert(static_cast<uint8_t>(PaymentStatus::kAuthorized) ==
               static_cast<uint8_t>(PaymentStatus::kFailed) ==
                   static_cast<uint8_t>(fb::PaymentSnapshotStatus::failed) &&
               fb::PaymentSnapshotStatus::MAX == fb::PaymentSnapshotStatus::failed);
+static_assert(static_cast<uint8_t>(HoldStatus::kHeld) ==
+                  static_cast<uint8_t>(fb::HoldSnapshotStatus::held) &&
+              static_cast<uint8_t>(HoldStatus::kConfirmed) ==
+                  static_cast<uint8_t>(fb::HoldSnapshotStatus::confirmed) &&
+              static_cast<uint8_t>(HoldStatus::kReleased) ==
+                  static_cast<uint8_t>(fb::HoldSnapshotStatus::released) &&
+              fb::HoldSnapshotStatus::MAX == fb::HoldSnapshotStatus::released);
 static_assert(static_cast<uint8_t>(OrderStatus::kNone) ==
                   static_cast<uint8_t>(fb::OrderSnapshotStatus::none) &&
               static_cast<uint8_t>(OrderStatus::kAwaitingPayment) ==
@@ -95,11 +102,27 @@ flatbuffers::Offset<TableVector<fb::SnapshotLine>> put_lines(Builder& b,
 // to a state (engine/domain/state.h) does not compile here until the snapshot carries it (and
 // kSnapshotFormat is bumped).
 
+flatbuffers::Offset<TableVector<fb::HoldSnapshot>> put_holds(Builder& b,
+                                                             const std::vector<HoldEntry>& holds) {
+  std::vector<flatbuffers::Offset<fb::HoldSnapshot>> offsets;
+  offsets.reserve(holds.size());
+  for (const HoldEntry& h : holds) {
+    const auto& [order_id, attempt, status, quantity, expires_at] = h;
+    const StringRef id = put_id(b, order_id);
+    offsets.push_back(fb::CreateHoldSnapshot(
+        b, id, attempt, static_cast<fb::HoldSnapshotStatus>(status), quantity, expires_at.micros));
+  }
+  return b.CreateVector(offsets);
+}
+
 flatbuffers::Offset<void> put_state(Builder& b, const ProductState& s) {
-  [[maybe_unused]] const auto& [version, defined, name, price, retired, on_hand, reserved] = s;
+  [[maybe_unused]] const auto& [version, defined, name, price, retired, on_hand, reserved, holds] =
+      s;
   const StringRef name_ref = put_text(b, name);
   const auto price_ref = put_money(b, price);
-  return fb::CreateProductSnapshot(b, defined, name_ref, price_ref, retired, on_hand, reserved)
+  const auto holds_ref = put_holds(b, holds);
+  return fb::CreateProductSnapshot(b, defined, name_ref, price_ref, retired, on_hand, reserved,
+                                   holds_ref)
       .Union();
 }
 
@@ -233,6 +256,13 @@ ProductState read_state(const fb::ProductSnapshot& t, Fields& f) {
   s.retired = t.retired();
   s.on_hand = t.on_hand();
   s.reserved = t.reserved();
+  if (t.holds() != nullptr) {
+    for (const fb::HoldSnapshot* h : *t.holds()) {
+      s.holds.push_back(HoldEntry{f.id<OrderId>(h->order_id(), "hold order_id"), h->attempt(),
+                                  f.status<HoldStatus>(h->status(), "hold status"), h->quantity(),
+                                  Timestamp{h->expires_at_us()}});
+    }
+  }
   return s;
 }
 

@@ -24,7 +24,7 @@ inline constexpr std::string_view kSnapshotSpace = "snapshots";
 
 // Bump on ANY change to schemas/snapshots.fbs or to what evolve() makes of an event:
 // snapshots of another format are then ignored (and rewritten as streams grow).
-inline constexpr uint8_t kSnapshotFormat = 1;
+inline constexpr uint8_t kSnapshotFormat = 2;  // 2: a product's holds
 
 struct Snapshot {
   AnyState state;       // at version_of(state) >= 1

@@ -161,6 +161,43 @@ struct RejectRating {
   bool operator==(const RejectRating&) const = default;
 };
 
+// Holds (cluster mode, docs/scale-out.md "Checkouts across partitions"): a checkout
+// coordinated by another partition reserves a product partition's lines with one
+// stock.hold, then confirms them once the order exists, or releases them. A hold is
+// named by its order and the coordinator's attempt (a checkout tried again after a
+// release is a new attempt); a release leaves a tombstone, so a late hold of that
+// attempt is refused. Staff or service only: the coordinator sends them.
+struct HoldLine {
+  Sku sku;
+  Quantity quantity;
+  bool operator==(const HoldLine&) const = default;
+};
+
+struct PlaceHold {
+  OrderId order_id;
+  uint64_t attempt = 0;  // >= 1
+  Currency currency;     // the cart's: every product must be priced in it
+  std::vector<HoldLine> lines;
+  Timestamp expires_at;  // a hold not confirmed by then counts for nothing
+  bool operator==(const PlaceHold&) const = default;
+};
+
+struct ReleaseHold {
+  OrderId order_id;
+  uint64_t attempt = 0;
+  std::vector<Sku> skus;
+  std::string reason;
+  Timestamp expires_at;  // the attempt's (as in its PlaceHold): how long the tombstone guards
+  bool operator==(const ReleaseHold&) const = default;
+};
+
+struct ConfirmHold {
+  OrderId order_id;
+  uint64_t attempt = 0;
+  std::vector<Sku> skus;
+  bool operator==(const ConfirmHold&) const = default;
+};
+
 // Issued by the engine itself when an order's reservation TTL has passed; never
 // accepted from outside (no subject maps to it). Its command id is
 // expiry_command_id(order_id).
@@ -178,7 +215,8 @@ using Command =
     std::variant<DefineProduct, RepriceProduct, RetireProduct, ReceiveStock, AdjustStock, OpenCart,
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
-                 FailPayment, RefundPayment, SubmitRating, RejectRating, ExpireOrder>;
+                 FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
+                 ConfirmHold, ExpireOrder>;
 
 // The contract name of a command, e.g. "cart.add_item" (the NATS subject suffix).
 [[nodiscard]] std::string_view command_name(const Command& command) noexcept;

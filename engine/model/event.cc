@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, std::variant_size_v<EventData>> kEventNam
     "OrderExpired",       "OrderPaid",         "OrderShipped",    "OrderDelivered",
     "OrderItemsReturned", "PaymentAuthorized", "PaymentCaptured", "PaymentVoided",
     "PaymentFailed",      "PaymentRefunded",   "ProductRated",    "RatingRevised",
-    "RatingRejected",
+    "RatingRejected",     "HoldPlaced",        "HoldConfirmed",   "HoldReleased",
 };
 
 template <class... Ts>
@@ -81,6 +81,9 @@ std::string stream_of(const EventData& event) {
                         [](const StockReleased& e) { return product_stream(e.sku); },
                         [](const StockShipped& e) { return product_stream(e.sku); },
                         [](const StockReturned& e) { return product_stream(e.sku); },
+                        [](const HoldPlaced& e) { return product_stream(e.sku); },
+                        [](const HoldConfirmed& e) { return product_stream(e.sku); },
+                        [](const HoldReleased& e) { return product_stream(e.sku); },
                         [](const CartOpened& e) { return cart_stream(e.cart_id); },
                         [](const CartItemAdded& e) { return cart_stream(e.cart_id); },
                         [](const CartItemRemoved& e) { return cart_stream(e.cart_id); },

@@ -202,13 +202,42 @@ struct RatingRejected {
   bool operator==(const RatingRejected&) const = default;
 };
 
+// Holds (command.h, PlaceHold): on the product's stream beside the StockReserved and
+// StockReleased that move its stock, so the stock invariants of domain.md hold as
+// they are. A HoldReleased of quantity 0 is a tombstone: nothing was held.
+struct HoldPlaced {
+  Sku sku;
+  OrderId order_id;
+  uint64_t attempt = 0;
+  Quantity quantity;
+  Money unit_price;  // the product's price when held: the order's line price
+  Timestamp expires_at;
+  bool operator==(const HoldPlaced&) const = default;
+};
+struct HoldConfirmed {
+  Sku sku;
+  OrderId order_id;
+  uint64_t attempt = 0;
+  bool operator==(const HoldConfirmed&) const = default;
+};
+struct HoldReleased {
+  Sku sku;
+  OrderId order_id;
+  uint64_t attempt = 0;
+  Quantity quantity;  // what was released; 0: a tombstone
+  std::string reason;
+  Timestamp expires_at;  // the attempt's: the tombstone guards until then
+  bool operator==(const HoldReleased&) const = default;
+};
+
 using EventData =
     std::variant<ProductDefined, ProductRepriced, ProductRetired, StockReceived, StockAdjusted,
                  StockReserved, StockReleased, StockShipped, StockReturned, CartOpened,
                  CartItemAdded, CartItemRemoved, CartAbandoned, CartCheckedOut, OrderPlaced,
                  OrderCancelled, OrderExpired, OrderPaid, OrderShipped, OrderDelivered,
                  OrderItemsReturned, PaymentAuthorized, PaymentCaptured, PaymentVoided,
-                 PaymentFailed, PaymentRefunded, ProductRated, RatingRevised, RatingRejected>;
+                 PaymentFailed, PaymentRefunded, ProductRated, RatingRevised, RatingRejected,
+                 HoldPlaced, HoldConfirmed, HoldReleased>;
 
 // The event's type name as stored and shown, e.g. "StockReserved".
 [[nodiscard]] std::string_view event_type_name(const EventData& event) noexcept;

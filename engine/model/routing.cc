@@ -15,8 +15,13 @@ constexpr std::array<KeyField, std::variant_size_v<Command>> kKeyFields = {
     KeyField::kCartId,  KeyField::kCartId,  KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
-    KeyField::kSku,     KeyField::kOrderId,
+    KeyField::kSku,     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,
+    KeyField::kOrderId,
 };
+
+std::string_view first_sku(const std::vector<Sku>& skus) noexcept {
+  return skus.empty() ? std::string_view() : skus.front().str();
+}
 
 struct KeyOf {
   std::string_view operator()(const DefineProduct& c) const noexcept { return c.sku.str(); }
@@ -30,6 +35,13 @@ struct KeyOf {
   std::string_view operator()(const AbandonCart& c) const noexcept { return c.cart_id.str(); }
   std::string_view operator()(const CheckOutCart& c) const noexcept { return c.cart_id.str(); }
   std::string_view operator()(const RejectRating& c) const noexcept { return c.sku.str(); }
+  // A hold's lines all live in one product partition: the first names it (validate.h
+  // requires one line at least).
+  std::string_view operator()(const PlaceHold& c) const noexcept {
+    return c.lines.empty() ? std::string_view() : c.lines.front().sku.str();
+  }
+  std::string_view operator()(const ReleaseHold& c) const noexcept { return first_sku(c.skus); }
+  std::string_view operator()(const ConfirmHold& c) const noexcept { return first_sku(c.skus); }
   // Everything else targets an order (order.*, payment.*, rating.submit, order.expire).
   template <class C>
   std::string_view operator()(const C& c) const noexcept {

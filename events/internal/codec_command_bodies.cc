@@ -153,6 +153,36 @@ Ref<fb::ExpireOrder> put(Builder& b, const ExpireOrder& c) {
   return fb::CreateExpireOrder(b, put_id(b, c.order_id));
 }
 
+Ref<flatbuffers::Vector<StringRef>> put_skus(Builder& b, const std::vector<Sku>& skus) {
+  std::vector<StringRef> offsets;
+  offsets.reserve(skus.size());
+  for (const Sku& sku : skus) offsets.push_back(put_id(b, sku));
+  return b.CreateVector(offsets);
+}
+
+Ref<fb::PlaceHold> put(Builder& b, const PlaceHold& c) {
+  const StringRef order_id = put_id(b, c.order_id);
+  const StringRef currency = put_currency(b, c.currency);
+  std::vector<ReturnLine> lines;
+  lines.reserve(c.lines.size());
+  for (const HoldLine& l : c.lines) lines.push_back(ReturnLine{l.sku, l.quantity});
+  const auto encoded = put_return_lines(b, lines);
+  return fb::CreatePlaceHold(b, order_id, c.attempt, currency, encoded, c.expires_at.micros);
+}
+
+Ref<fb::ReleaseHold> put(Builder& b, const ReleaseHold& c) {
+  const StringRef order_id = put_id(b, c.order_id);
+  const auto skus = put_skus(b, c.skus);
+  const StringRef reason = put_text(b, c.reason);
+  return fb::CreateReleaseHold(b, order_id, c.attempt, skus, reason, c.expires_at.micros);
+}
+
+Ref<fb::ConfirmHold> put(Builder& b, const ConfirmHold& c) {
+  const StringRef order_id = put_id(b, c.order_id);
+  const auto skus = put_skus(b, c.skus);
+  return fb::CreateConfirmHold(b, order_id, c.attempt, skus);
+}
+
 // ---- reading: one overload per table, back to the command it maps from ----
 
 Result<DefineProduct> read(const fb::DefineProduct& t) {
@@ -285,6 +315,42 @@ Result<RejectRating> read(const fb::RejectRating& t) {
 Result<ExpireOrder> read(const fb::ExpireOrder& t) {
   FieldReader r("ExpireOrder");
   return r.finish(ExpireOrder{r.id<OrderId>(t.order_id(), "order_id")});
+}
+
+std::vector<Sku> read_skus(FieldReader& r, const flatbuffers::Vector<StringRef>* v) {
+  std::vector<Sku> skus;
+  if (v == nullptr) return skus;
+  skus.reserve(v->size());
+  for (flatbuffers::uoffset_t i = 0; i < v->size(); ++i) {
+    skus.push_back(r.id<Sku>(v->Get(i), "skus[" + std::to_string(i) + "]"));
+  }
+  return skus;
+}
+
+Result<PlaceHold> read(const fb::PlaceHold& t) {
+  FieldReader r("PlaceHold");
+  PlaceHold c{r.id<OrderId>(t.order_id(), "order_id"),
+              t.attempt(),
+              r.currency(t.currency(), "currency"),
+              {},
+              Timestamp{t.expires_at()}};
+  for (ReturnLine& l : r.return_lines(t.lines(), "lines")) {
+    c.lines.push_back(HoldLine{std::move(l.sku), l.quantity});
+  }
+  return r.finish(std::move(c));
+}
+
+Result<ReleaseHold> read(const fb::ReleaseHold& t) {
+  FieldReader r("ReleaseHold");
+  return r.finish(ReleaseHold{r.id<OrderId>(t.order_id(), "order_id"), t.attempt(),
+                              read_skus(r, t.skus()), r.text(t.reason()),
+                              Timestamp{t.expires_at()}});
+}
+
+Result<ConfirmHold> read(const fb::ConfirmHold& t) {
+  FieldReader r("ConfirmHold");
+  return r.finish(
+      ConfirmHold{r.id<OrderId>(t.order_id(), "order_id"), t.attempt(), read_skus(r, t.skus())});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

@@ -218,6 +218,28 @@ Ref<fb::RatingRejected> put(Builder& b, const RatingRejected& e) {
   return fb::CreateRatingRejected(b, sku, customer_id, reason);
 }
 
+Ref<fb::HoldPlaced> put(Builder& b, const HoldPlaced& e) {
+  const StringRef sku = put_id(b, e.sku);
+  const StringRef order_id = put_id(b, e.order_id);
+  const auto unit_price = put_money(b, e.unit_price);
+  return fb::CreateHoldPlaced(b, sku, order_id, e.attempt, e.quantity.value, unit_price,
+                              e.expires_at.micros);
+}
+
+Ref<fb::HoldConfirmed> put(Builder& b, const HoldConfirmed& e) {
+  const StringRef sku = put_id(b, e.sku);
+  const StringRef order_id = put_id(b, e.order_id);
+  return fb::CreateHoldConfirmed(b, sku, order_id, e.attempt);
+}
+
+Ref<fb::HoldReleased> put(Builder& b, const HoldReleased& e) {
+  const StringRef sku = put_id(b, e.sku);
+  const StringRef order_id = put_id(b, e.order_id);
+  const StringRef reason = put_text(b, e.reason);
+  return fb::CreateHoldReleased(b, sku, order_id, e.attempt, e.quantity.value, reason,
+                                e.expires_at.micros);
+}
+
 // ---- reading: one overload per table, back to the event it maps from ----
 
 std::vector<OrderLine> read_order_lines(FieldReader& r, const TableVector<fb::OrderLine>* v) {
@@ -410,6 +432,26 @@ Result<RatingRejected> read(const fb::RatingRejected& t) {
   return r.finish(RatingRejected{r.id<Sku>(t.sku(), "sku"),
                                  r.id<CustomerId>(t.customer_id(), "customer_id"),
                                  r.text(t.reason())});
+}
+
+Result<HoldPlaced> read(const fb::HoldPlaced& t) {
+  FieldReader r("HoldPlaced");
+  return r.finish(HoldPlaced{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id"),
+                             t.attempt(), Quantity{t.quantity()},
+                             r.money(t.unit_price(), "unit_price"), Timestamp{t.expires_at()}});
+}
+
+Result<HoldConfirmed> read(const fb::HoldConfirmed& t) {
+  FieldReader r("HoldConfirmed");
+  return r.finish(HoldConfirmed{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id"),
+                                t.attempt()});
+}
+
+Result<HoldReleased> read(const fb::HoldReleased& t) {
+  FieldReader r("HoldReleased");
+  return r.finish(HoldReleased{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id"),
+                               t.attempt(), Quantity{t.quantity()}, r.text(t.reason()),
+                               Timestamp{t.expires_at()}});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

@@ -16,7 +16,8 @@ inline constexpr bool kIsOneOf = (std::is_same_v<E, Ts> || ...);
 template <class E>
 inline constexpr bool kIsProductEvent =
     kIsOneOf<E, ProductDefined, ProductRepriced, ProductRetired, StockReceived, StockAdjusted,
-             StockReserved, StockReleased, StockShipped, StockReturned>;
+             StockReserved, StockReleased, StockShipped, StockReturned, HoldPlaced, HoldConfirmed,
+             HoldReleased>;
 
 template <class E>
 inline constexpr bool kIsCartEvent =

@@ -230,6 +230,10 @@ std::string snapshot_of_format(uint8_t format, std::string_view stream) {
 
 TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
   ProductState product{StreamVersion{41}, true, "Mug", euro(1200), true, 17, -3};
+  product.holds = {
+      HoldEntry{OrderId("o-1"), 1, HoldStatus::kHeld, 4, Timestamp{1'700'000'900'000'001}},
+      HoldEntry{OrderId("o-2"), 3, HoldStatus::kConfirmed, 1, Timestamp{1'700'000'900'000'002}},
+      HoldEntry{OrderId("o-3"), 2, HoldStatus::kReleased, 0, Timestamp{1'700'000'900'000'003}}};
   CartState cart{
       StreamVersion{9},
       CartStatus::kCheckedOut,

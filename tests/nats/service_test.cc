@@ -337,4 +337,56 @@ TEST_CASE("metrics count commands by subject and outcome", "[nats][service]") {
 }
 
 }  // namespace
+TEST_CASE("holds over NATS: a hold reserves, a resend is a duplicate, a release gives back",
+          "[nats][service][hold]") {
+  NatsServer server;
+  ServeHarness h(server);
+  const std::string p = h.prefix();
+  const std::string staff = kStaff;
+  auto send = [&](const std::string& subject, const std::string& body) {
+    auto r = h.client().request(p + "." + subject, body);
+    REQUIRE(r.has_value());
+    return parse_object(r->data);
+  };
+  REQUIRE(send("cmd.product.define.H-1",
+               R"({"command_id":"h1",)" + staff +
+                   R"(,"sku":"H-1","name":"H","price":{"amount":700,"currency":"EUR"}})")["ok"]
+              .GetBool());
+  REQUIRE(send("cmd.inventory.receive.H-1",
+               R"({"command_id":"h2",)" + staff + R"(,"sku":"H-1","quantity":5})")["ok"]
+              .GetBool());
+  const std::string expires = R"("expires_at":"2099-01-01T00:00:00.000000Z")";
+  const std::string hold = R"({"command_id":"h3","actor":{"id":"saga","role":"service"},)"
+                           R"("order_id":"o-9","attempt":1,"currency":"EUR",)"
+                           R"("lines":[{"sku":"H-1","quantity":2}],)" +
+                           expires + "}";
+  auto held = send("cmd.stock.hold.H-1", hold);
+  REQUIRE(held.HasMember("ok"));
+  REQUIRE(held["ok"].GetBool());
+  CHECK(send("query.stock.H-1", R"({"sku":"H-1"})")["reserved"].GetInt64() == 2);
+  CHECK(send("cmd.stock.hold.H-1", hold)["duplicate"].GetBool());
+  // Another command id for the same hold: ALREADY_EXISTS, nothing more reserved.
+  std::string again = hold;
+  again.replace(again.find("h3"), 2, "h4");
+  auto refused = send("cmd.stock.hold.H-1", again);
+  CHECK(std::string(refused["error"]["code"].GetString()) == "ALREADY_EXISTS");
+  CHECK(send("query.stock.H-1", R"({"sku":"H-1"})")["reserved"].GetInt64() == 2);
+  // The subject's key is the first line's sku.
+  auto misrouted = send("cmd.stock.hold.OTHER", again);
+  CHECK(std::string(misrouted["error"]["code"].GetString()) == "INVALID_ARGUMENT");
+  auto released = send("cmd.stock.release_hold.H-1",
+                       R"({"command_id":"h5","actor":{"id":"saga","role":"service"},)"
+                       R"("order_id":"o-9","attempt":1,"skus":["H-1"],"reason":"order refused",)" +
+                           expires + "}");
+  REQUIRE(released["ok"].GetBool());
+  auto stock = send("query.stock.H-1", R"({"sku":"H-1"})");
+  CHECK(stock["reserved"].GetInt64() == 0);
+  CHECK(stock["available"].GetInt64() == 5);
+  // The late hold after the release: refused by the tombstone.
+  std::string late = hold;
+  late.replace(late.find("h3"), 2, "h6");
+  CHECK(std::string(send("cmd.stock.hold.H-1", late)["error"]["code"].GetString()) ==
+        "INVALID_STATE");
+}
+
 }  // namespace stockroom::testing

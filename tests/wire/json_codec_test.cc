@@ -356,3 +356,40 @@ TEST_CASE("json codec: codec_for, view_name and stream_kind", "[wire]") {
   CHECK(kind("products-x") == "none");
   CHECK(kind("") == "none");
 }
+
+TEST_CASE("json command: the hold subjects decode every field, times in RFC 3339", "[wire]") {
+  const Timestamp expires{1'764'590'400'000'000};  // 2025-12-01T12:00:00Z
+  CHECK(
+      decoded<PlaceHold>(
+          "stock.hold",
+          R"("order_id":"o-1","attempt":2,"currency":"EUR","lines":[{"sku":"A","quantity":1},{"sku":"B","quantity":3}],"expires_at":"2025-12-01T12:00:00.000000Z")") ==
+      PlaceHold{OrderId("o-1"),
+                2,
+                Currency("EUR"),
+                {HoldLine{Sku("A"), Quantity{1}}, HoldLine{Sku("B"), Quantity{3}}},
+                expires});
+  CHECK(
+      decoded<ReleaseHold>(
+          "stock.release_hold",
+          R"("order_id":"o-1","attempt":2,"skus":["A","B"],"reason":"order refused","expires_at":"2025-12-01T12:00:00.000000Z")") ==
+      ReleaseHold{OrderId("o-1"), 2, {Sku("A"), Sku("B")}, "order refused", expires});
+  CHECK(
+      decoded<ConfirmHold>("stock.confirm_hold", R"("order_id":"o-1","attempt":2,"skus":["A"])") ==
+      ConfirmHold{OrderId("o-1"), 2, {Sku("A")}});
+}
+
+TEST_CASE("json command: a hold with a bad time, attempt or sku list is refused clearly",
+          "[wire]") {
+  const std::string lines = R"("lines":[{"sku":"A","quantity":1}])";
+  CHECK(field_code("stock.hold", R"("order_id":"o-1","attempt":1,"currency":"EUR",)" + lines +
+                                     R"(,"expires_at":"tomorrow")") == ErrorCode::kInvalidArgument);
+  CHECK(field_code("stock.hold", R"("order_id":"o-1","attempt":-1,"currency":"EUR",)" + lines +
+                                     R"(,"expires_at":"2025-12-01T12:00:00.000000Z")") ==
+        ErrorCode::kInvalidArgument);
+  CHECK(field_code("stock.hold", R"("order_id":"o-1","attempt":1,"currency":"EUR",)" + lines) ==
+        ErrorCode::kMalformed);  // expires_at missing
+  CHECK(field_code("stock.confirm_hold", R"("order_id":"o-1","attempt":1,"skus":[1])") ==
+        ErrorCode::kMalformed);
+  CHECK(field_code("stock.confirm_hold", R"("order_id":"o-1","attempt":1,"skus":"A")") ==
+        ErrorCode::kMalformed);
+}

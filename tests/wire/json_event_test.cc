@@ -85,6 +85,9 @@ const std::map<std::string, std::vector<std::string>> kDataFields = {
     {"ProductRated", {"sku", "customer_id", "order_id", "stars", "comment"}},
     {"RatingRevised", {"sku", "customer_id", "order_id", "stars", "comment"}},
     {"RatingRejected", {"sku", "customer_id", "reason"}},
+    {"HoldPlaced", {"sku", "order_id", "attempt", "quantity", "unit_price", "expires_at"}},
+    {"HoldConfirmed", {"sku", "order_id", "attempt"}},
+    {"HoldReleased", {"sku", "order_id", "attempt", "quantity", "reason", "expires_at"}},
 };
 
 }  // namespace

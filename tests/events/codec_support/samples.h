@@ -57,6 +57,11 @@ inline std::vector<EventData> sample_events() {
       ProductRated{Sku("sku-1"), CustomerId("cust-9"), OrderId("o-1"), 4, "sturdy"},
       RatingRevised{Sku("sku-1"), CustomerId("cust-9"), OrderId("o-1"), 2, "chipped"},
       RatingRejected{Sku("sku-1"), CustomerId("cust-9"), "abusive language"},
+      HoldPlaced{Sku("sku-1"), OrderId("o-1"), 2, Quantity{3}, eur(1250),
+                 Timestamp{1'764'000'000'000'000}},
+      HoldConfirmed{Sku("sku-1"), OrderId("o-1"), 2},
+      HoldReleased{Sku("sku-1"), OrderId("o-1"), 2, Quantity{3}, "order exists",
+                   Timestamp{1'764'000'000'000'000}},
   };
 }
 
@@ -87,6 +92,17 @@ inline std::vector<Command> sample_commands() {
       RefundPayment{OrderId("o-1"), PaymentId("p-1"), eur(100), "goodwill"},
       SubmitRating{OrderId("o-1"), Sku("sku-1"), 5, "great"},
       RejectRating{Sku("sku-1"), CustomerId("cust-9"), "abusive language"},
+      PlaceHold{OrderId("o-1"),
+                2,
+                Currency("EUR"),
+                {HoldLine{Sku("sku-1"), Quantity{2}}, HoldLine{Sku("sku_2"), Quantity{1}}},
+                Timestamp{1'764'000'000'000'000}},
+      ReleaseHold{OrderId("o-1"),
+                  2,
+                  {Sku("sku-1"), Sku("sku_2")},
+                  "order exists",
+                  Timestamp{1'764'000'000'000'000}},
+      ConfirmHold{OrderId("o-1"), 2, {Sku("sku-1"), Sku("sku_2")}},
       ExpireOrder{OrderId("o-1")},
   };
 }
