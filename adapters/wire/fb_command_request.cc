@@ -21,9 +21,10 @@ Result<CommandEnvelope> read_command_request(std::string_view name, std::string_
   Result<CommandEnvelope> envelope =
       events::decode_command(std::span(reinterpret_cast<const uint8_t*>(body.data()), body.size()));
   if (!envelope) return envelope;
-  // The schema has a table for the engine's own command; no client may send it.
-  if (std::holds_alternative<ExpireOrder>(envelope->command)) {
-    return fail(ErrorCode::kUnknownCommand, "order.expire is not a public command");
+  // The schema has tables for the engine's own commands; no client may send them.
+  if (is_engine_command(envelope->command)) {
+    return fail(ErrorCode::kUnknownCommand,
+                std::string(command_name(envelope->command)) + " is not a public command");
   }
   if (envelope->command.index() != named->index()) {
     const std::string body_name(command_name(envelope->command));

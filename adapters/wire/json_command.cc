@@ -209,7 +209,11 @@ void read(RequestReader& r, ConfirmHold& c) {
   c.skus = read_skus(r);
 }
 
-// The engine's own command has no subject; command_for_name never returns it.
+// The engine's own commands have no subject; command_for_name never returns them.
+void read(RequestReader& r, ExpireHold&) {
+  r.fail(ErrorCode::kUnknownCommand, "", "stock.expire_hold is not a public command");
+}
+
 void read(RequestReader& r, ExpireOrder&) {
   r.fail(ErrorCode::kUnknownCommand, "", "order.expire is not a public command");
 }

@@ -49,6 +49,7 @@ StreamKey key_of(const PlaceHold& c, const Actor&) {
 StreamKey key_of(const ReleaseHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
+StreamKey key_of(const ExpireHold& c, const Actor&) { return c.sku; }
 StreamKey key_of(const ConfirmHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
@@ -128,6 +129,9 @@ struct Dispatch {
   Decision operator()(const PlaceHold& c) const { return decide(c, states, context); }
   Decision operator()(const ReleaseHold& c) const { return decide(c, states); }
   Decision operator()(const ConfirmHold& c) const { return decide(c, states, context); }
+  Decision operator()(const ExpireHold& c) const {
+    return decide(c, states.product(c.sku), context);
+  }
   // ship, deliver and every payment command read only their order.
   Decision operator()(const OrderCommand auto& c) const {
     return decide(c, states.order(c.order_id));

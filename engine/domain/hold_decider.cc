@@ -123,4 +123,20 @@ Decision decide(const ConfirmHold& c, StateReader& states, const DecideContext& 
   return events;
 }
 
+Decision decide(const ExpireHold& c, const ProductState& product, const DecideContext& context) {
+  const HoldEntry* h = product.hold(c.order_id);
+  if (h == nullptr || h->status != HoldStatus::kHeld) {
+    return refuse_state(
+        "order " + c.order_id.str() + " holds nothing of " + c.sku.str() + " to expire",
+        {{"order_id", c.order_id.str()}, {"sku", c.sku.str()}});
+  }
+  if (context.now < h->expires_at) {
+    return refuse_state(hold_name(c.order_id, h->attempt, c.sku) + " is not due yet",
+                        hold_details(c.order_id, h->attempt, c.sku));
+  }
+  const Quantity held{h->quantity};
+  return accept(HoldReleased{c.sku, c.order_id, h->attempt, held, "expired", h->expires_at},
+                StockReleased{c.sku, c.order_id, held});
+}
+
 }  // namespace stockroom

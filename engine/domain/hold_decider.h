@@ -23,9 +23,16 @@ namespace stockroom {
 // the order's now (INVALID_STATE); a line a later attempt holds is left alone.
 [[nodiscard]] Decision decide(const ReleaseHold& command, StateReader& states);
 
-// HoldConfirmed per line the attempt holds; INVALID_STATE when one was released (or
-// expired), NOT_FOUND when one was never held.
+// HoldConfirmed per line the attempt holds; INVALID_STATE when one was released or is
+// past its expiry, NOT_FOUND when there is no trace of it (never held, or released and
+// forgotten past its expiry). Either way the coordinator cannot have its stock.
 [[nodiscard]] Decision decide(const ConfirmHold& command, StateReader& states,
+                              const DecideContext& context);
+
+// The engine's own expiry of a hold neither confirmed nor released by its expiry:
+// HoldReleased ("expired") and StockReleased. INVALID_STATE when the hold is not held
+// any more or not due yet (the schedule entry was stale).
+[[nodiscard]] Decision decide(const ExpireHold& command, const ProductState& product,
                               const DecideContext& context);
 
 }  // namespace stockroom

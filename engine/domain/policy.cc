@@ -29,6 +29,7 @@ constexpr Access access_of(const CancelOrder&) { return Access::kCustomerOrAbove
 constexpr Access access_of(const SubmitRating&) { return Access::kCustomerOrAbove; }
 constexpr Access access_of(const RejectRating&) { return Access::kStaffOnly; }
 constexpr Access access_of(const ExpireOrder&) { return Access::kEngineOnly; }
+constexpr Access access_of(const ExpireHold&) { return Access::kEngineOnly; }
 
 bool role_allows(Access access, const Actor& actor) {
   switch (access) {

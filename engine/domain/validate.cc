@@ -295,13 +295,19 @@ Status check(const ConfirmHold& c) {
 
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
+Status check(const ExpireHold& c) {
+  return first_failure({check_id("sku", c.sku.str()), check_id("order_id", c.order_id.str())});
+}
+
 // A client's command id is of the id alphabet; the engine's own commands carry ids
 // outside it (engine/model/command.h), each exactly the one its command implies.
 Status check_command_id(const CommandEnvelope& envelope) {
-  const auto* expiry = std::get_if<ExpireOrder>(&envelope.command);
-  if (expiry == nullptr) return check_id("command_id", envelope.command_id.str());
-  if (envelope.command_id == expiry_command_id(expiry->order_id)) return {};
-  return invalid("command_id", "of an expiry must be " + expiry_command_id(expiry->order_id).str());
+  if (!is_engine_command(envelope.command)) {
+    return check_id("command_id", envelope.command_id.str());
+  }
+  const CommandId expected = engine_command_id(envelope.command);
+  if (envelope.command_id == expected) return {};
+  return invalid("command_id", "of an expiry must be " + expected.str());
 }
 
 }  // namespace

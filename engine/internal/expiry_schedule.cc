@@ -25,9 +25,19 @@ std::string expiry_key_after(Timestamp t) {
   return key;
 }
 
-OrderId expiry_order(std::string_view key) {
-  if (key.size() <= 8) return OrderId{};
-  return OrderId(key.substr(8));
+std::string hold_expiry_key(Timestamp deadline, const Sku& sku, const OrderId& order_id) {
+  std::string key = expiry_key(deadline, order_id);
+  key.insert(8, sku.str() + "~");
+  return key;
+}
+
+std::optional<Command> expiry_command(std::string_view key) {
+  if (key.size() <= 8) return std::nullopt;
+  const std::string_view name = key.substr(8);
+  const size_t tilde = name.find('~');
+  if (tilde == std::string_view::npos) return ExpireOrder{OrderId(name)};
+  if (tilde == 0 || tilde + 1 == name.size()) return std::nullopt;
+  return ExpireHold{Sku(name.substr(0, tilde)), OrderId(name.substr(tilde + 1))};
 }
 
 }  // namespace stockroom::engine::internal

@@ -29,9 +29,7 @@ Error unavailable(std::string_view why) {
 
 // The engine's own commands (expiry) are not recorded for idempotency: no caller
 // will ever resend them, and their id is derived from the order.
-bool is_internal(const CommandEnvelope& envelope) {
-  return std::holds_alternative<ExpireOrder>(envelope.command);
-}
+bool is_internal(const CommandEnvelope& envelope) { return is_engine_command(envelope.command); }
 
 }  // namespace
 
@@ -205,12 +203,12 @@ Result<std::vector<CommandEnvelope>> Writer::due_expiries(Timestamp now) const {
   std::vector<CommandEnvelope> out;
   out.reserve(due->size());
   for (const auto& [key, value] : *due) {
-    OrderId order = expiry_order(key);
-    if (order.empty()) continue;
-    // Named after the whole order, so that an auditor sees which expiry it was.
-    CommandId id = expiry_command_id(order);
-    out.push_back(CommandEnvelope{std::move(id), engine_actor(), std::nullopt,
-                                  ExpireOrder{std::move(order)}});
+    std::optional<Command> command = expiry_command(key);
+    if (!command) continue;
+    // Named after the whole order (and sku), so that an auditor sees which expiry it was.
+    CommandId id = engine_command_id(*command);
+    out.push_back(
+        CommandEnvelope{std::move(id), engine_actor(), std::nullopt, std::move(*command)});
   }
   return out;
 }
@@ -399,8 +397,12 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
                          envelope.actor,
                          kEventSchemaVersion,
                          event};
+  // A hold that stops being held leaves the schedule: its key has the deadline the
+  // state holds before this event.
+  std::optional<std::string> unscheduled = held_expiry_key(event);
   recorded.version = cache_.apply(event, g.now);
   if (auto error = cache_.take_error()) return std::unexpected(*error);
+  if (unscheduled) g.batch->remove(kExpirySpace, *unscheduled);
   events::encode_event(recorded, record_buffer_);
   // The cache gave the version: the batch need not seek the stream index for it.
   auto appended =
@@ -418,7 +420,28 @@ Status Writer::stage_event(const EventData& event, const CommandEnvelope& envelo
   return {};
 }
 
+std::optional<std::string> Writer::held_expiry_key(const EventData& event) {
+  const Sku* sku = nullptr;
+  const OrderId* order = nullptr;
+  if (const auto* e = std::get_if<HoldConfirmed>(&event)) {
+    sku = &e->sku;
+    order = &e->order_id;
+  } else if (const auto* e = std::get_if<HoldReleased>(&event)) {
+    sku = &e->sku;
+    order = &e->order_id;
+  } else {
+    return std::nullopt;
+  }
+  const HoldEntry* held = cache_.product(*sku).hold(*order);
+  if (held == nullptr || held->status != HoldStatus::kHeld) return std::nullopt;
+  return hold_expiry_key(held->expires_at, *sku, *order);
+}
+
 void Writer::schedule_expiry(const EventData& event, Group& g) {
+  if (const auto* hold = std::get_if<HoldPlaced>(&event)) {
+    g.batch->put(kExpirySpace, hold_expiry_key(hold->expires_at, hold->sku, hold->order_id), "");
+    return;
+  }
   if (const auto* placed = std::get_if<OrderPlaced>(&event)) {
     g.batch->put(kExpirySpace, expiry_key(placed->expires_at, placed->order_id), "");
     return;

@@ -122,6 +122,9 @@ class Writer {
   [[nodiscard]] Status stage_event(const EventData& event, const CommandEnvelope& envelope,
                                    Group& g, CommandResult& result);
   void schedule_expiry(const EventData& event, Group& g);
+  // The schedule key of the hold `event` ends (a HoldConfirmed or HoldReleased of a
+  // hold still held), read from the state before the event is applied.
+  [[nodiscard]] std::optional<std::string> held_expiry_key(const EventData& event);
   // Waits for the group in flight; when it failed, forgets what the writer staged on
   // top of it (the cache, the in-flight command ids). Writer thread.
   [[nodiscard]] Status drain();

@@ -8,13 +8,13 @@ namespace {
 
 // Names in the order of the Command variant's alternatives.
 constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandNames = {
-    "product.define",   "product.reprice", "product.retire",     "inventory.receive",
-    "inventory.adjust", "cart.open",       "cart.add_item",      "cart.remove_item",
-    "cart.abandon",     "cart.checkout",   "order.cancel",       "order.ship",
-    "order.deliver",    "order.return",    "payment.authorize",  "payment.capture",
-    "payment.void",     "payment.fail",    "payment.refund",     "rating.submit",
-    "rating.reject",    "stock.hold",      "stock.release_hold", "stock.confirm_hold",
-    "order.expire",
+    "product.define",    "product.reprice", "product.retire",     "inventory.receive",
+    "inventory.adjust",  "cart.open",       "cart.add_item",      "cart.remove_item",
+    "cart.abandon",      "cart.checkout",   "order.cancel",       "order.ship",
+    "order.deliver",     "order.return",    "payment.authorize",  "payment.capture",
+    "payment.void",      "payment.fail",    "payment.refund",     "rating.submit",
+    "rating.reject",     "stock.hold",      "stock.release_hold", "stock.confirm_hold",
+    "stock.expire_hold", "order.expire",
 };
 
 template <size_t... I>
@@ -32,9 +32,21 @@ std::string_view command_name(const Command& command) noexcept {
 
 CommandId expiry_command_id(const OrderId& order) { return CommandId("expire:" + order.str()); }
 
+bool is_engine_command(const Command& command) noexcept {
+  return std::holds_alternative<ExpireOrder>(command) ||
+         std::holds_alternative<ExpireHold>(command);
+}
+
+CommandId engine_command_id(const Command& command) {
+  if (const auto* hold = std::get_if<ExpireHold>(&command)) {
+    return CommandId("expire-hold:" + hold->sku.str() + "~" + hold->order_id.str());
+  }
+  return expiry_command_id(std::get<ExpireOrder>(command).order_id);
+}
+
 std::optional<Command> command_for_name(std::string_view name) {
-  // order.expire is the engine's own command and has no public name.
-  for (size_t i = 0; i + 1 < kCommandNames.size(); ++i) {
+  // The engine's own commands (the last two) have no public name.
+  for (size_t i = 0; i + 2 < kCommandNames.size(); ++i) {
     if (kCommandNames[i] == name) {
       return make_alternative(i, std::make_index_sequence<std::variant_size_v<Command>>{});
     }

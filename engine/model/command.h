@@ -198,6 +198,15 @@ struct ConfirmHold {
   bool operator==(const ConfirmHold&) const = default;
 };
 
+// Issued by the engine itself when a hold (PlaceHold) was neither confirmed nor
+// released by its expiry; never accepted from outside. Its command id is
+// engine_command_id() of it: "expire-hold:<sku>~<order_id>".
+struct ExpireHold {
+  Sku sku;
+  OrderId order_id;
+  bool operator==(const ExpireHold&) const = default;
+};
+
 // Issued by the engine itself when an order's reservation TTL has passed; never
 // accepted from outside (no subject maps to it). Its command id is
 // expiry_command_id(order_id).
@@ -216,7 +225,14 @@ using Command =
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
                  FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
-                 ConfirmHold, ExpireOrder>;
+                 ConfirmHold, ExpireHold, ExpireOrder>;
+
+// The engine's own commands (ExpireHold, ExpireOrder): no subject maps to them, and
+// each has the one command id engine_command_id() gives, outside the alphabet of
+// client ids.
+[[nodiscard]] bool is_engine_command(const Command& command) noexcept;
+// REQUIRES: is_engine_command(command).
+[[nodiscard]] CommandId engine_command_id(const Command& command);
 
 // The contract name of a command, e.g. "cart.add_item" (the NATS subject suffix).
 [[nodiscard]] std::string_view command_name(const Command& command) noexcept;

@@ -183,6 +183,12 @@ Ref<fb::ConfirmHold> put(Builder& b, const ConfirmHold& c) {
   return fb::CreateConfirmHold(b, order_id, c.attempt, skus);
 }
 
+Ref<fb::ExpireHold> put(Builder& b, const ExpireHold& c) {
+  const StringRef sku = put_id(b, c.sku);
+  const StringRef order_id = put_id(b, c.order_id);
+  return fb::CreateExpireHold(b, sku, order_id);
+}
+
 // ---- reading: one overload per table, back to the command it maps from ----
 
 Result<DefineProduct> read(const fb::DefineProduct& t) {
@@ -351,6 +357,11 @@ Result<ConfirmHold> read(const fb::ConfirmHold& t) {
   FieldReader r("ConfirmHold");
   return r.finish(
       ConfirmHold{r.id<OrderId>(t.order_id(), "order_id"), t.attempt(), read_skus(r, t.skus())});
+}
+
+Result<ExpireHold> read(const fb::ExpireHold& t) {
+  FieldReader r("ExpireHold");
+  return r.finish(ExpireHold{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id")});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

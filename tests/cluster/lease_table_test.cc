@@ -125,12 +125,16 @@ TEST_CASE(
 
 TEST_CASE("lease calls ride out a kill -9 of the lease bucket's leader", "[cluster][lease]") {
   NatsCluster cluster;
+  // A TTL well past the renewal's 15 s deadline: with 8 s, an election slowed by a
+  // loaded machine (5-7 s unloaded) let the lease expire for real before the renewal
+  // could land, and the test failed on a correct "lost" (seen in ctest -j2).
+  constexpr std::chrono::seconds kTtl{30};
   auto setup_link = connect_link(cluster.urls());
-  auto setup = open_table(*setup_link, std::chrono::seconds(8));
+  auto setup = open_table(*setup_link, kTtl);
   const int leader = cluster.bucket_leader("LEASES_TEST_leases");
   REQUIRE(leader >= 0);
   auto link = connect_link(cluster.url((leader + 1) % NatsCluster::kNodes));
-  auto table = open_table(*link, std::chrono::seconds(8));
+  auto table = open_table(*link, kTtl);
   auto rev = table->create("p-1", "node-a/1", in_seconds(10));
   REQUIRE(rev.has_value());
 

@@ -178,6 +178,27 @@ TEST_CASE("confirmed holds and tombstones are forgotten once their expiry has pa
   CHECK(given.product(Sku("SKU-1")).reserved == 1);  // the confirmed order keeps its stock
 }
 
+TEST_CASE("the engine expires a hold still held at its expiry, and nothing else",
+          "[decider][hold]") {
+  Given given = two_products();
+  record(given, when(given, hold(1, {hold_line("SKU-1", 2), hold_line("SKU-2", 1)}), service()));
+  record(given, when(given, confirm(1, {Sku("SKU-2")}), service()));
+  const DecideContext due{Timestamp{kExpires.micros}};
+  auto expire = [&](const char* sku, DecideContext context) {
+    const ExpireHold command{Sku(sku), order_id};
+    CommandEnvelope envelope{engine_command_id(command), engine_actor(), std::nullopt, command};
+    return decide(envelope, given, context);
+  };
+  CHECK(code_of(expire("SKU-1", DecideContext{kNow})) == "INVALID_STATE");  // not due yet
+  CHECK(expire("SKU-1", due) ==
+        then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{2}, "expired", kExpires},
+              StockReleased{Sku("SKU-1"), order_id, Quantity{2}}}));
+  CHECK(code_of(expire("SKU-2", due)) == "INVALID_STATE");  // confirmed: the order's
+  // Only the engine sends it, under its own id.
+  CHECK(code_of(when(given, ExpireHold{Sku("SKU-1"), order_id}, staff(), std::nullopt, due)) ==
+        "INVALID_ARGUMENT");
+}
+
 TEST_CASE("holds are for staff and services, a customer is FORBIDDEN", "[decider][hold]") {
   Given given = two_products();
   CHECK(code_of(when(given, hold(1, {hold_line("SKU-1", 1)}), customer("alice"))) == "FORBIDDEN");

@@ -6,6 +6,7 @@
 #include <future>
 #include <vector>
 
+#include "engine/offline.h"
 #include "engine/support/commands.h"
 #include "support/temp_dir.h"
 
@@ -324,6 +325,59 @@ TEST_CASE("the hash chain verifies over everything the engine wrote", "[engine]"
   REQUIRE(report.has_value());
   CHECK(report->ok);
   CHECK(report->checked == e->head().position.value);
+}
+
+TEST_CASE("a hold neither confirmed nor released by its expiry is released by the engine itself",
+          "[engine][hold]") {
+  Fixture f;
+  const Timestamp expires{f.clock->load() + 5'000'000};
+  auto hold = [&](const char* id, const char* order, const char* sku, int64_t q) {
+    return envelope(
+        id, service(),
+        PlaceHold{OrderId(order), 1, Currency("EUR"), {HoldLine{Sku(sku), Quantity{q}}}, expires});
+  };
+  {
+    auto e = f.open();
+    stock(*e, "A", 10);
+    stock(*e, "B", 10);
+    REQUIRE(e->execute(hold("h1", "o-1", "A", 2)));  // left alone: expires
+    REQUIRE(e->execute(hold("h2", "o-2", "B", 3)));  // confirmed: the order's
+    REQUIRE(e->execute(envelope("c2", service(), ConfirmHold{OrderId("o-2"), 1, {Sku("B")}})));
+    REQUIRE(e->execute(hold("h3", "o-3", "A", 1)));  // released by its saga
+    REQUIRE(e->execute(envelope(
+        "r3", service(), ReleaseHold{OrderId("o-3"), 1, {Sku("A")}, "order refused", expires})));
+    auto early = e->expire_due();
+    REQUIRE(early.has_value());
+    CHECK(*early == 0);
+    f.clock->fetch_add(5'000'001);
+    auto due = e->expire_due();
+    REQUIRE(due.has_value());
+    CHECK(*due == 1);
+    auto a = e->history("product-A", StreamVersion{1}, 100);
+    REQUIRE(a.has_value());
+    REQUIRE(a->size() >= 2);
+    const auto& released = (*a)[a->size() - 2].event;
+    REQUIRE(std::holds_alternative<HoldReleased>(released.data));
+    CHECK(std::get<HoldReleased>(released.data).reason == "expired");
+    CHECK(std::get<HoldReleased>(released.data).quantity.value == 2);
+    CHECK(released.actor == engine_actor());
+    CHECK(released.command_id.str() == "expire-hold:A~o-1");
+    CHECK(std::holds_alternative<StockReleased>(a->back().event.data));
+    // Expired once: nothing is due any more, and a late confirm of it is refused (its
+    // tombstone is forgotten past the expiry, so it reads as never held).
+    auto again = e->expire_due();
+    REQUIRE(again.has_value());
+    CHECK(*again == 0);
+    auto late = e->execute(envelope("c1", service(), ConfirmHold{OrderId("o-1"), 1, {Sku("A")}}));
+    REQUIRE_FALSE(late.has_value());
+    CHECK(late.error().code == ErrorCode::kNotFound);
+  }
+  // The schedule holds nothing: confirmed, released and expired holds all left it.
+  auto log = engine::open_offline(f.dir.str());
+  REQUIRE(log.has_value());
+  auto keys = (*log)->scan("expiry", "", std::string(9, '\xff'), 100);
+  REQUIRE(keys.has_value());
+  CHECK(keys->empty());
 }
 
 }  // namespace stockroom::testing
