@@ -167,7 +167,9 @@ Status check(const ShipOrder& c) {
 
 Status check(const DeliverOrder& c) { return check_id("order_id", c.order_id.str()); }
 
-Status check_return_lines(const std::vector<ReturnLine>& lines) {
+// Lines of {sku, quantity} (a return's, a hold's): at least one, each sku once.
+template <class Line>
+Status check_sku_lines(const std::vector<Line>& lines) {
   if (lines.empty()) return invalid("lines", "must name at least one line");
   std::set<std::string> seen;
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -185,7 +187,7 @@ Status check_return_lines(const std::vector<ReturnLine>& lines) {
 }
 
 Status check(const ReturnOrderItems& c) {
-  return first_failure({check_id("order_id", c.order_id.str()), check_return_lines(c.lines)});
+  return first_failure({check_id("order_id", c.order_id.str()), check_sku_lines(c.lines)});
 }
 
 Status check(const AuthorizePayment& c) {
@@ -243,23 +245,10 @@ Status check_attempt(uint64_t attempt) {
 }
 
 Status check_hold_lines(const std::vector<HoldLine>& lines) {
-  if (lines.empty()) return invalid("lines", "must name at least one line");
   if (lines.size() > kMaxHoldLines) {
     return invalid("lines", "may name at most " + std::to_string(kMaxHoldLines) + " lines");
   }
-  std::set<std::string_view> seen;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    std::string field = "lines[" + std::to_string(i) + "]";
-    if (auto s = first_failure({check_id(field + ".sku", lines[i].sku.str()),
-                                check_quantity(field + ".quantity", lines[i].quantity)});
-        !s) {
-      return s;
-    }
-    if (!seen.insert(lines[i].sku.str()).second) {
-      return invalid(field + ".sku", "repeats sku " + lines[i].sku.str() + "; name it once");
-    }
-  }
-  return {};
+  return check_sku_lines(lines);
 }
 
 Status check_hold_skus(const std::vector<Sku>& skus) {

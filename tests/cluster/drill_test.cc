@@ -27,6 +27,7 @@
 #include "cluster/support/links.h"
 #include "cluster/support/nats_cluster.h"
 #include "engine/model/routing.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace stockroom::testing {
@@ -399,23 +400,10 @@ void check_after(Drill& drill, Load& load) {
                        << load.longest_gap_seconds() << " s");
 }
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;
-};
-
 // The stockroom binary with `args`; its stdout (and stderr when `with_stderr`).
 Ran run_bin(const std::string& args, bool with_stderr) {
-  const std::string command =
-      std::string(STOCKROOM_BIN) + " " + args + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Ran ran;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) ran.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  return run_command(std::string(STOCKROOM_BIN) + " " + args +
+                     (with_stderr ? " 2>&1" : " 2>/dev/null"));
 }
 
 // `verify --cluster` and `replay --cluster` (cli.md) read every partition from

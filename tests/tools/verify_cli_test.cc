@@ -11,6 +11,7 @@
 #include "engine/support/commands.h"
 #include "engine/support/workload.h"
 #include "events/support/raw_store.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace stockroom::testing {
@@ -19,21 +20,8 @@ namespace {
 using events::testing::be64;
 using events::testing::RawStore;
 
-struct Ran {
-  int exit_code = -1;
-  std::string out;
-};
-
 Ran run(const std::string& args) {
-  const std::string command = std::string(STOCKROOM_BIN) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  Ran ran;
-  char buffer[4096];
-  for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) ran.out.append(buffer, n);
-  const int status = ::pclose(pipe);
-  ran.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return ran;
+  return run_command(std::string(STOCKROOM_BIN) + " " + args + " 2>&1");
 }
 
 void fill(const std::string& dir) {
