@@ -122,9 +122,7 @@ void read(RequestReader& r, RefundPayment& c) {
   c.reason = r.string("reason");
 }
 
-void read(RequestReader& r, SubmitRating& c) {
-  c.order_id = r.id<OrderId>("order_id");
-  c.sku = r.id<Sku>("sku");
+int32_t read_stars(RequestReader& r) {
   const int64_t stars = r.int64("stars");
   // An integer beyond int32 is of the right type but out of bound: the same answer
   // validate() gives for 6 stars.
@@ -132,7 +130,21 @@ void read(RequestReader& r, SubmitRating& c) {
                  stars > std::numeric_limits<int32_t>::max())) {
     r.fail(ErrorCode::kInvalidArgument, "stars", "must be 1-5, got " + std::to_string(stars));
   }
-  c.stars = static_cast<int32_t>(stars);
+  return static_cast<int32_t>(stars);
+}
+
+void read(RequestReader& r, SubmitRating& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.sku = r.id<Sku>("sku");
+  c.stars = read_stars(r);
+  c.comment = r.optional_string("comment");
+}
+
+void read(RequestReader& r, RecordRating& c) {
+  c.sku = r.id<Sku>("sku");
+  c.customer_id = r.id<CustomerId>("customer_id");
+  c.order_id = r.id<OrderId>("order_id");
+  c.stars = read_stars(r);
   c.comment = r.optional_string("comment");
 }
 

@@ -50,6 +50,7 @@ StreamKey key_of(const ReleaseHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
 StreamKey key_of(const ExpireHold& c, const Actor&) { return c.sku; }
+StreamKey key_of(const RecordRating& c, const Actor&) { return ReviewKey{c.sku, c.customer_id}; }
 StreamKey key_of(const ConfirmHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
@@ -122,6 +123,9 @@ struct Dispatch {
   Decision operator()(const SubmitRating& c) const {
     return decide(c, actor, states.order(c.order_id),
                   states.review(c.sku, CustomerId(actor.id.str())));
+  }
+  Decision operator()(const RecordRating& c) const {
+    return decide(c, states.product(c.sku), states.review(c.sku, c.customer_id));
   }
   Decision operator()(const RejectRating& c) const {
     return decide(c, states.review(c.sku, c.customer_id));

@@ -5,6 +5,7 @@
 
 #include "engine/domain/order_decider.h"
 #include "engine/domain/policy.h"
+#include "engine/domain/product_decider.h"
 
 namespace stockroom {
 namespace {
@@ -33,6 +34,17 @@ Decision decide(const SubmitRating& command, const Actor& actor, const OrderStat
                                command.comment});
   }
   return accept(RatingRevised{command.sku, order.customer_id, command.order_id, command.stars,
+                              command.comment});
+}
+
+Decision decide(const RecordRating& command, const ProductState& product,
+                const ReviewState& review) {
+  if (auto s = check_defined(command.sku, product); !s) return std::unexpected(s.error());
+  if (!review.exists) {
+    return accept(ProductRated{command.sku, command.customer_id, command.order_id, command.stars,
+                               command.comment});
+  }
+  return accept(RatingRevised{command.sku, command.customer_id, command.order_id, command.stars,
                               command.comment});
 }
 

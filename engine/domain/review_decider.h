@@ -19,4 +19,10 @@ namespace stockroom {
 // The rating exists (NOT_FOUND) and counts (INVALID_STATE) -> RatingRejected.
 [[nodiscard]] Decision decide(const RejectRating& command, const ReviewState& review);
 
+// rating.record: the product's side of a rating.submit checked in the order's
+// partition. The product must be this partition's (NOT_FOUND otherwise); then, as
+// for rating.submit, ProductRated the first time and RatingRevised after.
+[[nodiscard]] Decision decide(const RecordRating& command, const ProductState& product,
+                              const ReviewState& review);
+
 }  // namespace stockroom

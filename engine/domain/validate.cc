@@ -230,6 +230,12 @@ Status check(const SubmitRating& c) {
                         check_text("comment", c.comment, 0, kMaxCommentChars)});
 }
 
+Status check(const RecordRating& c) {
+  return first_failure({check_id("sku", c.sku.str()), check_id("customer_id", c.customer_id.str()),
+                        check_id("order_id", c.order_id.str()), check_stars(c.stars),
+                        check_text("comment", c.comment, 0, kMaxCommentChars)});
+}
+
 Status check(const RejectRating& c) {
   return first_failure({check_id("sku", c.sku.str()), check_id("customer_id", c.customer_id.str()),
                         check_reason(c.reason)});

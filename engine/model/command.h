@@ -198,6 +198,19 @@ struct ConfirmHold {
   bool operator==(const ConfirmHold&) const = default;
 };
 
+// A rating checked where its order lives (cluster mode: rating.submit's buyer,
+// delivery and sku), recorded where the product lives, where the one rating per
+// customer per product and the ratings view are (docs/scale-out.md). Staff or
+// service only: the order's partition sends it with the client's command id.
+struct RecordRating {
+  Sku sku;
+  CustomerId customer_id;
+  OrderId order_id;
+  int32_t stars = 0;
+  std::string comment;  // optional; empty when absent
+  bool operator==(const RecordRating&) const = default;
+};
+
 // Issued by the engine itself when a hold (PlaceHold) was neither confirmed nor
 // released by its expiry; never accepted from outside. Its command id is
 // engine_command_id() of it: "expire-hold:<sku>~<order_id>".
@@ -225,7 +238,7 @@ using Command =
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
                  FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
-                 ConfirmHold, ExpireHold, ExpireOrder>;
+                 ConfirmHold, RecordRating, ExpireHold, ExpireOrder>;
 
 // The engine's own commands (ExpireHold, ExpireOrder): no subject maps to them, and
 // each has the one command id engine_command_id() gives, outside the alphabet of

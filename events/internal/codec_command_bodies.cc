@@ -183,6 +183,14 @@ Ref<fb::ConfirmHold> put(Builder& b, const ConfirmHold& c) {
   return fb::CreateConfirmHold(b, order_id, c.attempt, skus);
 }
 
+Ref<fb::RecordRating> put(Builder& b, const RecordRating& c) {
+  const StringRef sku = put_id(b, c.sku);
+  const StringRef customer_id = put_id(b, c.customer_id);
+  const StringRef order_id = put_id(b, c.order_id);
+  const StringRef comment = put_text(b, c.comment);
+  return fb::CreateRecordRating(b, sku, customer_id, order_id, c.stars, comment);
+}
+
 Ref<fb::ExpireHold> put(Builder& b, const ExpireHold& c) {
   const StringRef sku = put_id(b, c.sku);
   const StringRef order_id = put_id(b, c.order_id);
@@ -357,6 +365,13 @@ Result<ConfirmHold> read(const fb::ConfirmHold& t) {
   FieldReader r("ConfirmHold");
   return r.finish(
       ConfirmHold{r.id<OrderId>(t.order_id(), "order_id"), t.attempt(), read_skus(r, t.skus())});
+}
+
+Result<RecordRating> read(const fb::RecordRating& t) {
+  FieldReader r("RecordRating");
+  return r.finish(
+      RecordRating{r.id<Sku>(t.sku(), "sku"), r.id<CustomerId>(t.customer_id(), "customer_id"),
+                   r.id<OrderId>(t.order_id(), "order_id"), t.stars(), r.text(t.comment())});
 }
 
 Result<ExpireHold> read(const fb::ExpireHold& t) {

@@ -118,3 +118,34 @@ TEST_CASE("rejecting a rating already rejected is INVALID_STATE", "[decider]") {
   given.add(rated(1)).add(RatingRejected{mug, alice, "abusive"});
   CHECK(code_of(when(given, RejectRating{mug, alice, "again"})) == "INVALID_STATE");
 }
+
+// rating.record: the product partition's side of a rating checked where its order lives.
+TEST_CASE("rating.record records ProductRated, then RatingRevised, for the customer it names",
+          "[decider][rating]") {
+  Given given;
+  given.add(product_with("SKU-1", 1200, 10));
+  const RecordRating record{mug, alice, order_id, 4, "nice"};
+  auto first = when(given, record, service());
+  CHECK(first == then({ProductRated{mug, alice, order_id, 4, "nice"}}));
+  given.add(*first);
+  auto second = when(given, RecordRating{mug, alice, order_id, 2, "chipped"}, service());
+  CHECK(second == then({RatingRevised{mug, alice, order_id, 2, "chipped"}}));
+  // A rejection stops it counting; the next record counts again, as a resubmit does.
+  given.add(*second).add(RatingRejected{mug, alice, "abusive"});
+  CHECK(code_of(when(given, record, service())) == "accepted");
+}
+
+TEST_CASE("rating.record is refused for a product of another partition, a customer, bad stars",
+          "[decider][rating]") {
+  Given given;
+  given.add(product_with("SKU-1", 1200, 10));
+  CHECK(code_of(when(given, RecordRating{Sku("ELSEWHERE"), alice, order_id, 4, ""}, service())) ==
+        "NOT_FOUND");
+  // Customers go through rating.submit, where their order is checked.
+  CHECK(code_of(when(given, RecordRating{mug, alice, order_id, 4, ""}, customer("alice"))) ==
+        "FORBIDDEN");
+  CHECK(code_of(when(given, RecordRating{mug, alice, order_id, 6, ""}, service())) ==
+        "INVALID_ARGUMENT");
+  CHECK(code_of(when(given, RecordRating{mug, CustomerId("a b"), order_id, 4, ""}, service())) ==
+        "INVALID_ARGUMENT");
+}

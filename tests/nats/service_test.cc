@@ -337,8 +337,10 @@ TEST_CASE("metrics count commands by subject and outcome", "[nats][service]") {
 }
 
 }  // namespace
-TEST_CASE("holds over NATS: a hold reserves, a resend is a duplicate, a release gives back",
-          "[nats][service][hold]") {
+TEST_CASE(
+    "holds and rating.record over NATS: a hold reserves, a resend is a duplicate, a release gives "
+    "back",
+    "[nats][service][hold]") {
   NatsServer server;
   ServeHarness h(server);
   const std::string p = h.prefix();
@@ -387,6 +389,14 @@ TEST_CASE("holds over NATS: a hold reserves, a resend is a duplicate, a release 
   late.replace(late.find("h3"), 2, "h6");
   CHECK(std::string(send("cmd.stock.hold.H-1", late)["error"]["code"].GetString()) ==
         "INVALID_STATE");
+  // rating.record, the product's side of a rating checked where its order lives, is
+  // keyed by sku and lands in the ratings view.
+  const std::string record = R"({"command_id":"h7","actor":{"id":"saga","role":"service"},)"
+                             R"("sku":"H-1","customer_id":"alice","order_id":"o-9","stars":4})";
+  REQUIRE(send("cmd.rating.record.H-1", record)["ok"].GetBool());
+  auto rating = send("query.rating.H-1", R"({"sku":"H-1"})");
+  CHECK(rating["count"].GetInt64() == 1);
+  CHECK(send("cmd.rating.record.H-1", record)["duplicate"].GetBool());
 }
 
 }  // namespace stockroom::testing

@@ -393,3 +393,13 @@ TEST_CASE("json command: a hold with a bad time, attempt or sku list is refused 
   CHECK(field_code("stock.confirm_hold", R"("order_id":"o-1","attempt":1,"skus":"A")") ==
         ErrorCode::kMalformed);
 }
+
+TEST_CASE("json command: rating.record decodes every field", "[wire]") {
+  CHECK(decoded<RecordRating>(
+            "rating.record",
+            R"("sku":"A","customer_id":"alice","order_id":"o-1","stars":4,"comment":"ok")") ==
+        RecordRating{Sku("A"), CustomerId("alice"), OrderId("o-1"), 4, "ok"});
+  CHECK(field_code("rating.record",
+                   R"("sku":"A","customer_id":"alice","order_id":"o-1","stars":9999999999)") ==
+        ErrorCode::kInvalidArgument);
+}

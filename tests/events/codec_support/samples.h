@@ -103,6 +103,7 @@ inline std::vector<Command> sample_commands() {
                   "order exists",
                   Timestamp{1'764'000'000'000'000}},
       ConfirmHold{OrderId("o-1"), 2, {Sku("sku-1"), Sku("sku_2")}},
+      RecordRating{Sku("sku-1"), CustomerId("cust-9"), OrderId("o-1"), 4, "sturdy"},
       ExpireHold{Sku("sku-1"), OrderId("o-1")},
       ExpireOrder{OrderId("o-1")},
   };
