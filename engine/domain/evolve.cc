@@ -11,18 +11,8 @@ namespace {
 struct ProductFold {
   ProductState& s;
 
-  HoldEntry& hold(const OrderId& order_id) const {
-    auto it =
-        std::lower_bound(s.holds.begin(), s.holds.end(), order_id,
-                         [](const HoldEntry& h, const OrderId& id) { return h.order_id < id; });
-    if (it == s.holds.end() || it->order_id != order_id) {
-      it = s.holds.insert(it, HoldEntry{order_id, 0, HoldStatus::kHeld, 0, {}});
-    }
-    return *it;
-  }
-
   bool operator()(const HoldPlaced& e) const {
-    HoldEntry& h = hold(e.order_id);
+    HoldEntry& h = s.hold_for_update(e.order_id);
     h.attempt = e.attempt;
     h.status = HoldStatus::kHeld;
     h.quantity = e.quantity.value;
@@ -31,11 +21,11 @@ struct ProductFold {
   }
   bool operator()(const HoldConfirmed& e) const {
     // The order's lifecycle holds the reservation from now on.
-    hold(e.order_id).status = HoldStatus::kConfirmed;
+    s.hold_for_update(e.order_id).status = HoldStatus::kConfirmed;
     return true;
   }
   bool operator()(const HoldReleased& e) const {
-    HoldEntry& h = hold(e.order_id);
+    HoldEntry& h = s.hold_for_update(e.order_id);
     h.attempt = std::max(h.attempt, e.attempt);
     h.status = HoldStatus::kReleased;
     h.quantity = 0;

@@ -37,6 +37,9 @@ struct ProductState {
   std::vector<HoldEntry> holds;  // by order id, ascending
   [[nodiscard]] int64_t available() const noexcept { return on_hand - reserved; }
   [[nodiscard]] const HoldEntry* hold(const OrderId& order_id) const noexcept;
+  // The entry of `order_id`, inserted in order (empty, held, attempt 0) when absent:
+  // for evolve(), the one writer of `holds`.
+  [[nodiscard]] HoldEntry& hold_for_update(const OrderId& order_id);
   bool operator==(const ProductState&) const = default;
 };
 

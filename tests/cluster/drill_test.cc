@@ -575,6 +575,17 @@ TEST_CASE("verify --cluster names the partition and the stream message that does
   CHECK(replayed.exit_code == 1);
   CHECK(replayed.out.find("partition 1: stream message ") != std::string::npos);
   CHECK(head1 > 0);
+  // --cluster reads JetStream: with --data or --follow it is a usage error, exit 2.
+  const Ran follow = run_bin("replay --cluster --follow --nats " + drill.nats().urls(), true);
+  CHECK(follow.exit_code == 2);
+  CHECK(follow.out.find("no --data, no --follow") != std::string::npos);
+  const Ran both =
+      run_bin("verify --cluster --data /nonexistent --nats " + drill.nats().urls(), true);
+  CHECK(both.exit_code == 2);
+  // No server at the address: a clear error, exit 1, no retry loop that hides it.
+  const Ran nobody = run_bin("verify --cluster --nats nats://127.0.0.1:1", true);
+  CHECK(nobody.exit_code == 1);
+  CHECK(nobody.out.find("stockroom verify --cluster:") != std::string::npos);
   // No cluster under another prefix: a clear error, exit 1.
   const Ran none = run_bin("verify --cluster --prefix nothing --nats " + drill.nats().urls(), true);
   CHECK(none.exit_code == 1);
