@@ -30,6 +30,8 @@ using namespace std::chrono_literals;
 // last sequence, it is the fence; followers only advance their sequence past it.
 constexpr std::string_view kMarker = "SRJ1";
 constexpr auto kTick = 200ms;
+// How long a free lease whose partition still answers is left to its owner (tick).
+constexpr auto kOwnerGrace = 3s;
 constexpr size_t kReadBatch = 1024;
 
 enum class Role : uint8_t { kNone = 0, kStandby = 1, kOwner = 2 };
@@ -70,9 +72,11 @@ struct Slot {
   std::atomic<uint64_t> applied{0};
   std::atomic<uint64_t> stream_last{0};
   Clock::time_point free_since{};
-  std::string last_release;          // why this node last stopped serving it (readyz)
-  Clock::time_point probed{};        // the last probe of the owner (standby)
-  Clock::time_point silent_since{};  // since when the owner's subject has no listener
+  std::string last_release;           // why this node last stopped serving it (readyz)
+  Clock::time_point probed{};         // the last probe of the owner (standby)
+  Clock::time_point silent_since{};   // since when the owner's subject has no listener
+  Clock::time_point served_probed{};  // the last probe of a free partition's subject
+  bool served = false;                // its result: somebody may listen there
   Clock::time_point last_checked{};
   ops::Gauge* role_gauge = nullptr;
   ops::Gauge* applied_gauge = nullptr;
@@ -285,8 +289,14 @@ struct ClusterNode::Impl {
       // A standby takes a free partition at once; others give the standbys a second.
       // Free for two seconds: taken whatever the share says (the live list may name a
       // node that died).
-      const bool my_turn = standby || now - s.free_since > 1s;
-      const bool orphaned = now - s.free_since > 2s;
+      // A lease can also expire under a live owner: the lease bucket elects a leader for
+      // 4-9 s after its leader dies, and no renewal goes through meanwhile. While someone
+      // still answers on the partition's subject, its owner gets kOwnerGrace to create
+      // the lease again (keep_owned) before anyone else claims it and fences.
+      const bool answered = partition_answered(s);
+      const bool my_turn =
+          answered ? now - s.free_since > kOwnerGrace : standby || now - s.free_since > 1s;
+      const bool orphaned = now - s.free_since > (answered ? kOwnerGrace : 2s);
       // A node just started claims nothing for a second, so that nodes started together
       // see each other before they take their shares.
       const bool settled = now - started > 1s;
@@ -323,6 +333,22 @@ struct ClusterNode::Impl {
     if (now - s.silent_since < 1s) return false;
     s.silent_since = {};
     return true;
+  }
+
+  // False only when a probe of partition s's subject (at most one per 300 ms) got "no
+  // responders": nobody in the cluster listens there. A slow answer or a probe that
+  // could not be sent (our connection reconnecting) may hide a live owner: true.
+  bool partition_answered(Slot& s) {
+    const auto now = Clock::now();
+    if (now - s.served_probed < 300ms) return s.served;
+    s.served_probed = now;
+    natsMsg* reply = nullptr;
+    const std::string subject = fmt::format("{}.p.{}.query.head", options.prefix, s.index);
+    const natsStatus st =
+        natsConnection_RequestString(&reply, link->connection(), subject.c_str(), "{}", 300);
+    if (reply != nullptr) natsMsg_Destroy(reply);
+    s.served = st != NATS_NO_RESPONDERS;
+    return s.served;
   }
 
   static std::string node_of(const std::string& lease_value) {
@@ -426,6 +452,19 @@ struct ClusterNode::Impl {
       s.lease_revision = *renewed;
       s.lease_renewed_ns = now_ns();
       return;
+    }
+    if (renewed.error().code == ErrorCode::kConflict) {
+      // The key changed since our revision: another node took it, or it expired while
+      // the bucket had no leader. Free: create it again and carry on; claimers wait
+      // kOwnerGrace while we still answer. Safe either way: appends are fenced by the
+      // stream, not by the lease.
+      auto again = leases->create(lease_key(s.index), incarnation, deadline_in(2s));
+      if (again) {
+        s.lease_revision = *again;
+        s.lease_renewed_ns = now_ns();
+        log.info("lease_recreated", {{"partition", int64_t{s.index}}});
+        return;
+      }
     }
     if (renewed.error().code == ErrorCode::kConflict || !may_serve(s)) {
       std::lock_guard lock(mu);
