@@ -221,6 +221,22 @@ void read(RequestReader& r, ConfirmHold& c) {
   c.skus = read_skus(r);
 }
 
+void read(RequestReader& r, PlaceOrder& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.cart_id = r.id<CartId>("cart_id");
+  c.customer_id = r.id<CustomerId>("customer_id");
+  if (const rapidjson::Value* lines = r.array("lines")) {
+    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
+      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
+      OrderLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")},
+                    line.money("unit_price")};
+      if (!line.ok()) r.fail(line.error());
+      c.lines.push_back(std::move(out));
+    }
+  }
+  c.expires_at = read_time(r, "expires_at");
+}
+
 // The engine's own commands have no subject; command_for_name never returns them.
 void read(RequestReader& r, ExpireHold&) {
   r.fail(ErrorCode::kUnknownCommand, "", "stock.expire_hold is not a public command");

@@ -118,6 +118,8 @@ void put_data(JsonWriter& w, const OrderPlaced& e) {
   put_order_lines(w, e.lines);
   put(w, "total", e.total);
   put(w, "expires_at", e.expires_at);
+  // Only when set: an order of one partition reads as it always has.
+  if (e.stock_elsewhere) put_bool(w, "stock_elsewhere", true);
 }
 void put_data(JsonWriter& w, const OrderCancelled& e) {
   put(w, "order_id", e.order_id.str());

@@ -51,6 +51,8 @@ StreamKey key_of(const ReleaseHold& c, const Actor&) {
 }
 StreamKey key_of(const ExpireHold& c, const Actor&) { return c.sku; }
 StreamKey key_of(const RecordRating& c, const Actor&) { return ReviewKey{c.sku, c.customer_id}; }
+// It names a cart too, but it is the order's.
+StreamKey key_of(const PlaceOrder& c, const Actor&) { return c.order_id; }
 StreamKey key_of(const ConfirmHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
@@ -118,6 +120,9 @@ struct Dispatch {
     return decide(c, states.order(c.order_id), states);
   }
   Decision operator()(const ExpireOrder& c) const {
+    return decide(c, states.order(c.order_id), context);
+  }
+  Decision operator()(const PlaceOrder& c) const {
     return decide(c, states.order(c.order_id), context);
   }
   Decision operator()(const SubmitRating& c) const {

@@ -140,6 +140,7 @@ struct OrderFold {
     s.total = e.total;
     s.placed_at = time;
     s.expires_at = e.expires_at;
+    s.stock_elsewhere = e.stock_elsewhere;
     return true;
   }
   bool operator()(const OrderCancelled& e) const {

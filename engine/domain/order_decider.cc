@@ -16,6 +16,7 @@ namespace {
 std::vector<EventData> release(const OrderState& order, const OrderId& order_id,
                                std::vector<EventData> events) {
   for (const OrderLine& line : order.lines) {
+    if (order.stock_elsewhere) break;
     events.emplace_back(StockReleased{line.sku, order_id, line.quantity});
   }
   for (const PaymentState& p : order.payments) {
@@ -98,6 +99,7 @@ Decision decide(const ShipOrder& command, const OrderState& order) {
   std::vector<EventData> events;
   events.emplace_back(OrderShipped{command.order_id, command.carrier, command.tracking});
   for (const OrderLine& line : order.lines) {
+    if (order.stock_elsewhere) break;
     events.emplace_back(StockShipped{line.sku, command.order_id, line.quantity});
   }
   return events;
@@ -127,9 +129,36 @@ Decision decide(const ReturnOrderItems& command, const OrderState& order, StateR
   std::vector<EventData> events;
   events.emplace_back(OrderItemsReturned{command.order_id, command.lines, command.restock});
   for (const ReturnLine& r : command.lines) {
-    if (command.restock) events.emplace_back(StockReturned{r.sku, command.order_id, r.quantity});
+    if (command.restock && !order.stock_elsewhere) {
+      events.emplace_back(StockReturned{r.sku, command.order_id, r.quantity});
+    }
   }
   return events;
+}
+
+Decision decide(const PlaceOrder& command, const OrderState& order, const DecideContext& context) {
+  if (order.status != OrderStatus::kNone) {
+    return std::unexpected(fail(ErrorCode::kAlreadyExists,
+                                "order " + command.order_id.str() + " already exists",
+                                {{"order_id", command.order_id.str()}}));
+  }
+  if (!(context.now < command.expires_at)) {
+    return refuse_state("order " + command.order_id.str() + " arrived after its holds' expiry " +
+                            std::to_string(command.expires_at.micros) +
+                            "; the checkout must hold its stock again",
+                        {{"order_id", command.order_id.str()},
+                         {"expires_at", command.expires_at.micros}});
+  }
+  OrderPlaced placed{command.order_id, command.cart_id, command.customer_id, command.lines,
+                     Money{0, command.lines.front().unit_price.currency},
+                     command.expires_at, true};
+  for (const OrderLine& line : command.lines) {
+    std::optional<int64_t> amount = checked_mul(line.unit_price.amount, line.quantity.value);
+    if (amount) amount = checked_add(placed.total.amount, *amount);
+    if (!amount) return refuse_overflow("order total");
+    placed.total.amount = *amount;
+  }
+  return accept(std::move(placed));
 }
 
 Decision decide(const ExpireOrder& command, const OrderState& order, const DecideContext& context) {

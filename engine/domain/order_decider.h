@@ -36,6 +36,15 @@ namespace stockroom {
 [[nodiscard]] Decision decide(const ExpireOrder& command, const OrderState& order,
                               const DecideContext& context);
 
+// order.place (a checkout across partitions, its stock held elsewhere): the order id
+// is unused (ALREADY_EXISTS); context.now is before expires_at, the holds' expiry
+// (INVALID_STATE: they may be released by now); the total fits in int64
+// (AMOUNT_EXCEEDED) -> OrderPlaced{stock_elsewhere}, its lines at the given prices.
+// An order placed so has no stock events in this log: cancel, expiry, ship and
+// return leave them out.
+[[nodiscard]] Decision decide(const PlaceOrder& command, const OrderState& order,
+                              const DecideContext& context);
+
 // NOT_FOUND unless the order was placed.
 [[nodiscard]] Status check_placed(const OrderId& order_id, const OrderState& order);
 

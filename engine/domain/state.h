@@ -100,6 +100,7 @@ struct OrderState {
   std::vector<PaymentState> payments;  // in order of first appearance
   std::vector<ReturnLine> returned;    // per sku, what has come back so far
   int64_t refund_due = 0;              // after cancel: captured - refunded still owed
+  bool stock_elsewhere = false;        // OrderPlaced::stock_elsewhere
   [[nodiscard]] int64_t captured_net() const noexcept;  // sum of captured - refunded
   bool operator==(const OrderState&) const = default;
 };

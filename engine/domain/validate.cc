@@ -288,6 +288,33 @@ Status check(const ConfirmHold& c) {
       {check_id("order_id", c.order_id.str()), check_attempt(c.attempt), check_hold_skus(c.skus)});
 }
 
+// An order.place's lines: one at least, one per sku, a positive quantity and a price
+// of at least zero in one currency.
+Status check_priced_lines(const std::vector<OrderLine>& lines) {
+  if (lines.size() > kMaxHoldLines) {
+    return invalid("lines", "may name at most " + std::to_string(kMaxHoldLines) + " lines");
+  }
+  if (auto s = check_sku_lines(lines); !s) return s;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const std::string field = "lines[" + std::to_string(i) + "]";
+    if (auto s = check_money(field + ".unit_price", lines[i].unit_price, Sign::kNonNegative); !s) {
+      return s;
+    }
+    if (lines[i].unit_price.currency != lines.front().unit_price.currency) {
+      return invalid(field + ".unit_price",
+                     "is in " + std::string(lines[i].unit_price.currency.str()) +
+                         ", not the order's " + std::string(lines.front().unit_price.currency.str()));
+    }
+  }
+  return {};
+}
+
+Status check(const PlaceOrder& c) {
+  return first_failure({check_id("order_id", c.order_id.str()), check_id("cart_id", c.cart_id.str()),
+                        check_id("customer_id", c.customer_id.str()),
+                        check_priced_lines(c.lines)});
+}
+
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
 Status check(const ExpireHold& c) {

@@ -164,7 +164,8 @@ flatbuffers::Offset<TableVector<fb::ReturnLine>> put_returned(
 
 flatbuffers::Offset<void> put_state(Builder& b, const OrderState& s) {
   [[maybe_unused]] const auto& [version, status, cart_id, customer_id, currency, lines, total,
-                                placed_at, expires_at, payments, returned, refund_due] = s;
+                                placed_at, expires_at, payments, returned, refund_due,
+                                stock_elsewhere] = s;
   const StringRef cart = put_id(b, cart_id);
   const StringRef customer = put_id(b, customer_id);
   const StringRef currency_ref = put_currency(b, currency);
@@ -174,7 +175,8 @@ flatbuffers::Offset<void> put_state(Builder& b, const OrderState& s) {
   const auto returned_ref = put_returned(b, returned);
   return fb::CreateOrderSnapshot(b, static_cast<fb::OrderSnapshotStatus>(status), cart, customer,
                                  currency_ref, lines_ref, total_ref, placed_at.micros,
-                                 expires_at.micros, payments_ref, returned_ref, refund_due)
+                                 expires_at.micros, payments_ref, returned_ref, refund_due,
+                                 stock_elsewhere)
       .Union();
 }
 
@@ -311,6 +313,7 @@ OrderState read_state(const fb::OrderSnapshot& t, Fields& f) {
   s.payments = read_payments(t.payments(), f);
   s.returned = read_returned(t.returned(), f);
   s.refund_due = t.refund_due();
+  s.stock_elsewhere = t.stock_elsewhere();
   return s;
 }
 

@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandNam
     "order.deliver",    "order.return",      "payment.authorize",  "payment.capture",
     "payment.void",     "payment.fail",      "payment.refund",     "rating.submit",
     "rating.reject",    "stock.hold",        "stock.release_hold", "stock.confirm_hold",
-    "rating.record",    "stock.expire_hold", "order.expire",
+    "rating.record",    "order.place",       "stock.expire_hold",  "order.expire",
 };
 
 template <size_t... I>

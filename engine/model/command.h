@@ -97,6 +97,14 @@ struct DeliverOrder {
   bool operator==(const DeliverOrder&) const = default;
 };
 
+// A line with its unit price: an order's (OrderPlaced) and an order.place's.
+struct OrderLine {
+  Sku sku;
+  Quantity quantity;
+  Money unit_price;
+  bool operator==(const OrderLine&) const = default;
+};
+
 struct ReturnLine {
   Sku sku;
   Quantity quantity;
@@ -211,6 +219,20 @@ struct RecordRating {
   bool operator==(const RecordRating&) const = default;
 };
 
+// An order placed by a checkout coordinated in another partition (cluster mode,
+// docs/scale-out.md "Checkouts across partitions"): its stock is already held in the
+// products' partitions (PlaceHold), so placing it reserves nothing here, and its
+// lines carry the unit prices the holds were placed at. Keyed by the order id. Staff
+// or service only: the cart's partition sends it.
+struct PlaceOrder {
+  OrderId order_id;
+  CartId cart_id;
+  CustomerId customer_id;
+  std::vector<OrderLine> lines;  // one per sku, every unit price in one currency
+  Timestamp expires_at;          // the holds' expiry: the order's reservation TTL
+  bool operator==(const PlaceOrder&) const = default;
+};
+
 // Issued by the engine itself when a hold (PlaceHold) was neither confirmed nor
 // released by its expiry; never accepted from outside. Its command id is
 // engine_command_id() of it: "expire-hold:<sku>~<order_id>".
@@ -238,7 +260,7 @@ using Command =
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
                  FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
-                 ConfirmHold, RecordRating, ExpireHold, ExpireOrder>;
+                 ConfirmHold, RecordRating, PlaceOrder, ExpireHold, ExpireOrder>;
 
 // The engine's own commands (ExpireHold, ExpireOrder): no subject maps to them, and
 // each has the one command id engine_command_id() gives, outside the alphabet of

@@ -17,13 +17,6 @@
 
 namespace stockroom {
 
-struct OrderLine {
-  Sku sku;
-  Quantity quantity;
-  Money unit_price;
-  bool operator==(const OrderLine&) const = default;
-};
-
 struct ProductDefined {
   Sku sku;
   std::string name;
@@ -112,6 +105,10 @@ struct OrderPlaced {
   std::vector<OrderLine> lines;  // unit prices of the moment of checkout
   Money total;
   Timestamp expires_at;  // placed time + reservation TTL in force then
+  // Placed by a checkout across partitions (PlaceOrder): the stock is held in the
+  // products' partitions, not reserved in this log, so this order's stock effects
+  // (release, ship, return) are not events here either.
+  bool stock_elsewhere = false;
   bool operator==(const OrderPlaced&) const = default;
 };
 struct OrderCancelled {

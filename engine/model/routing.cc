@@ -16,7 +16,7 @@ constexpr std::array<KeyField, std::variant_size_v<Command>> kKeyFields = {
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,
-    KeyField::kSku,     KeyField::kSku,     KeyField::kOrderId,
+    KeyField::kSku,     KeyField::kOrderId, KeyField::kSku,     KeyField::kOrderId,
 };
 
 std::string_view first_sku(const std::vector<Sku>& skus) noexcept {
@@ -44,6 +44,7 @@ struct KeyOf {
   std::string_view operator()(const ConfirmHold& c) const noexcept { return first_sku(c.skus); }
   std::string_view operator()(const ExpireHold& c) const noexcept { return c.sku.str(); }
   std::string_view operator()(const RecordRating& c) const noexcept { return c.sku.str(); }
+  std::string_view operator()(const PlaceOrder& c) const noexcept { return c.order_id.str(); }
   // Everything else targets an order (order.*, payment.*, rating.submit, order.expire).
   template <class C>
   std::string_view operator()(const C& c) const noexcept {

@@ -191,6 +191,21 @@ Ref<fb::RecordRating> put(Builder& b, const RecordRating& c) {
   return fb::CreateRecordRating(b, sku, customer_id, order_id, c.stars, comment);
 }
 
+Ref<fb::PlaceOrder> put(Builder& b, const PlaceOrder& c) {
+  const StringRef order_id = put_id(b, c.order_id);
+  const StringRef cart_id = put_id(b, c.cart_id);
+  const StringRef customer_id = put_id(b, c.customer_id);
+  std::vector<Ref<fb::PricedLine>> offsets;
+  offsets.reserve(c.lines.size());
+  for (const OrderLine& line : c.lines) {
+    const StringRef sku = put_id(b, line.sku);
+    const auto unit_price = put_money(b, line.unit_price);
+    offsets.push_back(fb::CreatePricedLine(b, sku, line.quantity.value, unit_price));
+  }
+  const auto lines = b.CreateVector(offsets);
+  return fb::CreatePlaceOrder(b, order_id, cart_id, customer_id, lines, c.expires_at.micros);
+}
+
 Ref<fb::ExpireHold> put(Builder& b, const ExpireHold& c) {
   const StringRef sku = put_id(b, c.sku);
   const StringRef order_id = put_id(b, c.order_id);
@@ -372,6 +387,23 @@ Result<RecordRating> read(const fb::RecordRating& t) {
   return r.finish(
       RecordRating{r.id<Sku>(t.sku(), "sku"), r.id<CustomerId>(t.customer_id(), "customer_id"),
                    r.id<OrderId>(t.order_id(), "order_id"), t.stars(), r.text(t.comment())});
+}
+
+Result<PlaceOrder> read(const fb::PlaceOrder& t) {
+  FieldReader r("PlaceOrder");
+  PlaceOrder c{r.id<OrderId>(t.order_id(), "order_id"), r.id<CartId>(t.cart_id(), "cart_id"),
+               r.id<CustomerId>(t.customer_id(), "customer_id"), {}, Timestamp{t.expires_at()}};
+  if (const auto* lines = t.lines(); lines != nullptr) {
+    c.lines.reserve(lines->size());
+    for (flatbuffers::uoffset_t i = 0; i < lines->size(); ++i) {
+      const fb::PricedLine* line = lines->Get(i);
+      const std::string path = "lines[" + std::to_string(i) + "]";
+      c.lines.push_back(OrderLine{r.id<Sku>(line->sku(), path + ".sku"),
+                                  Quantity{line->quantity()},
+                                  r.money(line->unit_price(), path + ".unit_price")});
+    }
+  }
+  return r.finish(std::move(c));
 }
 
 Result<ExpireHold> read(const fb::ExpireHold& t) {

@@ -119,7 +119,7 @@ Ref<fb::OrderPlaced> put(Builder& b, const OrderPlaced& e) {
   const auto lines = put_order_lines(b, e.lines);
   const auto total = put_money(b, e.total);
   return fb::CreateOrderPlaced(b, order_id, cart_id, customer_id, lines, total,
-                               e.expires_at.micros);
+                               e.expires_at.micros, e.stock_elsewhere);
 }
 
 Ref<fb::OrderCancelled> put(Builder& b, const OrderCancelled& e) {
@@ -341,7 +341,7 @@ Result<OrderPlaced> read(const fb::OrderPlaced& t) {
   return r.finish(
       OrderPlaced{r.id<OrderId>(t.order_id(), "order_id"), r.id<CartId>(t.cart_id(), "cart_id"),
                   r.id<CustomerId>(t.customer_id(), "customer_id"), read_order_lines(r, t.lines()),
-                  r.money(t.total(), "total"), Timestamp{t.expires_at()}});
+                  r.money(t.total(), "total"), Timestamp{t.expires_at()}, t.stock_elsewhere()});
 }
 
 Result<OrderCancelled> read(const fb::OrderCancelled& t) {

@@ -394,6 +394,29 @@ TEST_CASE("json command: a hold with a bad time, attempt or sku list is refused 
         ErrorCode::kMalformed);
 }
 
+TEST_CASE("json command: order.place decodes every field, and refuses a bad line or time",
+          "[wire]") {
+  CHECK(decoded<PlaceOrder>(
+            "order.place",
+            R"("order_id":"o-1","cart_id":"c-1","customer_id":"alice",)"
+            R"("lines":[{"sku":"A","quantity":2,"unit_price":{"amount":1200,"currency":"EUR"}}],)"
+            R"("expires_at":"2026-12-01T12:00:00.000000Z")") ==
+        PlaceOrder{OrderId("o-1"),
+                   CartId("c-1"),
+                   CustomerId("alice"),
+                   {OrderLine{Sku("A"), Quantity{2}, Money{1200, Currency("EUR")}}},
+                   Timestamp{1'796'126'400'000'000}});
+  const std::string head = R"("order_id":"o-1","cart_id":"c-1","customer_id":"alice",)";
+  CHECK(field_code("order.place", head + R"("lines":[{"sku":"A","quantity":2}],)" +
+                                      R"("expires_at":"2026-12-01T12:00:00.000000Z")") ==
+        ErrorCode::kMalformed);  // unit_price missing
+  CHECK(field_code("order.place",
+                   head + R"("lines":[{"sku":"A","quantity":2,"unit_price":{"amount":1,"currency":"EUR"}}],)" +
+                       R"("expires_at":"soon")") == ErrorCode::kInvalidArgument);
+  CHECK(field_code("order.place", head + R"("lines":"A","expires_at":"2026-12-01T12:00:00.000000Z")") ==
+        ErrorCode::kMalformed);
+}
+
 TEST_CASE("json command: rating.record decodes every field", "[wire]") {
   CHECK(decoded<RecordRating>(
             "rating.record",

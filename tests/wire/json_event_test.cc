@@ -163,6 +163,21 @@ TEST_CASE("event json: returns, payments and ratings keep every field", "[wire]"
   CHECK(str(d["data"]["currency"]) == "USD");
 }
 
+TEST_CASE("event json: an order placed by order.place says its stock is elsewhere", "[wire]") {
+  OrderPlaced placed{OrderId("o-1"), CartId("c-1"), CustomerId("alice"),
+                     {OrderLine{Sku("A"), Quantity{2}, eur(1000)}},
+                     eur(2000), Timestamp{1'000'002}, true};
+  rapidjson::Document d = as_json(logged(placed));
+  CHECK(keys(d["data"]) == std::vector<std::string>{"order_id", "cart_id", "customer_id", "lines",
+                                                    "total", "expires_at", "stock_elsewhere"});
+  CHECK(d["data"]["stock_elsewhere"].GetBool());
+  // The one exception to one shape per type: an order of one partition reads as it
+  // always has (docs/api.md).
+  placed.stock_elsewhere = false;
+  d = as_json(logged(placed));
+  CHECK_FALSE(d["data"].HasMember("stock_elsewhere"));
+}
+
 TEST_CASE("event json: optional text is written empty, so each type has one shape", "[wire]") {
   const rapidjson::Document d = as_json(logged(OrderShipped{OrderId("o-1"), "", ""}));
   CHECK(keys(d["data"]) == std::vector<std::string>{"order_id", "carrier", "tracking"});

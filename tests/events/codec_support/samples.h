@@ -62,6 +62,9 @@ inline std::vector<EventData> sample_events() {
       HoldConfirmed{Sku("sku-1"), OrderId("o-1"), 2},
       HoldReleased{Sku("sku-1"), OrderId("o-1"), 2, Quantity{3}, "order exists",
                    Timestamp{1'764'000'000'000'000}},
+      // Placed by order.place: its stock elsewhere (the flag must round-trip).
+      OrderPlaced{OrderId("o-2"), CartId("c-2"), CustomerId("cust-9"), {line1}, eur(2500),
+                  Timestamp{1'700'000'900'000'000}, true},
   };
 }
 
@@ -104,6 +107,12 @@ inline std::vector<Command> sample_commands() {
                   Timestamp{1'764'000'000'000'000}},
       ConfirmHold{OrderId("o-1"), 2, {Sku("sku-1"), Sku("sku_2")}},
       RecordRating{Sku("sku-1"), CustomerId("cust-9"), OrderId("o-1"), 4, "sturdy"},
+      PlaceOrder{OrderId("o-1"),
+                 CartId("c-1"),
+                 CustomerId("cust-9"),
+                 {OrderLine{Sku("sku-1"), Quantity{2}, eur(1250)},
+                  OrderLine{Sku("sku_2"), Quantity{1}, eur(99)}},
+                 Timestamp{1'764'000'000'000'000}},
       ExpireHold{Sku("sku-1"), OrderId("o-1")},
       ExpireOrder{OrderId("o-1")},
   };
