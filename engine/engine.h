@@ -210,6 +210,14 @@ class Engine {
   // against max_queued_bytes; 0 when there is none (the ids are counted instead).
   void submit(CommandEnvelope envelope, Completion done, size_t request_bytes = 0);
 
+  // Decides `envelope` as submit() would, in order with every command submitted
+  // before it, and writes nothing: `done` gets a result without events when the
+  // command would be accepted, or the refusal it would get. No idempotency: the
+  // command id is not looked up nor recorded. For a command checked in one partition
+  // and carried out in another (rating.submit in a cluster, docs/scale-out.md).
+  // Thread and refusal rules as submit().
+  void check(CommandEnvelope envelope, Completion done, size_t request_bytes = 0);
+
   // submit() as a future.
   [[nodiscard]] std::future<Result<CommandResult>> submit(CommandEnvelope envelope);
 

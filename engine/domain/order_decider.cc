@@ -143,15 +143,18 @@ Decision decide(const PlaceOrder& command, const OrderState& order, const Decide
                                 {{"order_id", command.order_id.str()}}));
   }
   if (!(context.now < command.expires_at)) {
-    return refuse_state("order " + command.order_id.str() + " arrived after its holds' expiry " +
-                            std::to_string(command.expires_at.micros) +
-                            "; the checkout must hold its stock again",
-                        {{"order_id", command.order_id.str()},
-                         {"expires_at", command.expires_at.micros}});
+    return refuse_state(
+        "order " + command.order_id.str() + " arrived after its holds' expiry " +
+            std::to_string(command.expires_at.micros) + "; the checkout must hold its stock again",
+        {{"order_id", command.order_id.str()}, {"expires_at", command.expires_at.micros}});
   }
-  OrderPlaced placed{command.order_id, command.cart_id, command.customer_id, command.lines,
+  OrderPlaced placed{command.order_id,
+                     command.cart_id,
+                     command.customer_id,
+                     command.lines,
                      Money{0, command.lines.front().unit_price.currency},
-                     command.expires_at, true};
+                     command.expires_at,
+                     true};
   for (const OrderLine& line : command.lines) {
     std::optional<int64_t> amount = checked_mul(line.unit_price.amount, line.quantity.value);
     if (amount) amount = checked_add(placed.total.amount, *amount);

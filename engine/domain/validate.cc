@@ -303,16 +303,17 @@ Status check_priced_lines(const std::vector<OrderLine>& lines) {
     if (lines[i].unit_price.currency != lines.front().unit_price.currency) {
       return invalid(field + ".unit_price",
                      "is in " + std::string(lines[i].unit_price.currency.str()) +
-                         ", not the order's " + std::string(lines.front().unit_price.currency.str()));
+                         ", not the order's " +
+                         std::string(lines.front().unit_price.currency.str()));
     }
   }
   return {};
 }
 
 Status check(const PlaceOrder& c) {
-  return first_failure({check_id("order_id", c.order_id.str()), check_id("cart_id", c.cart_id.str()),
-                        check_id("customer_id", c.customer_id.str()),
-                        check_priced_lines(c.lines)});
+  return first_failure({check_id("order_id", c.order_id.str()),
+                        check_id("cart_id", c.cart_id.str()),
+                        check_id("customer_id", c.customer_id.str()), check_priced_lines(c.lines)});
 }
 
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }

@@ -95,6 +95,18 @@ void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_by
   impl_->writer->submit(std::move(pending));
 }
 
+void Engine::check(CommandEnvelope envelope, Completion done, size_t request_bytes) {
+  const size_t bytes = queued_size(envelope, request_bytes);
+  if (std::optional<Error> busy = impl_->writer->refuse_early(bytes)) {
+    if (done) done(std::unexpected(std::move(*busy)));
+    return;
+  }
+  internal::Pending pending = internal::prepare(std::move(envelope), std::move(done));
+  pending.bytes = bytes;
+  pending.check_only = true;
+  impl_->writer->submit(std::move(pending));
+}
+
 std::future<Result<CommandResult>> Engine::submit(CommandEnvelope envelope) {
   auto promise = std::make_shared<std::promise<Result<CommandResult>>>();
   auto future = promise->get_future();

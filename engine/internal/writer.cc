@@ -324,18 +324,17 @@ Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
   const CommandEnvelope& envelope = pending.envelope;
   const bool internal = is_internal(envelope);
   const events::Hash& fingerprint = pending.fingerprint;
+  if (pending.check_only) {
+    auto decided = decide_one(pending, g);
+    if (!decided) return std::unexpected(std::move(decided.error()));
+    return CommandResult{envelope.command_id, false, {}, {}};
+  }
   if (!internal) {
     // Idempotency first: a reused command id is CONFLICT (or the original result)
     // whatever is wrong with the new body.
     if (auto known = check_idempotency(envelope, fingerprint, g)) return std::move(*known);
   }
-  if (!pending.checked) return std::unexpected(pending.checked.error());
-  DecideContext context{g.now, options_.reservation_ttl, options_.max_cart_lines};
-  auto decided = decide_checked(envelope, cache_, context);
-  if (auto error = cache_.take_error()) {
-    g.failure = unavailable("storage read failed: " + error->message);
-    return std::unexpected(*g.failure);
-  }
+  auto decided = decide_one(pending, g);
   if (!decided) return std::unexpected(std::move(decided.error()));
 
   CommandResult result{envelope.command_id, false, {}, {}};
@@ -352,6 +351,17 @@ Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
     g.seen[envelope.command_id.str()] = Seen{fingerprint, result};
   }
   return result;
+}
+
+Result<std::vector<EventData>> Writer::decide_one(const Pending& pending, Group& g) {
+  if (!pending.checked) return std::unexpected(pending.checked.error());
+  DecideContext context{g.now, options_.reservation_ttl, options_.max_cart_lines};
+  auto decided = decide_checked(pending.envelope, cache_, context);
+  if (auto error = cache_.take_error()) {
+    g.failure = unavailable("storage read failed: " + error->message);
+    return std::unexpected(*g.failure);
+  }
+  return decided;
 }
 
 std::optional<Result<CommandResult>> Writer::check_idempotency(const CommandEnvelope& envelope,

@@ -46,6 +46,8 @@ struct Pending {
   events::Hash fingerprint{};
   // What the command holds while queued, counted against EngineOptions::max_queued_bytes.
   size_t bytes = 0;
+  // Engine::check: decided, never written nor looked up for idempotency.
+  bool check_only = false;
 };
 
 // A command ready for the writer: checked and fingerprinted. Any thread.
@@ -117,6 +119,9 @@ class Writer {
   void process_work(std::vector<Pending>& work);
   void process_group(std::vector<Pending>& pendings);
   [[nodiscard]] Result<CommandResult> process_one(const Pending& pending, Group& g);
+  // The command's decision against the states (the form check's refusal first); a
+  // storage read failure fails the group (g.failure).
+  [[nodiscard]] Result<std::vector<EventData>> decide_one(const Pending& pending, Group& g);
   [[nodiscard]] std::optional<Result<CommandResult>> check_idempotency(
       const CommandEnvelope& envelope, const events::Hash& fingerprint, Group& g);
   [[nodiscard]] Status stage_event(const EventData& event, const CommandEnvelope& envelope,

@@ -8,13 +8,13 @@ namespace {
 
 // Names in the order of the Command variant's alternatives.
 constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandNames = {
-    "product.define",   "product.reprice",   "product.retire",     "inventory.receive",
-    "inventory.adjust", "cart.open",         "cart.add_item",      "cart.remove_item",
-    "cart.abandon",     "cart.checkout",     "order.cancel",       "order.ship",
-    "order.deliver",    "order.return",      "payment.authorize",  "payment.capture",
-    "payment.void",     "payment.fail",      "payment.refund",     "rating.submit",
-    "rating.reject",    "stock.hold",        "stock.release_hold", "stock.confirm_hold",
-    "rating.record",    "order.place",       "stock.expire_hold",  "order.expire",
+    "product.define",   "product.reprice", "product.retire",     "inventory.receive",
+    "inventory.adjust", "cart.open",       "cart.add_item",      "cart.remove_item",
+    "cart.abandon",     "cart.checkout",   "order.cancel",       "order.ship",
+    "order.deliver",    "order.return",    "payment.authorize",  "payment.capture",
+    "payment.void",     "payment.fail",    "payment.refund",     "rating.submit",
+    "rating.reject",    "stock.hold",      "stock.release_hold", "stock.confirm_hold",
+    "rating.record",    "order.place",     "stock.expire_hold",  "order.expire",
 };
 
 template <size_t... I>

@@ -391,15 +391,17 @@ Result<RecordRating> read(const fb::RecordRating& t) {
 
 Result<PlaceOrder> read(const fb::PlaceOrder& t) {
   FieldReader r("PlaceOrder");
-  PlaceOrder c{r.id<OrderId>(t.order_id(), "order_id"), r.id<CartId>(t.cart_id(), "cart_id"),
-               r.id<CustomerId>(t.customer_id(), "customer_id"), {}, Timestamp{t.expires_at()}};
+  PlaceOrder c{r.id<OrderId>(t.order_id(), "order_id"),
+               r.id<CartId>(t.cart_id(), "cart_id"),
+               r.id<CustomerId>(t.customer_id(), "customer_id"),
+               {},
+               Timestamp{t.expires_at()}};
   if (const auto* lines = t.lines(); lines != nullptr) {
     c.lines.reserve(lines->size());
     for (flatbuffers::uoffset_t i = 0; i < lines->size(); ++i) {
       const fb::PricedLine* line = lines->Get(i);
       const std::string path = "lines[" + std::to_string(i) + "]";
-      c.lines.push_back(OrderLine{r.id<Sku>(line->sku(), path + ".sku"),
-                                  Quantity{line->quantity()},
+      c.lines.push_back(OrderLine{r.id<Sku>(line->sku(), path + ".sku"), Quantity{line->quantity()},
                                   r.money(line->unit_price(), path + ".unit_price")});
     }
   }

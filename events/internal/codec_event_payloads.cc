@@ -118,8 +118,8 @@ Ref<fb::OrderPlaced> put(Builder& b, const OrderPlaced& e) {
   const StringRef customer_id = put_id(b, e.customer_id);
   const auto lines = put_order_lines(b, e.lines);
   const auto total = put_money(b, e.total);
-  return fb::CreateOrderPlaced(b, order_id, cart_id, customer_id, lines, total,
-                               e.expires_at.micros, e.stock_elsewhere);
+  return fb::CreateOrderPlaced(b, order_id, cart_id, customer_id, lines, total, e.expires_at.micros,
+                               e.stock_elsewhere);
 }
 
 Ref<fb::OrderCancelled> put(Builder& b, const OrderCancelled& e) {

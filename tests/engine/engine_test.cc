@@ -420,4 +420,76 @@ TEST_CASE(
   CHECK((*e)->stats().snapshot_loads > 0);
 }
 
+TEST_CASE("check decides without writing: no events, the refusal as submit gives it, the id unused",
+          "[engine]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 1);
+  const auto head = e->head().position;
+  const auto receive = envelope("rcv-2", staff(), ReceiveStock{Sku("A"), Quantity{4}, ""});
+  auto checked = std::make_shared<std::promise<Result<engine::CommandResult>>>();
+  e->check(receive,
+           [checked](Result<engine::CommandResult> r) { checked->set_value(std::move(r)); });
+  auto ok = checked->get_future().get();
+  REQUIRE(ok.has_value());
+  CHECK(ok->events.empty());
+  CHECK_FALSE(ok->duplicate);
+  CHECK(e->head().position == head);
+  // The id was not recorded: submitting it now is a first time.
+  auto applied = e->execute(receive);
+  REQUIRE(applied.has_value());
+  CHECK_FALSE(applied->duplicate);
+  CHECK(applied->events.size() == 1);
+  // A refusal is the one submit() would give, and writes nothing either.
+  auto refused_promise = std::make_shared<std::promise<Result<engine::CommandResult>>>();
+  e->check(envelope("rcv-3", staff(), ReceiveStock{Sku("NOPE"), Quantity{1}, ""}),
+           [refused_promise](Result<engine::CommandResult> r) {
+             refused_promise->set_value(std::move(r));
+           });
+  auto refused = refused_promise->get_future().get();
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == ErrorCode::kNotFound);
+  CHECK(e->head().position == applied->position);
+}
+
+TEST_CASE(
+    "an order placed by order.place reserves nothing here and expires by the engine "
+    "without stock events",
+    "[engine][saga]") {
+  Fixture f;
+  auto e = f.open();
+  stock(*e, "A", 5);
+  const Timestamp expires{f.clock->load() + 10'000'000};
+  auto placed = e->execute(envelope("place-1", service(),
+                                    PlaceOrder{OrderId("o-9"),
+                                               CartId("c-9"),
+                                               CustomerId("ann"),
+                                               {OrderLine{Sku("A"), Quantity{2}, eur(1000)}},
+                                               expires}));
+  REQUIRE(placed.has_value());
+  REQUIRE(placed->events.size() == 1);
+  CHECK(placed->events[0].type == "OrderPlaced");
+  // The product of the same sku in this partition (a test's convenience) keeps its stock.
+  auto stock_view = e->view("stock", "A");
+  REQUIRE(stock_view.has_value());
+  REQUIRE(stock_view->has_value());
+  CHECK((*stock_view)->find("\"reserved\":0") != std::string::npos);
+  f.clock->store(expires.micros + 1);
+  auto expired = e->expire_due();
+  REQUIRE(expired.has_value());
+  CHECK(*expired == 1);
+  auto order = e->history("order-o-9", StreamVersion{1}, 100);
+  REQUIRE(order.has_value());
+  REQUIRE(order->size() == 2);
+  CHECK(std::holds_alternative<OrderExpired>(order->back().event.data));
+  CHECK(e->head().position.value == placed->position.value + 1);
+  e.reset();
+  auto log = engine::open_offline(f.dir.str());
+  REQUIRE(log.has_value());
+  auto report = engine::audit_log(**log, {});
+  REQUIRE(report.has_value());
+  INFO(report->failed_check << ": " << report->reason);
+  CHECK(report->ok);
+}
+
 }  // namespace stockroom::testing

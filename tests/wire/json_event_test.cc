@@ -164,9 +164,13 @@ TEST_CASE("event json: returns, payments and ratings keep every field", "[wire]"
 }
 
 TEST_CASE("event json: an order placed by order.place says its stock is elsewhere", "[wire]") {
-  OrderPlaced placed{OrderId("o-1"), CartId("c-1"), CustomerId("alice"),
+  OrderPlaced placed{OrderId("o-1"),
+                     CartId("c-1"),
+                     CustomerId("alice"),
                      {OrderLine{Sku("A"), Quantity{2}, eur(1000)}},
-                     eur(2000), Timestamp{1'000'002}, true};
+                     eur(2000),
+                     Timestamp{1'000'002},
+                     true};
   rapidjson::Document d = as_json(logged(placed));
   CHECK(keys(d["data"]) == std::vector<std::string>{"order_id", "cart_id", "customer_id", "lines",
                                                     "total", "expires_at", "stock_elsewhere"});

@@ -63,8 +63,13 @@ inline std::vector<EventData> sample_events() {
       HoldReleased{Sku("sku-1"), OrderId("o-1"), 2, Quantity{3}, "order exists",
                    Timestamp{1'764'000'000'000'000}},
       // Placed by order.place: its stock elsewhere (the flag must round-trip).
-      OrderPlaced{OrderId("o-2"), CartId("c-2"), CustomerId("cust-9"), {line1}, eur(2500),
-                  Timestamp{1'700'000'900'000'000}, true},
+      OrderPlaced{OrderId("o-2"),
+                  CartId("c-2"),
+                  CustomerId("cust-9"),
+                  {line1},
+                  eur(2500),
+                  Timestamp{1'700'000'900'000'000},
+                  true},
   };
 }
 
