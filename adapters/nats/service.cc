@@ -18,6 +18,7 @@
 #include "adapters/nats/outbox.h"
 #include "adapters/nats/query_handler.h"
 #include "adapters/nats/query_lane.h"
+#include "adapters/nats/rating_forward.h"
 #include "adapters/nats/reply_limit.h"
 #include "adapters/wire/keyed_subject.h"
 #include "adapters/wire/wire.h"
@@ -34,6 +35,9 @@ const std::vector<double> kGroupBounds = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512,
 // What a queued query holds beyond its request: the job, its reply subject, the
 // decoded query.
 constexpr size_t kQueuedQueryOverhead = 512;
+// How long a rating forwarded to its product's partition waits for the answer (a
+// takeover there takes a few seconds; the client resends after this).
+constexpr std::chrono::milliseconds kForwardTimeout{5000};
 
 // A NATS.c pending limit (an int) of at least `floor`.
 int pending_limit(size_t bound, size_t floor) {
@@ -409,34 +413,99 @@ struct Service::Impl {
     auto* ticket =
         new CommandTicket{reply_to, std::string(name),       decoded->command_id, encoding, start,
                           {},       std::unexpected(Error{})};
+    if (rating_lives_elsewhere(decoded->command)) {
+      forward_rating(std::move(*decoded), ticket, body.size());
+      return;
+    }
     // Refused at once, on this thread, when the engine is busy (its queue is full).
     engine->submit(
         std::move(*decoded),
         [this, ticket](Result<engine::CommandResult> r) {
           // On the writer thread: only hand over; encoding and metrics run on the outbox.
-          ticket->seconds = seconds_since(ticket->start);
           ticket->result = std::move(r);
-          outbox->post([this, ticket](std::vector<Outgoing>& out) {
-            const std::unique_ptr<CommandTicket> t(ticket);
-            std::string data;
-            const wire::Codec& codec = wire::codec_for(t->encoding);
-            codec.command_reply(t->id.str(), t->result, data);
-            const std::string what = "cmd." + t->name;
-            if (const ReplyLimit limit = reply_limit(t->encoding); !limit.fits(data.size())) {
-              shrink_command_reply(codec, t->id, t->result, limit, what, data);
-            }
-            commands
-                ->with({t->name, t->result ? std::string_view("ok")
-                                           : error_code_name(t->result.error().code)})
-                .inc();
-            command_latency->observe(t->seconds);
-            if (!t->reply_to.empty()) {
-              out.push_back(fitted_reply(t->reply_to, t->encoding, std::move(data), what));
-            }
-            end_request();
-          });
+          finish(ticket);
         },
         body.size());
+  }
+
+  // Answers the command of `ticket` with its result, on the outbox thread, and frees it.
+  void finish(CommandTicket* ticket) {
+    ticket->seconds = seconds_since(ticket->start);
+    outbox->post([this, ticket](std::vector<Outgoing>& out) {
+      const std::unique_ptr<CommandTicket> t(ticket);
+      std::string data;
+      const wire::Codec& codec = wire::codec_for(t->encoding);
+      codec.command_reply(t->id.str(), t->result, data);
+      const std::string what = "cmd." + t->name;
+      if (const ReplyLimit limit = reply_limit(t->encoding); !limit.fits(data.size())) {
+        shrink_command_reply(codec, t->id, t->result, limit, what, data);
+      }
+      commands
+          ->with({t->name,
+                  t->result ? std::string_view("ok") : error_code_name(t->result.error().code)})
+          .inc();
+      command_latency->observe(t->seconds);
+      if (!t->reply_to.empty()) {
+        out.push_back(fitted_reply(t->reply_to, t->encoding, std::move(data), what));
+      }
+      end_request();
+    });
+  }
+
+  // A rating.submit whose product lives in another partition of the cluster.
+  [[nodiscard]] bool rating_lives_elsewhere(const Command& command) const {
+    const auto* rating = std::get_if<SubmitRating>(&command);
+    return options.partition && rating != nullptr &&
+           partition_of(rating->sku.str(), options.partition->count) != options.partition->index;
+  }
+
+  // rating_forward.h: checked here where the order lives (nothing written), then sent
+  // as rating.record to the product's partition from a long-query worker (a blocking
+  // request must not hold the writer), and its reply relayed as it came, partition
+  // and all. A full lane is UNAVAILABLE, as a full writer queue is.
+  void forward_rating(CommandEnvelope envelope, CommandTicket* ticket, size_t bytes) {
+    auto submitted = std::make_shared<const CommandEnvelope>(envelope);
+    engine->check(
+        std::move(envelope),
+        [this, ticket, submitted, bytes](Result<engine::CommandResult> checked) {
+          if (!checked) {
+            ticket->result = std::move(checked);
+            finish(ticket);
+            return;
+          }
+          const bool queued = long_lane->post(
+              [this, ticket, submitted](const QueryBudget&) { relay_rating(*submitted, ticket); },
+              kQueuedQueryOverhead + bytes);
+          if (!queued) {
+            ticket->result = std::unexpected(busy("long"));
+            finish(ticket);
+          }
+        },
+        bytes);
+  }
+
+  void relay_rating(const CommandEnvelope& submitted, CommandTicket* ticket) {
+    const auto& rating = std::get<SubmitRating>(submitted.command);
+    const ActorId forwarder("stockroom-p" + std::to_string(options.partition->index));
+    Result<std::string> relayed =
+        request_reply(nc, rating_record_subject(options.prefix, rating.sku),
+                      rating_record_request(submitted, forwarder, ticket->encoding),
+                      ticket->encoding, kForwardTimeout);
+    if (!relayed) {
+      ticket->result = std::unexpected(std::move(relayed.error()));
+      finish(ticket);
+      return;
+    }
+    ticket->seconds = seconds_since(ticket->start);
+    outbox->post([this, ticket, data = std::move(*relayed)](std::vector<Outgoing>& out) mutable {
+      const std::unique_ptr<CommandTicket> t(ticket);
+      // The product partition's own answer; its outcome is counted there.
+      commands->with({t->name, "forwarded"}).inc();
+      command_latency->observe(t->seconds);
+      if (!t->reply_to.empty())
+        out.push_back(reply_message(t->reply_to, t->encoding, std::move(data)));
+      end_request();
+    });
   }
 
   void on_query(std::string_view tail, std::string_view body, const std::string& reply_to,

@@ -8,6 +8,8 @@
 // the stock exactly once, a resend of an answered id is a duplicate, the limited
 // product is never oversold, and verify passes on every partition.
 #include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 #include <sys/wait.h>
 
 #include <atomic>
@@ -56,6 +58,13 @@ std::string id_in(const std::string& stem, uint32_t partition) {
     std::string id = stem + "-" + std::to_string(k);
     if (partition_of(id, kPartitions) == partition) return id;
   }
+}
+
+std::string json_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  v.Accept(w);
+  return buffer.GetString();
 }
 
 bool is_ok(const rapidjson::Document& d) {
@@ -215,7 +224,7 @@ class Drill {
     return d;
   }
 
- private:
+  // Defines `sku` (in its partition) with `units` received.
   void define(const std::string& sku, int64_t units) {
     const auto until = Clock::now() + 30s;
     auto d = send(*admin_, "product.define", sku,
@@ -234,6 +243,7 @@ class Drill {
     REQUIRE(is_ok(d));
   }
 
+ private:
   NatsCluster nats_;
   TempDir dir_;
   std::vector<std::unique_ptr<EngineProcess>> engines_;
@@ -590,6 +600,98 @@ TEST_CASE("verify --cluster names the partition and the stream message that does
   const Ran none = run_bin("verify --cluster --prefix nothing --nats " + drill.nats().urls(), true);
   CHECK(none.exit_code == 1);
   CHECK(none.out.find("no Stockroom cluster under the prefix 'nothing'") != std::string::npos);
+}
+
+TEST_CASE("rating.submit is checked where the order lives and recorded where the product lives",
+          "[cluster][saga]") {
+  Drill drill;
+  auto& c = drill.admin();
+  const auto until = Clock::now() + 60s;
+  const std::string sku = id_in("rated", 1);
+  const std::string other_sku = id_in("unrated", 1);
+  const std::string order = id_in("ord", 0);
+  const std::string undelivered = id_in("ord-late", 0);
+  drill.define(sku, 0);
+  drill.define(other_sku, 0);
+  const std::string service = R"("actor":{"id":"checkout-svc","role":"service"})";
+  // Orders of partition 0 whose product lives in partition 1, placed as a checkout
+  // across partitions places them (order.place), then paid, shipped and delivered.
+  for (const std::string& o : {order, undelivered}) {
+    auto d =
+        drill.send(c, "order.place", o,
+                   R"({"command_id":"place-)" + o + R"(",)" + service + R"(,"order_id":")" + o +
+                       R"(","cart_id":"c-)" + o + R"(","customer_id":"alice","lines":[{"sku":")" +
+                       sku + R"(","quantity":1,"unit_price":{"amount":100,"currency":"EUR"}}],)" +
+                       R"("expires_at":"2099-01-01T00:00:00.000000Z"})",
+                   until);
+    INFO(o);
+    REQUIRE(is_ok(d));
+    CHECK(d["partition"].GetUint() == 0);
+    d = drill.send(c, "payment.authorize", o,
+                   R"({"command_id":"auth-)" + o + R"(",)" + service + R"(,"order_id":")" + o +
+                       R"(","payment_id":"pay-1","amount":{"amount":100,"currency":"EUR"}})",
+                   until);
+    REQUIRE(is_ok(d));
+    d = drill.send(c, "payment.capture", o,
+                   R"({"command_id":"cap-)" + o + R"(",)" + service + R"(,"order_id":")" + o +
+                       R"(","payment_id":"pay-1"})",
+                   until);
+    REQUIRE(is_ok(d));
+  }
+  for (const char* step : {"order.ship", "order.deliver"}) {
+    auto d = drill.send(c, step, order,
+                        R"({"command_id":")" + std::string(step).replace(5, 1, "-") + "-" + order +
+                            R"(",)" + kStaff + R"(,"order_id":")" + order + R"("})",
+                        until);
+    INFO(step << ": " << json_text(d));
+    REQUIRE(is_ok(d));
+  }
+  auto rate = [&](const std::string& who, const std::string& o, const std::string& s,
+                  const std::string& id) {
+    return drill.send(c, "rating.submit", o,
+                      R"({"command_id":")" + id + R"(","actor":{"id":")" + who +
+                          R"(","role":"customer"},"order_id":")" + o + R"(","sku":")" + s +
+                          R"(","stars":5,"comment":"good"})",
+                      until);
+  };
+  // Accepted: recorded in the product's partition, which answers.
+  auto rated = rate("alice", order, sku, "rate-1");
+  REQUIRE(is_ok(rated));
+  CHECK(rated["partition"].GetUint() == 1);
+  CHECK_FALSE(rated["duplicate"].GetBool());
+  REQUIRE(rated["events"].Size() == 1);
+  CHECK(std::string(rated["events"][0]["type"].GetString()) == "ProductRated");
+  CHECK(std::string(rated["events"][0]["stream"].GetString()) == "review-" + sku + "~alice");
+  auto view = c.request("stockroom.query.rating." + sku, R"({"sku":")" + sku + R"("})", {}, 5000ms);
+  REQUIRE(view.has_value());
+  rapidjson::Document v;
+  v.Parse(view->data.c_str());
+  INFO(view->data);
+  REQUIRE(v.IsObject());
+  CHECK(v["count"].GetInt64() == 1);
+  // A resend is the product partition's duplicate, with the original result.
+  auto again = rate("alice", order, sku, "rate-1");
+  REQUIRE(is_ok(again));
+  CHECK(again["duplicate"].GetBool());
+  CHECK(again["position"].GetUint64() == rated["position"].GetUint64());
+  // Refused where the order lives, nothing sent on: not the buyer, not delivered, a
+  // sku the order does not have.
+  auto bob = rate("bob", order, sku, "rate-2");
+  CHECK(std::string(bob["error"]["code"].GetString()) == "FORBIDDEN");
+  CHECK(bob["partition"].GetUint() == 0);
+  auto late = rate("alice", undelivered, sku, "rate-3");
+  CHECK(std::string(late["error"]["code"].GetString()) == "INVALID_STATE");
+  CHECK(late["partition"].GetUint() == 0);
+  auto stray = rate("alice", order, other_sku, "rate-4");
+  CHECK(std::string(stray["error"]["code"].GetString()) == "NOT_FOUND");
+  CHECK(stray["partition"].GetUint() == 0);
+  // Partition 0 wrote nothing for any rating: its verify sees the orders' events only.
+  auto history = c.request("stockroom.query.history." + order,
+                           R"({"stream":"order-)" + order + R"("})", {}, 5000ms);
+  REQUIRE(history.has_value());
+  CHECK(history->data.find("Rating") == std::string::npos);
+  CHECK(drill.verify_partition(0) > 0);
+  CHECK(drill.verify_partition(1) > 0);
 }
 
 }  // namespace stockroom::testing

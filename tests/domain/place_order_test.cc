@@ -86,7 +86,7 @@ TEST_CASE("order.place whose total passes int64 is AMOUNT_EXCEEDED", "[decider][
   CHECK(code_of(d) == "AMOUNT_EXCEEDED");
 }
 
-TEST_CASE("order.place is for staff and services; its lines are checked before anything",
+TEST_CASE("order.place is for staff and services, and its lines are checked before anything",
           "[decider][saga]") {
   Given given;
   CHECK(code_of(when(given, place({line("SKU-1", 1, 1200)}), customer("alice"))) == "FORBIDDEN");
