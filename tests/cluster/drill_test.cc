@@ -25,10 +25,13 @@
 #include "adapters/cluster/jet_link.h"
 #include "adapters/cluster/lease_table.h"
 #include "adapters/nats/client.h"
+#include "adapters/wire/wire.h"
 #include "cluster/support/engine_process.h"
 #include "cluster/support/links.h"
 #include "cluster/support/nats_cluster.h"
 #include "engine/model/routing.h"
+#include "events/record_codec.h"
+#include "schemas/api_generated.h"
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
@@ -674,6 +677,27 @@ TEST_CASE("rating.submit is checked where the order lives and recorded where the
   REQUIRE(is_ok(again));
   CHECK(again["duplicate"].GetBool());
   CHECK(again["position"].GetUint64() == rated["position"].GetUint64());
+  // In FlatBuffers the same: sent on in FlatBuffers, the product partition's reply
+  // relayed (a second rating of alice's is a revision).
+  std::string fb_body;
+  events::encode_command(
+      CommandEnvelope{CommandId("rate-fb"), Actor{ActorId("alice"), Role::kCustomer}, std::nullopt,
+                      SubmitRating{OrderId(order), Sku(sku), 3, "less good"}},
+      fb_body);
+  auto fb_reply = c.request("stockroom.cmd.rating.submit." + order, fb_body,
+                            wire::kFlatBuffersContentType, 10000ms);
+  REQUIRE(fb_reply.has_value());
+  REQUIRE(fb_reply->headers.contains("Content-Type"));
+  CHECK(fb_reply->headers.at("Content-Type") == wire::kFlatBuffersContentType);
+  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(fb_reply->data.data()),
+                                 fb_reply->data.size());
+  REQUIRE(verifier.VerifyBuffer<fb::CommandReply>(nullptr));
+  const auto* revised = flatbuffers::GetRoot<fb::CommandReply>(fb_reply->data.data());
+  REQUIRE(revised->ok());
+  REQUIRE(revised->events() != nullptr);
+  REQUIRE(revised->events()->size() == 1);
+  CHECK(revised->events()->Get(0)->type()->str() == "RatingRevised");
+  CHECK(revised->events()->Get(0)->stream()->str() == "review-" + sku + "~alice");
   // Refused where the order lives, nothing sent on: not the buyer, not delivered, a
   // sku the order does not have.
   auto bob = rate("bob", order, sku, "rate-2");
