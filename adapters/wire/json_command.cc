@@ -237,6 +237,30 @@ void read(RequestReader& r, PlaceOrder& c) {
   c.expires_at = read_time(r, "expires_at");
 }
 
+void read(RequestReader& r, SettleStock& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  const std::string effect = r.string("effect");
+  bool known = !r.ok();
+  for (const StockEffect e : {StockEffect::kRelease, StockEffect::kShip, StockEffect::kReturn}) {
+    if (stock_effect_name(e) == effect) {
+      c.effect = e;
+      known = true;
+    }
+  }
+  if (!known) {
+    r.fail(ErrorCode::kInvalidArgument, "effect",
+           "must be release, ship or return, got \"" + effect + "\"");
+  }
+  if (const rapidjson::Value* lines = r.array("lines")) {
+    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
+      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
+      ReturnLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
+      if (!line.ok()) r.fail(line.error());
+      c.lines.push_back(std::move(out));
+    }
+  }
+}
+
 // The engine's own commands have no subject; command_for_name never returns them.
 void read(RequestReader& r, ExpireHold&) {
   r.fail(ErrorCode::kUnknownCommand, "", "stock.expire_hold is not a public command");

@@ -13,6 +13,7 @@
 #include "engine/domain/policy.h"
 #include "engine/domain/product_decider.h"
 #include "engine/domain/review_decider.h"
+#include "engine/domain/settle_decider.h"
 #include "engine/domain/validate.h"
 
 namespace stockroom {
@@ -53,6 +54,10 @@ StreamKey key_of(const ExpireHold& c, const Actor&) { return c.sku; }
 StreamKey key_of(const RecordRating& c, const Actor&) { return ReviewKey{c.sku, c.customer_id}; }
 // It names a cart too, but it is the order's.
 StreamKey key_of(const PlaceOrder& c, const Actor&) { return c.order_id; }
+// It names an order too, but its streams are its products'.
+StreamKey key_of(const SettleStock& c, const Actor&) {
+  return c.lines.empty() ? Sku() : c.lines.front().sku;
+}
 StreamKey key_of(const ConfirmHold& c, const Actor&) {
   return c.skus.empty() ? Sku() : c.skus.front();
 }
@@ -125,6 +130,7 @@ struct Dispatch {
   Decision operator()(const PlaceOrder& c) const {
     return decide(c, states.order(c.order_id), context);
   }
+  Decision operator()(const SettleStock& c) const { return decide(c, states); }
   Decision operator()(const SubmitRating& c) const {
     return decide(c, actor, states.order(c.order_id),
                   states.review(c.sku, CustomerId(actor.id.str())));

@@ -316,6 +316,13 @@ Status check(const PlaceOrder& c) {
                         check_id("customer_id", c.customer_id.str()), check_priced_lines(c.lines)});
 }
 
+Status check(const SettleStock& c) {
+  if (c.lines.size() > kMaxHoldLines) {
+    return invalid("lines", "may name at most " + std::to_string(kMaxHoldLines) + " lines");
+  }
+  return first_failure({check_id("order_id", c.order_id.str()), check_sku_lines(c.lines)});
+}
+
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
 Status check(const ExpireHold& c) {

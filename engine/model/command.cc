@@ -14,7 +14,8 @@ constexpr std::array<std::string_view, std::variant_size_v<Command>> kCommandNam
     "order.deliver",    "order.return",    "payment.authorize",  "payment.capture",
     "payment.void",     "payment.fail",    "payment.refund",     "rating.submit",
     "rating.reject",    "stock.hold",      "stock.release_hold", "stock.confirm_hold",
-    "rating.record",    "order.place",     "stock.expire_hold",  "order.expire",
+    "rating.record",    "order.place",     "stock.settle",       "stock.expire_hold",
+    "order.expire",
 };
 
 template <size_t... I>
@@ -25,6 +26,18 @@ std::optional<Command> make_alternative(size_t index, std::index_sequence<I...>)
 }
 
 }  // namespace
+
+std::string_view stock_effect_name(StockEffect effect) noexcept {
+  switch (effect) {
+    case StockEffect::kRelease:
+      return "release";
+    case StockEffect::kShip:
+      return "ship";
+    case StockEffect::kReturn:
+      return "return";
+  }
+  return "release";
+}
 
 std::string_view command_name(const Command& command) noexcept {
   return kCommandNames[command.index()];

@@ -233,6 +233,23 @@ struct PlaceOrder {
   bool operator==(const PlaceOrder&) const = default;
 };
 
+// What an order placed by order.place did to its stock, carried to a product
+// partition by the order partition's outbox (docs/scale-out.md): its reserved stock
+// released (cancel, expiry), shipped, or returned to stock. Keyed by the first line's
+// sku; every line must be a product of that partition. Staff or service only. Each
+// effect is sent once under one command id, so a resend is a duplicate.
+enum class StockEffect : uint8_t { kRelease, kShip, kReturn };
+
+// "release", "ship", "return".
+[[nodiscard]] std::string_view stock_effect_name(StockEffect effect) noexcept;
+
+struct SettleStock {
+  OrderId order_id;
+  StockEffect effect = StockEffect::kRelease;
+  std::vector<ReturnLine> lines;  // {sku, quantity}, each sku once
+  bool operator==(const SettleStock&) const = default;
+};
+
 // Issued by the engine itself when a hold (PlaceHold) was neither confirmed nor
 // released by its expiry; never accepted from outside. Its command id is
 // engine_command_id() of it: "expire-hold:<sku>~<order_id>".
@@ -260,7 +277,7 @@ using Command =
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
                  FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
-                 ConfirmHold, RecordRating, PlaceOrder, ExpireHold, ExpireOrder>;
+                 ConfirmHold, RecordRating, PlaceOrder, SettleStock, ExpireHold, ExpireOrder>;
 
 // The engine's own commands (ExpireHold, ExpireOrder): no subject maps to them, and
 // each has the one command id engine_command_id() gives, outside the alphabet of

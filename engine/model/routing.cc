@@ -16,7 +16,8 @@ constexpr std::array<KeyField, std::variant_size_v<Command>> kKeyFields = {
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,
-    KeyField::kSku,     KeyField::kOrderId, KeyField::kSku,     KeyField::kOrderId,
+    KeyField::kSku,     KeyField::kOrderId, KeyField::kSku,     KeyField::kSku,
+    KeyField::kOrderId,
 };
 
 std::string_view first_sku(const std::vector<Sku>& skus) noexcept {
@@ -45,6 +46,9 @@ struct KeyOf {
   std::string_view operator()(const ExpireHold& c) const noexcept { return c.sku.str(); }
   std::string_view operator()(const RecordRating& c) const noexcept { return c.sku.str(); }
   std::string_view operator()(const PlaceOrder& c) const noexcept { return c.order_id.str(); }
+  std::string_view operator()(const SettleStock& c) const noexcept {
+    return c.lines.empty() ? std::string_view() : c.lines.front().sku.str();
+  }
   // Everything else targets an order (order.*, payment.*, rating.submit, order.expire).
   template <class C>
   std::string_view operator()(const C& c) const noexcept {

@@ -206,6 +206,12 @@ Ref<fb::PlaceOrder> put(Builder& b, const PlaceOrder& c) {
   return fb::CreatePlaceOrder(b, order_id, cart_id, customer_id, lines, c.expires_at.micros);
 }
 
+Ref<fb::SettleStock> put(Builder& b, const SettleStock& c) {
+  const StringRef order_id = put_id(b, c.order_id);
+  const auto lines = put_return_lines(b, c.lines);
+  return fb::CreateSettleStock(b, order_id, static_cast<fb::StockEffect>(c.effect), lines);
+}
+
 Ref<fb::ExpireHold> put(Builder& b, const ExpireHold& c) {
   const StringRef sku = put_id(b, c.sku);
   const StringRef order_id = put_id(b, c.order_id);
@@ -404,6 +410,26 @@ Result<PlaceOrder> read(const fb::PlaceOrder& t) {
       c.lines.push_back(OrderLine{r.id<Sku>(line->sku(), path + ".sku"), Quantity{line->quantity()},
                                   r.money(line->unit_price(), path + ".unit_price")});
     }
+  }
+  return r.finish(std::move(c));
+}
+
+Result<SettleStock> read(const fb::SettleStock& t) {
+  FieldReader r("SettleStock");
+  SettleStock c{r.id<OrderId>(t.order_id(), "order_id"), StockEffect::kRelease,
+                r.return_lines(t.lines(), "lines")};
+  switch (t.effect()) {
+    case fb::StockEffect::release:
+      c.effect = StockEffect::kRelease;
+      break;
+    case fb::StockEffect::ship:
+      c.effect = StockEffect::kShip;
+      break;
+    case fb::StockEffect::return_:
+      c.effect = StockEffect::kReturn;
+      break;
+    default:
+      r.invalid("SettleStock.effect is not release, ship or return");
   }
   return r.finish(std::move(c));
 }

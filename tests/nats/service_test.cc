@@ -397,6 +397,31 @@ TEST_CASE(
   auto rating = send("query.rating.H-1", R"({"sku":"H-1"})");
   CHECK(rating["count"].GetInt64() == 1);
   CHECK(send("cmd.rating.record.H-1", record)["duplicate"].GetBool());
+  // stock.settle: a confirmed hold's order shipped; its units leave the shelf once.
+  const std::string hold2 = R"({"command_id":"h8","actor":{"id":"saga","role":"service"},)"
+                            R"("order_id":"o-10","attempt":1,"currency":"EUR",)"
+                            R"("lines":[{"sku":"H-1","quantity":3}],)" +
+                            expires + "}";
+  REQUIRE(send("cmd.stock.hold.H-1", hold2)["ok"].GetBool());
+  REQUIRE(send("cmd.stock.confirm_hold.H-1",
+               R"({"command_id":"h9","actor":{"id":"saga","role":"service"},)"
+               R"("order_id":"o-10","attempt":1,"skus":["H-1"]})")["ok"]
+              .GetBool());
+  const std::string ship = R"({"command_id":"h10","actor":{"id":"saga","role":"service"},)"
+                           R"("order_id":"o-10","effect":"ship",)"
+                           R"("lines":[{"sku":"H-1","quantity":3}]})";
+  auto shipped = send("cmd.stock.settle.H-1", ship);
+  REQUIRE(shipped["ok"].GetBool());
+  CHECK(std::string(shipped["events"][0]["type"].GetString()) == "StockShipped");
+  CHECK(send("cmd.stock.settle.H-1", ship)["duplicate"].GetBool());
+  stock = send("query.stock.H-1", R"({"sku":"H-1"})");
+  CHECK(stock["on_hand"].GetInt64() == 2);
+  CHECK(stock["reserved"].GetInt64() == 0);
+  // Nothing reserved is left to ship: AMOUNT_EXCEEDED, nothing written.
+  std::string more = ship;
+  more.replace(more.find("h10"), 3, "h11");
+  CHECK(std::string(send("cmd.stock.settle.H-1", more)["error"]["code"].GetString()) ==
+        "AMOUNT_EXCEEDED");
 }
 
 }  // namespace stockroom::testing

@@ -48,8 +48,8 @@ TEST_CASE("every contract command decodes from its FlatBuffer under its own subj
     CHECK(*decoded == sent);
     ++decoded_commands;
   }
-  // the 21 of domain.md, the 3 hold commands, rating.record, order.place
-  CHECK(decoded_commands == 26);
+  // the 21 of domain.md, the 3 hold commands, rating.record, order.place, stock.settle
+  CHECK(decoded_commands == 27);
 }
 
 TEST_CASE("an absent expected_version decodes as absent, not as 0", "[wire][flatbuffers]") {

@@ -421,6 +421,22 @@ TEST_CASE("json command: order.place decodes every field, and refuses a bad line
         ErrorCode::kMalformed);
 }
 
+TEST_CASE("json command: stock.settle decodes every field, and names a bad effect", "[wire]") {
+  CHECK(decoded<SettleStock>(
+            "stock.settle",
+            R"("order_id":"o-1","effect":"ship","lines":[{"sku":"A","quantity":2}])") ==
+        SettleStock{OrderId("o-1"), StockEffect::kShip, {ReturnLine{Sku("A"), Quantity{2}}}});
+  CHECK(decoded<SettleStock>(
+            "stock.settle",
+            R"("order_id":"o-1","effect":"return","lines":[{"sku":"A","quantity":1}])")
+            .effect == StockEffect::kReturn);
+  CHECK(field_code("stock.settle",
+                   R"("order_id":"o-1","effect":"lose","lines":[{"sku":"A","quantity":2}])") ==
+        ErrorCode::kInvalidArgument);
+  CHECK(field_code("stock.settle", R"("order_id":"o-1","lines":[{"sku":"A","quantity":2}])") ==
+        ErrorCode::kMalformed);
+}
+
 TEST_CASE("json command: rating.record decodes every field", "[wire]") {
   CHECK(decoded<RecordRating>(
             "rating.record",

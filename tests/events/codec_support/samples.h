@@ -118,6 +118,9 @@ inline std::vector<Command> sample_commands() {
                  {OrderLine{Sku("sku-1"), Quantity{2}, eur(1250)},
                   OrderLine{Sku("sku_2"), Quantity{1}, eur(99)}},
                  Timestamp{1'764'000'000'000'000}},
+      SettleStock{OrderId("o-1"),
+                  StockEffect::kReturn,
+                  {ReturnLine{Sku("sku-1"), Quantity{2}}, ReturnLine{Sku("sku_2"), Quantity{1}}}},
       ExpireHold{Sku("sku-1"), OrderId("o-1")},
       ExpireOrder{OrderId("o-1")},
   };
