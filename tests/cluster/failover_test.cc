@@ -66,9 +66,12 @@ void write(PartitionStream& stream, int count, std::atomic<int>& progress, Write
 
 }  // namespace
 
+// The bound is two election rounds: nats-server 2.9.10 waits 4-9 s (random, not
+// configurable) before a follower stands for election, and a split vote of the two
+// survivors costs another round. One run under a full ctest -j2 saw 18.3 s.
 TEST_CASE(
     "R3 stream: appends in flight when its leader is killed with -9 resume within "
-    "15 s and nothing acknowledged is lost",
+    "20 s and nothing acknowledged is lost",
     "[cluster][stream][failover]") {
   NatsCluster cluster;
   auto setup_link = connect_link(cluster.urls());
@@ -100,7 +103,7 @@ TEST_CASE(
        << " kUnavailable answers retried, " << log.duplicates << " duplicate acks, all "
        << kMessages << " acked " << std::chrono::duration<double>(Clock::now() - killed_at).count()
        << " s after the kill");
-  CHECK(log.longest_wait_s <= 15.0);
+  CHECK(log.longest_wait_s <= 20.0);
   REQUIRE(log.acked.size() == kMessages);
   const int new_leader = cluster.stream_leader(stream.name());
   CHECK(new_leader >= 0);
