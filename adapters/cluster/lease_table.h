@@ -6,7 +6,9 @@
 // Nats-Expected-Last-Subject-Sequence, which is NOT serializable on R3 (nats-server
 // #4320, fixed in 2.9.21): two holders may both renew. KV create holds. Safety comes from
 // the partition stream's fence (PartitionStream::append), never from a lease.
-// A lease that expires sends no watch event: a standby polls create().
+// A lease that expires sends no watch event: a standby polls create(). get() may be
+// served by any replica (the bucket allows direct gets), so it can show a lease for a
+// moment after its release or expiry; create() and renew() go to the leader.
 //
 // Every call takes a deadline and retries timeouts and no-responders (leader
 // elections) until it; the KV API waits JetLink::kApiWaitMs per try, so a call may end

@@ -78,16 +78,29 @@ void read(RequestReader& r, ShipOrder& c) {
 
 void read(RequestReader& r, DeliverOrder& c) { c.order_id = r.id<OrderId>("order_id"); }
 
-void read(RequestReader& r, ReturnOrderItems& c) {
-  c.order_id = r.id<OrderId>("order_id");
+// The array "lines" of objects, each read by `read_line` from its own reader (so an
+// error names its path, e.g. lines[2].sku); absent or wrong: r failed, no lines.
+template <class Line, class ReadLine>
+std::vector<Line> read_lines(RequestReader& r, ReadLine read_line) {
+  std::vector<Line> out;
   if (const rapidjson::Value* lines = r.array("lines")) {
     for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
       RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
-      ReturnLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
+      Line value = read_line(line);
       if (!line.ok()) r.fail(line.error());
-      c.lines.push_back(std::move(out));
+      out.push_back(std::move(value));
     }
   }
+  return out;
+}
+
+ReturnLine read_return_line(RequestReader& line) {
+  return ReturnLine{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
+}
+
+void read(RequestReader& r, ReturnOrderItems& c) {
+  c.order_id = r.id<OrderId>("order_id");
+  c.lines = read_lines<ReturnLine>(r, read_return_line);
   c.restock = r.boolean("restock");
 }
 
@@ -196,14 +209,9 @@ void read(RequestReader& r, PlaceHold& c) {
   c.order_id = r.id<OrderId>("order_id");
   c.attempt = read_attempt(r);
   c.currency = Currency(r.string("currency"));
-  if (const rapidjson::Value* lines = r.array("lines")) {
-    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
-      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
-      HoldLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
-      if (!line.ok()) r.fail(line.error());
-      c.lines.push_back(std::move(out));
-    }
-  }
+  c.lines = read_lines<HoldLine>(r, [](RequestReader& line) {
+    return HoldLine{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
+  });
   c.expires_at = read_time(r, "expires_at");
 }
 
@@ -225,15 +233,10 @@ void read(RequestReader& r, PlaceOrder& c) {
   c.order_id = r.id<OrderId>("order_id");
   c.cart_id = r.id<CartId>("cart_id");
   c.customer_id = r.id<CustomerId>("customer_id");
-  if (const rapidjson::Value* lines = r.array("lines")) {
-    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
-      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
-      OrderLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")},
-                    line.money("unit_price")};
-      if (!line.ok()) r.fail(line.error());
-      c.lines.push_back(std::move(out));
-    }
-  }
+  c.lines = read_lines<OrderLine>(r, [](RequestReader& line) {
+    return OrderLine{line.id<Sku>("sku"), Quantity{line.int64("quantity")},
+                     line.money("unit_price")};
+  });
   c.expires_at = read_time(r, "expires_at");
 }
 
@@ -251,14 +254,7 @@ void read(RequestReader& r, SettleStock& c) {
     r.fail(ErrorCode::kInvalidArgument, "effect",
            "must be release, ship or return, got \"" + effect + "\"");
   }
-  if (const rapidjson::Value* lines = r.array("lines")) {
-    for (rapidjson::SizeType i = 0; i < lines->Size() && r.ok(); ++i) {
-      RequestReader line((*lines)[i], r.path("lines[" + std::to_string(i) + "]."), "object");
-      ReturnLine out{line.id<Sku>("sku"), Quantity{line.int64("quantity")}};
-      if (!line.ok()) r.fail(line.error());
-      c.lines.push_back(std::move(out));
-    }
-  }
+  c.lines = read_lines<ReturnLine>(r, read_return_line);
 }
 
 // The engine's own commands have no subject; command_for_name never returns them.

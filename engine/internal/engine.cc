@@ -78,13 +78,13 @@ size_t queued_size(const CommandEnvelope& envelope, size_t request_bytes) {
   return sizeof(internal::Pending) + std::max(request_bytes, ids);
 }
 
-}  // namespace
-
-void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_bytes) {
+// submit() and check(): the same queue, the same refusals.
+void enqueue(internal::Writer& writer, CommandEnvelope envelope, Completion done,
+             size_t request_bytes, bool check_only) {
   const size_t bytes = queued_size(envelope, request_bytes);
   // Refused before the checks and the fingerprint when the queue has no room: under
   // overload a refusal must cost as little as it can. submit() decides again.
-  if (std::optional<Error> busy = impl_->writer->refuse_early(bytes)) {
+  if (std::optional<Error> busy = writer.refuse_early(bytes)) {
     if (done) done(std::unexpected(std::move(*busy)));
     return;
   }
@@ -92,19 +92,18 @@ void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_by
   // thread: the single writer only does what needs the states.
   internal::Pending pending = internal::prepare(std::move(envelope), std::move(done));
   pending.bytes = bytes;
-  impl_->writer->submit(std::move(pending));
+  pending.check_only = check_only;
+  writer.submit(std::move(pending));
+}
+
+}  // namespace
+
+void Engine::submit(CommandEnvelope envelope, Completion done, size_t request_bytes) {
+  enqueue(*impl_->writer, std::move(envelope), std::move(done), request_bytes, false);
 }
 
 void Engine::check(CommandEnvelope envelope, Completion done, size_t request_bytes) {
-  const size_t bytes = queued_size(envelope, request_bytes);
-  if (std::optional<Error> busy = impl_->writer->refuse_early(bytes)) {
-    if (done) done(std::unexpected(std::move(*busy)));
-    return;
-  }
-  internal::Pending pending = internal::prepare(std::move(envelope), std::move(done));
-  pending.bytes = bytes;
-  pending.check_only = true;
-  impl_->writer->submit(std::move(pending));
+  enqueue(*impl_->writer, std::move(envelope), std::move(done), request_bytes, true);
 }
 
 std::future<Result<CommandResult>> Engine::submit(CommandEnvelope envelope) {
