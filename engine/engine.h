@@ -101,6 +101,8 @@ struct EngineOptions {
   // cart costs the writer time in proportion to its lines, so one huge cart would slow
   // every other command.
   size_t max_cart_lines = kDefaultMaxCartLines;
+  // Cluster mode: which partition this engine serves (DecideContext::partition).
+  std::optional<DecideContext::Partition> partition;
   // How often the writer looks for orders whose reservation has expired.
   Duration expiry_interval{1'000'000};
   // The engine clock. Tests inject one; default: the system clock.

@@ -46,6 +46,8 @@ struct CartFold {
   }
   void operator()(const CartAbandoned&) const { v.status = CartViewStatus::kAbandoned; }
   void operator()(const CartCheckedOut&) const { v.status = CartViewStatus::kCheckedOut; }
+  void operator()(const CheckoutStarted&) const { v.status = CartViewStatus::kCheckingOut; }
+  void operator()(const CheckoutFailed&) const { v.status = CartViewStatus::kOpen; }
   void operator()(const auto&) const {}
 };
 
@@ -61,10 +63,10 @@ void update_total(CartView& v) {
   v.total = Money{total.value_or(std::numeric_limits<int64_t>::max()), v.currency};
 }
 
-// A reprice touches only an open cart that holds the sku; a closed cart keeps the
-// prices it closed with.
+// A reprice touches only an open (or checking-out) cart that holds the sku; a closed
+// cart keeps the prices it closed with.
 void reprice(CartView& v, const ProductRepriced& e, Position position) {
-  if (v.status != CartViewStatus::kOpen) return;
+  if (!follows_prices(v.status)) return;
   CartViewLine* line = find_line(v, e.sku);
   if (line == nullptr) return;
   line->unit_price = e.price;
@@ -72,7 +74,8 @@ void reprice(CartView& v, const ProductRepriced& e, Position position) {
   v.position = position;
 }
 
-constexpr std::array<std::string_view, 3> kStatusNames = {"open", "checked_out", "abandoned"};
+constexpr std::array<std::string_view, 4> kStatusNames = {"open", "checked_out", "abandoned",
+                                                          "checking_out"};
 
 }  // namespace
 
@@ -102,7 +105,7 @@ void apply(CartView& view, const RecordedEvent& event) {
 
 std::vector<Sku> skus_following_prices(const CartView& view) {
   std::vector<Sku> skus;
-  if (view.status != CartViewStatus::kOpen) return skus;
+  if (!follows_prices(view.status)) return skus;
   for (const CartViewLine& l : view.lines) skus.push_back(l.sku);
   return skus;
 }

@@ -30,9 +30,25 @@
 
 namespace stockroom::projections {
 
-enum class CartViewStatus : uint8_t { kOpen, kCheckedOut, kAbandoned };
+// kCheckingOut: a checkout across partitions is running (cluster mode, CheckoutStarted);
+// its prices still follow reprices, as an open cart's do, and a failed checkout makes
+// it open again.
+enum class CartViewStatus : uint8_t { kOpen, kCheckedOut, kAbandoned, kCheckingOut };
 
-// "open", "checked_out", "abandoned".
+// Whether a cart in `status` follows the reprices of its skus: open or checking out.
+[[nodiscard]] constexpr bool follows_prices(CartViewStatus status) noexcept {
+  return status == CartViewStatus::kOpen || status == CartViewStatus::kCheckingOut;
+}
+
+// The cart projection keeps an auxiliary entry "<this prefix><cart_id>" (empty value)
+// for every cart whose checkout across partitions is running, so that a new owner of
+// the partition finds them (Engine::scan_view("cart", prefix, n)). Concatenated so
+// that no letter after \x01 is read as part of the escape.
+inline constexpr std::string_view kCheckingOutPrefix =
+    "\x01"
+    "c/";
+
+// "open", "checked_out", "abandoned", "checking_out".
 [[nodiscard]] std::string_view cart_status_name(CartViewStatus status) noexcept;
 [[nodiscard]] std::optional<CartViewStatus> cart_status_for_name(std::string_view name) noexcept;
 

@@ -16,7 +16,9 @@
 #include "adapters/cluster/deadline.h"
 #include "adapters/cluster/jet_link.h"
 #include "adapters/cluster/lease_table.h"
+#include "adapters/cluster/outbox_cursors.h"
 #include "adapters/cluster/partition_stream.h"
+#include "adapters/nats/settle_outbox.h"
 #include "engine/follower.h"
 #include "engine/model/routing.h"
 #include "events/journal_batch.h"
@@ -64,6 +66,9 @@ struct Slot {
   std::unique_ptr<ops::Registry> registry;     // the service's own metrics
   std::unique_ptr<nats_adapter::Service> service;
   std::unique_ptr<engine::Engine> engine;
+  // Owner: sends the stock effects of its orders placed elsewhere (settle_outbox.h).
+  // Stopped before the engine it reads.
+  std::unique_ptr<nats_adapter::SettleOutbox> outbox;
   uint64_t lease_revision = 0;
   std::atomic<int64_t> lease_renewed_ns{0};  // the last create or renew that held
   std::atomic<uint64_t> last_seq{0};         // the stream's last sequence, as owner
@@ -85,7 +90,25 @@ struct Slot {
   ops::Counter* appends = nullptr;
   ops::Counter* fences = nullptr;
   ops::Counter* takeovers = nullptr;
+  ops::Gauge* outbox_depth = nullptr;
+  ops::Gauge* outbox_age = nullptr;
 };
+
+namespace {
+
+// The outbox's depth and age on /metrics; 0 where this node does not own the partition.
+// REQUIRES: the node's mu held (the slot's outbox).
+void refresh_outbox_gauges(const Slot& s) {
+  const std::optional<Timestamp> oldest = s.outbox ? s.outbox->oldest_recorded() : std::nullopt;
+  s.outbox_depth->set(s.outbox ? static_cast<double>(s.outbox->depth()) : 0.0);
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t age_us = oldest ? std::max<int64_t>(0, now_us - oldest->micros) : 0;
+  s.outbox_age->set(static_cast<double>(age_us) / 1e6);
+}
+
+}  // namespace
 
 struct ClusterNode::Impl {
   ClusterOptions options;
@@ -93,6 +116,8 @@ struct ClusterNode::Impl {
   ops::JsonLog& log;
   std::unique_ptr<JetLink> link;
   std::unique_ptr<LeaseTable> leases;
+  // Every partition's outbox cursor (the owner's SettleOutbox reads and writes its own).
+  std::unique_ptr<OutboxCursors> cursors;
   std::string incarnation;  // the value of this process's leases: node id and start
   uint32_t partitions = 0;
   std::vector<std::unique_ptr<Slot>> slots;
@@ -152,6 +177,9 @@ struct ClusterNode::Impl {
                               *count, options.partitions));
     }
     partitions = *count;
+    auto opened = OutboxCursors::open(*link, options.prefix, options.replicas, setup);
+    if (!opened) return std::unexpected(opened.error());
+    cursors = std::move(*opened);
     auto* role = &metrics.gauge("stockroom_partition_role",
                                 "This node's role per partition: 2 owner, 1 standby, 0 none.",
                                 {"partition"});
@@ -169,6 +197,15 @@ struct ClusterNode::Impl {
                          "Appends refused because another owner fenced the stream.", {"partition"});
     auto* takeovers = &metrics.counter("stockroom_partition_takeovers_total",
                                        "Times this node took the partition over.", {"partition"});
+    auto* outbox_depth = &metrics.gauge(
+        "stockroom_outbox_depth",
+        "Stock effects (stock.settle) of the partition's orders not yet acknowledged by the "
+        "products' partitions (owner only).",
+        {"partition"});
+    auto* outbox_age = &metrics.gauge(
+        "stockroom_outbox_oldest_age_seconds",
+        "Seconds since the oldest unacknowledged stock effect's event was recorded (owner only).",
+        {"partition"});
     for (uint32_t i = 0; i < partitions; ++i) {
       auto s = std::make_unique<Slot>();
       s->index = i;
@@ -183,6 +220,8 @@ struct ClusterNode::Impl {
       s->appends = &appends->with({p});
       s->fences = &fences->with({p});
       s->takeovers = &takeovers->with({p});
+      s->outbox_depth = &outbox_depth->with({p});
+      s->outbox_age = &outbox_age->with({p});
       slots.push_back(std::move(s));
     }
     incarnation = fmt::format("{}@{}", options.node_id, now_ns());
@@ -557,6 +596,7 @@ struct ClusterNode::Impl {
     }
     engine::EngineOptions eo = options.engine;
     eo.data_dir = s.dir;
+    eo.partition = DecideContext::Partition{s.index, partitions};
     eo.on_commit = (*service)->commit_listener();
     engine::FaultListener said = (*service)->fault_listener();
     eo.on_fault = [this, &s, said](const Error& e) {
@@ -583,7 +623,23 @@ struct ClusterNode::Impl {
     s.engine = std::move(*opened);
     s.service = std::move(*service);
     s.role = Role::kOwner;
+    start_outbox(s);
     return true;
+  }
+
+  // REQUIRES: mu held, s.engine open.
+  void start_outbox(Slot& s) {
+    nats_adapter::SettleOutboxOptions oo;
+    oo.connect = options.connect;
+    oo.connect.name = fmt::format("stockroom-{}-p{}-outbox", options.node_id, s.index);
+    oo.prefix = options.prefix;
+    oo.partition = s.index;
+    oo.partitions = partitions;
+    const uint32_t index = s.index;
+    nats_adapter::CursorStore cursor{
+        [this, index] { return cursors->load(index, deadline_in(5s)); },
+        [this, index](Position p) { return cursors->save(index, p, deadline_in(2s)); }};
+    s.outbox = nats_adapter::SettleOutbox::start(std::move(oo), *s.engine, std::move(cursor), log);
   }
 
   // The engine's committer thread: the group goes to the stream, expecting the last
@@ -630,6 +686,7 @@ struct ClusterNode::Impl {
   bool demote(Slot& s, const std::string& why, bool release, std::chrono::milliseconds timeout) {
     bool drained = true;
     if (s.service) drained = s.service->drain(timeout);
+    s.outbox.reset();  // saves its cursor; reads the engine until then
     s.engine.reset();  // its committer, the only other user of the append link, is gone
     s.service.reset();
     s.registry.reset();
@@ -754,6 +811,7 @@ void ClusterNode::refresh_metrics() {
     const uint64_t last = s->stream_last.load();
     s->lag_gauge->set(
         s->role == Role::kOwner || last < applied ? 0.0 : static_cast<double>(last - applied));
+    refresh_outbox_gauges(*s);
     if (s->engine) {
       s->head_gauge->set(static_cast<double>(s->engine->head().position.value));
     } else if (s->follower) {

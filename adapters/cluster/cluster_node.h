@@ -15,6 +15,10 @@
 //     with Nats-Expected-Last-Sequence (the fence), then open and serve. An owner whose
 //     append is fenced, or whose lease was not renewed in time, stops serving that
 //     partition and says so in its log and readiness;
+//   - an owner also runs the partition's settle outbox (adapters/nats/settle_outbox.h),
+//     which carries the stock effects of its orders placed elsewhere to the products'
+//     partitions; its cursor lives in the KV bucket <PREFIX>_outbox (OutboxCursors), so
+//     the next owner goes on from it;
 //   - stop() hands every partition back (drains, releases the lease) so a standby takes
 //     it at once.
 //
@@ -65,7 +69,8 @@ class ClusterNode {
   // "owner 0,3 standby 1" — what /readyz prints.
   [[nodiscard]] std::string describe() const;
 
-  // Updates the per-partition gauges (role, applied sequence, lag, head).
+  // Updates the per-partition gauges (role, applied sequence, lag, head, outbox depth
+  // and age).
   void refresh_metrics();
 
   // Hands every partition back: stops taking requests, drains, releases the leases.

@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "adapters/cluster/internal/js_status.h"
+#include "adapters/cluster/internal/kv_bucket.h"
 #include "adapters/cluster/internal/names.h"
 #include "adapters/cluster/internal/retry.h"
 
@@ -15,53 +16,21 @@ namespace {
 using internal::Attempt;
 using internal::describe;
 using internal::done;
-using internal::is_transient;
+using internal::kv_refused;
+using internal::kv_worth_retry;
+using internal::KvPtr;
+using internal::open_bucket;
 using internal::retry_later;
 using internal::retry_until;
 
 constexpr const char* kPartitionsKey = "partitions";
-
-struct KvDeleter {
-  void operator()(kvStore* kv) const { kvStore_Destroy(kv); }
-};
-using KvPtr = std::unique_ptr<kvStore, KvDeleter>;
-
-// The KV API hides JetStream's err_code: a server refusal (NATS_ERR) is judged by what
-// the key holds afterwards, or by its text, and otherwise retried until the deadline.
-bool worth_retry(natsStatus s) { return s == NATS_ERR || is_transient(s, 0); }
-
-template <class T>
-Attempt<T> refused(natsStatus s, std::string why) {
-  if (worth_retry(s)) return retry_later<T>(std::move(why));
-  return done<T>(fail(ErrorCode::kInvalidArgument, std::move(why)));
-}
-
-Attempt<KvPtr> open_bucket(jsCtx* js, const std::string& bucket, int64_t ttl_ns, int replicas) {
-  kvConfig cfg;
-  kvConfig_Init(&cfg);
-  cfg.Bucket = bucket.c_str();
-  cfg.History = 1;
-  cfg.TTL = ttl_ns;  // NATS.c 3.4.1 takes nanoseconds here
-  cfg.StorageType = js_FileStorage;
-  cfg.Replicas = replicas;
-  kvStore* kv = nullptr;
-  // Opens an existing bucket when its configuration is the same.
-  const natsStatus s = js_CreateKeyValue(&kv, js, &cfg);
-  if (s == NATS_OK) return done<KvPtr>(KvPtr(kv));
-  std::string why = describe("KV bucket " + bucket, s);
-  // NATS.c's words when the bucket exists with another TTL, history or replica count.
-  if (why.find("configuration is different") != std::string::npos) {
-    return done<KvPtr>(fail(ErrorCode::kInvalidState, std::move(why)));
-  }
-  return refused<KvPtr>(s, std::move(why));
-}
 
 Attempt<std::optional<LeaseEntry>> get_once(kvStore* kv, const std::string& key) {
   kvEntry* e = nullptr;
   const natsStatus s = kvStore_Get(&e, kv, key.c_str());
   // NATS.c answers not-found for a key never set and for one deleted or purged.
   if (s == NATS_NOT_FOUND) return done<std::optional<LeaseEntry>>(std::nullopt);
-  if (s != NATS_OK) return refused<std::optional<LeaseEntry>>(s, describe("get " + key, s));
+  if (s != NATS_OK) return kv_refused<std::optional<LeaseEntry>>(s, describe("get " + key, s));
   LeaseEntry entry{std::string(static_cast<const char*>(kvEntry_Value(e)),
                                static_cast<size_t>(kvEntry_ValueLen(e))),
                    kvEntry_Revision(e)};
@@ -78,7 +47,7 @@ Result<LeaseEntry> create_or_read(kvStore* kv, const std::string& key, std::stri
         kvStore_Create(&rev, kv, key.c_str(), value.data(), static_cast<int>(value.size()));
     if (s == NATS_OK) return done<LeaseEntry>(LeaseEntry{std::string(value), rev});
     std::string why = describe("create " + key, s);
-    if (!worth_retry(s)) return done<LeaseEntry>(fail(ErrorCode::kInvalidArgument, why));
+    if (!kv_worth_retry(s)) return done<LeaseEntry>(fail(ErrorCode::kInvalidArgument, why));
     // Most likely a live value holds the key ("wrong last sequence"); a timeout may
     // also have stored ours. Either way, what the key holds now decides.
     auto held = get_once(kv, key);
@@ -165,7 +134,7 @@ Result<uint64_t> LeaseTable::renew(std::string_view key, std::string_view value,
                                         static_cast<int>(value.size()), revision);
     if (s == NATS_OK) return done<uint64_t>(rev);
     std::string why = describe("renew lease " + k, s);
-    if (!internal::wrong_last_sequence(why)) return refused<uint64_t>(s, std::move(why));
+    if (!internal::wrong_last_sequence(why)) return kv_refused<uint64_t>(s, std::move(why));
     return judge_refused_renewal(leases_, k, value, revision, std::move(why));
   });
 }
@@ -175,7 +144,7 @@ Status LeaseTable::release(std::string_view key, Deadline deadline) {
   return retry_until(deadline, [&]() -> Attempt<void> {
     const natsStatus s = kvStore_Purge(leases_, k.c_str(), nullptr);
     if (s == NATS_OK) return done<void>({});
-    return refused<void>(s, describe("release lease " + k, s));
+    return kv_refused<void>(s, describe("release lease " + k, s));
   });
 }
 
@@ -191,7 +160,7 @@ Result<std::vector<std::string>> LeaseTable::keys(std::string_view prefix, Deadl
     std::vector<std::string> out;
     if (s == NATS_NOT_FOUND) return done<std::vector<std::string>>(std::move(out));  // none
     if (s != NATS_OK) {
-      return refused<std::vector<std::string>>(s, describe("list leases", s));
+      return kv_refused<std::vector<std::string>>(s, describe("list leases", s));
     }
     for (int i = 0; i < list.Count; ++i) {
       std::string_view key(list.Keys[i]);
@@ -221,7 +190,7 @@ Result<uint32_t> LeaseTable::read_partition_count(const JetLink& link, std::stri
                                                         std::string(prefix) + "' (no KV bucket " +
                                                         bucket + ")"));
     }
-    return refused<KvPtr>(s, describe("KV bucket " + bucket, s));
+    return kv_refused<KvPtr>(s, describe("KV bucket " + bucket, s));
   });
   if (!meta) return std::unexpected(meta.error());
   auto held = retry_until(deadline, [&] { return get_once(meta->get(), kPartitionsKey); });

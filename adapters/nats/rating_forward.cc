@@ -72,8 +72,7 @@ Result<std::string> request_reply(natsConnection* connection, const std::string&
                                 ? "no answer in " + std::to_string(timeout.count()) + " ms"
                                 : natsStatus_GetText(s);
     return std::unexpected(Error{ErrorCode::kUnavailable,
-                                 "the rating was checked, but the product's partition (" + subject +
-                                     ") did not take it: " + why +
+                                 "the partition of " + subject + " did not answer: " + why +
                                      "; resend the command with the same command_id",
                                  {},
                                  {}});

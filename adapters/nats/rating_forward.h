@@ -34,7 +34,8 @@ namespace stockroom::nats_adapter {
 
 // Sends `request` (in `encoding`) on `subject` and waits up to `timeout` for the
 // reply: its bytes, or kUnavailable naming why none came (no responder: the partition
-// is between owners; a timeout). The caller may resend with the same command id.
+// is between owners; a timeout). The caller may resend with the same command id. Also
+// what the settle outbox (settle_outbox.h) sends stock.settle with.
 [[nodiscard]] Result<std::string> request_reply(__natsConnection* connection,
                                                 const std::string& subject,
                                                 const std::string& request, wire::Encoding encoding,

@@ -16,12 +16,15 @@
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/nats_status.h"
 #include "adapters/nats/outbox.h"
+#include "adapters/nats/product_quote.h"
 #include "adapters/nats/query_handler.h"
 #include "adapters/nats/query_lane.h"
 #include "adapters/nats/rating_forward.h"
 #include "adapters/nats/reply_limit.h"
+#include "adapters/nats/saga_driver.h"
 #include "adapters/wire/keyed_subject.h"
 #include "adapters/wire/wire.h"
+#include "engine/domain/product_decider.h"
 #include "engine/model/routing.h"
 
 namespace stockroom::nats_adapter {
@@ -94,6 +97,9 @@ struct Service::Impl {
   // Query lanes (ServiceOptions::point_queries, long_queries), made by start().
   std::unique_ptr<QueryLane> point_lane;
   std::unique_ptr<QueryLane> long_lane;
+  // Cluster mode: drives the checkouts across partitions this partition coordinates
+  // (saga_driver.h), made by start().
+  std::unique_ptr<SagaDriver> sagas;
   // Messages NATS.c dropped as a slow consumer: read from the subscriptions while they
   // live, kept here for after (metrics), and when the last log line said so.
   std::atomic<int64_t> dropped_cmd{0}, dropped_query{0};
@@ -203,6 +209,7 @@ struct Service::Impl {
 
   ~Impl() {
     stop_lanes();
+    sagas.reset();  // its last replies go to the outbox
     heads.reset();  // before the outbox it posts to
     if (outbox) outbox->stop();
     if (cmd_sub) natsSubscription_Destroy(cmd_sub);
@@ -417,6 +424,21 @@ struct Service::Impl {
       forward_rating(std::move(*decoded), ticket, body.size());
       return;
     }
+    if (product_lives_elsewhere(decoded->command)) {
+      quote_item(std::move(*decoded), ticket, body.size());
+      return;
+    }
+    const auto* checkout = std::get_if<CheckOutCart>(&decoded->command);
+    if (checkout != nullptr && sagas != nullptr) {
+      if (!sagas->has_room()) {
+        ticket->result = std::unexpected(Error{
+            ErrorCode::kUnavailable, "busy: too many checkouts across partitions running", {}, {}});
+        finish(ticket);
+        return;
+      }
+      submit_checkout(std::move(*decoded), ticket, body.size());
+      return;
+    }
     // Refused at once, on this thread, when the engine is busy (its queue is full).
     engine->submit(
         std::move(*decoded),
@@ -426,6 +448,72 @@ struct Service::Impl {
           finish(ticket);
         },
         body.size());
+  }
+
+  // cart.add_item of a product of another partition (cluster mode).
+  [[nodiscard]] bool product_lives_elsewhere(const Command& command) const {
+    const auto* add = std::get_if<AddCartItem>(&command);
+    return options.partition && add != nullptr &&
+           partition_of(add->sku.str(), options.partition->count) != options.partition->index;
+  }
+
+  // Reads the product from its partition (product_quote.h) on a long-query worker (a
+  // blocking request must not hold NATS.c's delivery thread), refuses as the single node
+  // does when it is not defined or retired, else submits the item with the price read:
+  // the engine checks the rest (the cart, the currency, the line bounds). A full lane
+  // is UNAVAILABLE, as a full writer queue is.
+  void quote_item(CommandEnvelope envelope, CommandTicket* ticket, size_t bytes) {
+    auto item = std::make_shared<CommandEnvelope>(std::move(envelope));
+    const bool queued = long_lane->post(
+        [this, ticket, item, bytes](const QueryBudget&) {
+          auto& add = std::get<AddCartItem>(item->command);
+          Result<ProductState> product = read_product(nc, options.prefix, add.sku, kForwardTimeout);
+          Status active =
+              product ? check_active(add.sku, *product) : Status(std::unexpected(product.error()));
+          if (!active) {
+            ticket->result = std::unexpected(std::move(active.error()));
+            finish(ticket);
+            return;
+          }
+          add.quoted_price = product->price;
+          engine->submit(
+              std::move(*item),
+              [this, ticket](Result<engine::CommandResult> r) {
+                ticket->result = std::move(r);
+                finish(ticket);
+              },
+              bytes);
+        },
+        kQueuedQueryOverhead + bytes);
+    if (!queued) {
+      ticket->result = std::unexpected(busy("long"));
+      finish(ticket);
+    }
+  }
+
+  // cart.checkout in cluster mode: decided as any command; when it started a checkout
+  // across partitions (CheckoutStarted, now or, for a duplicate, before), the reply
+  // waits for that saga's end (saga_driver.h).
+  void submit_checkout(CommandEnvelope envelope, CommandTicket* ticket, size_t bytes) {
+    const CartId cart = std::get<CheckOutCart>(envelope.command).cart_id;
+    engine->submit(
+        std::move(envelope),
+        [this, ticket, cart](Result<engine::CommandResult> r) {
+          const bool started =
+              r && std::any_of(r->events.begin(), r->events.end(), [](const engine::EventRef& e) {
+                return e.type == "CheckoutStarted";
+              });
+          if (!started) {
+            ticket->result = std::move(r);
+            finish(ticket);
+            return;
+          }
+          sagas->wait_for(cart, *r, [this, ticket](Result<engine::CommandResult> end) {
+            ticket->result = std::move(end);
+            finish(ticket);
+          });
+        },
+        bytes);
   }
 
   // Answers the command of `ticket` with its result, on the outbox thread, and frees it.
@@ -784,6 +872,17 @@ Status Service::start(engine::Engine& engine) {
     return fail(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + natsStatus_GetText(s));
   }
   if (i.heads) i.heads->start();
+  if (i.options.partition) {
+    SagaDriverOptions so;
+    so.prefix = i.options.prefix;
+    so.partition = i.options.partition->index;
+    so.partitions = i.options.partition->count;
+    i.sagas = std::make_unique<SagaDriver>(engine, i.nc, so, i.log);
+    // A new owner drives the checkouts its predecessor left running.
+    if (Status resumed = i.sagas->resume(); !resumed) {
+      i.log.error("sagas_resume_failed", {{"message", resumed.error().message}});
+    }
+  }
   i.log.info("serving", {{"prefix", i.options.prefix}, {"queue_group", i.options.queue_group}});
   return {};
 }
@@ -830,6 +929,9 @@ bool Service::drain(std::chrono::milliseconds timeout) {
   for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
     if (sub != nullptr) i.note_drain_step(natsSubscription_Unsubscribe(sub), "unsubscribe");
   }
+  // A saga waits on other partitions: it stops where it is (the next owner resumes it)
+  // and its waiting replies are answered UNAVAILABLE, so the drain does not wait on it.
+  if (i.sagas) i.sagas->stop();
   bool done = false;
   {
     std::unique_lock lock(i.idle_mutex);

@@ -46,6 +46,8 @@ fb::CartStatus status_of(projections::CartViewStatus status) {
       return fb::CartStatus::checked_out;
     case S::kAbandoned:
       return fb::CartStatus::abandoned;
+    case S::kCheckingOut:
+      return fb::CartStatus::checking_out;
   }
   return fb::CartStatus::open;
 }

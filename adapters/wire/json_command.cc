@@ -262,6 +262,10 @@ void read(RequestReader& r, ExpireHold&) {
   r.fail(ErrorCode::kUnknownCommand, "", "stock.expire_hold is not a public command");
 }
 
+void read(RequestReader& r, FinishCheckout&) {
+  r.fail(ErrorCode::kUnknownCommand, "", "cart.finish_checkout is not a public command");
+}
+
 void read(RequestReader& r, ExpireOrder&) {
   r.fail(ErrorCode::kUnknownCommand, "", "order.expire is not a public command");
 }

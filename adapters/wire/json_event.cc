@@ -200,6 +200,19 @@ void put_data(JsonWriter& w, const HoldReleased& e) {
   put(w, "reason", e.reason);
   put(w, "expires_at", e.expires_at);
 }
+void put_data(JsonWriter& w, const CheckoutStarted& e) {
+  put(w, "cart_id", e.cart_id.str());
+  put(w, "order_id", e.order_id.str());
+  put(w, "attempt", e.attempt);
+  put(w, "expires_at", e.expires_at);
+}
+void put_data(JsonWriter& w, const CheckoutFailed& e) {
+  put(w, "cart_id", e.cart_id.str());
+  put(w, "order_id", e.order_id.str());
+  put(w, "attempt", e.attempt);
+  put(w, "code", e.code);
+  put(w, "message", e.message);
+}
 
 }  // namespace
 

@@ -6,6 +6,7 @@
 
 #include "engine/domain/cart_decider.h"
 #include "engine/domain/checkout_decider.h"
+#include "engine/domain/checkout_saga_decider.h"
 #include "engine/domain/decision.h"
 #include "engine/domain/hold_decider.h"
 #include "engine/domain/order_decider.h"
@@ -15,6 +16,7 @@
 #include "engine/domain/review_decider.h"
 #include "engine/domain/settle_decider.h"
 #include "engine/domain/validate.h"
+#include "engine/model/routing.h"
 
 namespace stockroom {
 namespace {
@@ -109,6 +111,17 @@ struct Dispatch {
   }
   Decision operator()(const OpenCart& c) const { return decide(c, states.cart(c.cart_id)); }
   Decision operator()(const AddCartItem& c) const {
+    if (context.partition &&
+        partition_of(c.sku.str(), context.partition->count) != context.partition->index) {
+      // A product of another partition, as the service quoted it (checked active there).
+      ProductState quoted;
+      if (c.quoted_price) {
+        quoted.version = StreamVersion{1};
+        quoted.defined = true;
+        quoted.price = *c.quoted_price;
+      }
+      return decide(c, actor, states.cart(c.cart_id), quoted, context.max_cart_lines);
+    }
     return decide(c, actor, states.cart(c.cart_id), states.product(c.sku), context.max_cart_lines);
   }
   Decision operator()(const RemoveCartItem& c) const {
@@ -117,7 +130,14 @@ struct Dispatch {
   Decision operator()(const AbandonCart& c) const {
     return decide(c, actor, states.cart(c.cart_id));
   }
-  Decision operator()(const CheckOutCart& c) const { return decide(c, actor, states, context); }
+  Decision operator()(const CheckOutCart& c) const {
+    if (context.partition &&
+        checkout_spans_partitions(states.cart(c.cart_id), c.order_id, *context.partition)) {
+      return decide_checkout_start(c, actor, states, context);
+    }
+    return decide(c, actor, states, context);
+  }
+  Decision operator()(const FinishCheckout& c) const { return decide(c, states.cart(c.cart_id)); }
   Decision operator()(const CancelOrder& c) const {
     return decide(c, actor, states.order(c.order_id));
   }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,15 @@ struct DecideContext {
   // The most lines one cart may hold: a new line beyond is AMOUNT_EXCEEDED. A bound on
   // what every command on a cart costs the single writer.
   size_t max_cart_lines = kDefaultMaxCartLines;
+  // Cluster mode: the partition this engine serves among `count`. A checkout whose order
+  // or any product lives in another partition is not decided here: it starts a saga
+  // the cart's partition coordinates (CheckoutStarted; docs/scale-out.md). None: one
+  // node, every aggregate here.
+  struct Partition {
+    uint32_t index = 0;
+    uint32_t count = 1;
+  };
+  std::optional<Partition> partition;
 };
 
 // The stream a command's expected_version refers to (its primary aggregate): the

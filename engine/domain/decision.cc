@@ -88,6 +88,8 @@ std::string_view cart_status_name(CartStatus status) noexcept {
       return "checked_out";
     case CartStatus::kAbandoned:
       return "abandoned";
+    case CartStatus::kCheckingOut:
+      return "checking_out";
   }
   return "unknown";
 }

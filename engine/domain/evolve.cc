@@ -113,6 +113,19 @@ struct CartFold {
     s.order_id = e.order_id;
     return true;
   }
+  bool operator()(const CheckoutStarted& e) const {
+    s.status = CartStatus::kCheckingOut;
+    s.order_id = e.order_id;
+    s.checkout_attempt = e.attempt;
+    s.checkout_expires_at = e.expires_at;
+    return true;
+  }
+  bool operator()(const CheckoutFailed&) const {
+    s.status = CartStatus::kOpen;
+    s.order_id = OrderId();
+    s.checkout_expires_at = Timestamp{};
+    return true;
+  }
   bool operator()(const auto&) const { return false; }
 };
 

@@ -30,6 +30,7 @@ constexpr Access access_of(const SubmitRating&) { return Access::kCustomerOrAbov
 constexpr Access access_of(const RejectRating&) { return Access::kStaffOnly; }
 constexpr Access access_of(const ExpireOrder&) { return Access::kEngineOnly; }
 constexpr Access access_of(const ExpireHold&) { return Access::kEngineOnly; }
+constexpr Access access_of(const FinishCheckout&) { return Access::kEngineOnly; }
 
 bool role_allows(Access access, const Actor& actor) {
   switch (access) {

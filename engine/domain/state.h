@@ -43,7 +43,9 @@ struct ProductState {
   bool operator==(const ProductState&) const = default;
 };
 
-enum class CartStatus : uint8_t { kNone, kOpen, kCheckedOut, kAbandoned };
+// kCheckingOut: a checkout across partitions is running (CheckoutStarted); the cart
+// takes no change until it ends.
+enum class CartStatus : uint8_t { kNone, kOpen, kCheckedOut, kAbandoned, kCheckingOut };
 
 struct CartLine {
   Sku sku;
@@ -58,8 +60,10 @@ struct CartState {
   CartStatus status = CartStatus::kNone;
   CustomerId customer_id;
   Currency currency;
-  std::vector<CartLine> lines;  // in order of first addition; no zero-quantity line
-  OrderId order_id;             // set once checked out
+  std::vector<CartLine> lines;    // in order of first addition; no zero-quantity line
+  OrderId order_id;               // set once checked out, or while checking out
+  uint64_t checkout_attempt = 0;  // the last CheckoutStarted's (0: none yet)
+  Timestamp checkout_expires_at;  // the running checkout's holds' expiry
   bool operator==(const CartState&) const = default;
 };
 

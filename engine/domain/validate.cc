@@ -325,6 +325,13 @@ Status check(const SettleStock& c) {
 
 Status check(const ExpireOrder& c) { return check_id("order_id", c.order_id.str()); }
 
+Status check(const FinishCheckout& c) {
+  if (auto s = check_id("cart_id", c.cart_id.str()); !s) return s;
+  if (c.attempt == 0) return invalid("attempt", "must be 1 or more");
+  if (!c.placed && !error_code_from_name(c.code)) return invalid("code", "must name an error code");
+  return {};
+}
+
 Status check(const ExpireHold& c) {
   return first_failure({check_id("sku", c.sku.str()), check_id("order_id", c.order_id.str())});
 }
@@ -337,7 +344,9 @@ Status check_command_id(const CommandEnvelope& envelope) {
   }
   const CommandId expected = engine_command_id(envelope.command);
   if (envelope.command_id == expected) return {};
-  return invalid("command_id", "of an expiry must be " + expected.str());
+  return invalid("command_id", "of the engine's own " +
+                                   std::string(command_name(envelope.command)) + " must be " +
+                                   expected.str());
 }
 
 }  // namespace

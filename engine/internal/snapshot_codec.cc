@@ -24,7 +24,9 @@ static_assert(static_cast<uint8_t>(CartStatus::kNone) ==
                   static_cast<uint8_t>(fb::CartSnapshotStatus::checked_out) &&
               static_cast<uint8_t>(CartStatus::kAbandoned) ==
                   static_cast<uint8_t>(fb::CartSnapshotStatus::abandoned) &&
-              fb::CartSnapshotStatus::MAX == fb::CartSnapshotStatus::abandoned);
+              static_cast<uint8_t>(CartStatus::kCheckingOut) ==
+                  static_cast<uint8_t>(fb::CartSnapshotStatus::checking_out) &&
+              fb::CartSnapshotStatus::MAX == fb::CartSnapshotStatus::checking_out);
 static_assert(static_cast<uint8_t>(PaymentStatus::kAuthorized) ==
                   static_cast<uint8_t>(fb::PaymentSnapshotStatus::authorized) &&
               static_cast<uint8_t>(PaymentStatus::kVoided) ==
@@ -127,13 +129,14 @@ flatbuffers::Offset<void> put_state(Builder& b, const ProductState& s) {
 }
 
 flatbuffers::Offset<void> put_state(Builder& b, const CartState& s) {
-  [[maybe_unused]] const auto& [version, status, customer_id, currency, lines, order_id] = s;
+  [[maybe_unused]] const auto& [version, status, customer_id, currency, lines, order_id, attempt,
+                                expires_at] = s;
   const StringRef customer = put_id(b, customer_id);
   const StringRef currency_ref = put_currency(b, currency);
   const auto lines_ref = put_lines(b, lines);
   const StringRef order = put_id(b, order_id);
   return fb::CreateCartSnapshot(b, static_cast<fb::CartSnapshotStatus>(status), customer,
-                                currency_ref, lines_ref, order)
+                                currency_ref, lines_ref, order, attempt, expires_at.micros)
       .Union();
 }
 
@@ -275,6 +278,8 @@ CartState read_state(const fb::CartSnapshot& t, Fields& f) {
   s.currency = f.currency(t.currency(), "cart currency");
   s.lines = f.lines<CartLine>(t.lines(), "cart lines");
   s.order_id = f.id<OrderId>(t.order_id(), "cart order_id");
+  s.checkout_attempt = t.checkout_attempt();
+  s.checkout_expires_at = Timestamp{t.checkout_expires_at()};
   return s;
 }
 

@@ -355,7 +355,8 @@ Result<CommandResult> Writer::process_one(const Pending& pending, Group& g) {
 
 Result<std::vector<EventData>> Writer::decide_one(const Pending& pending, Group& g) {
   if (!pending.checked) return std::unexpected(pending.checked.error());
-  DecideContext context{g.now, options_.reservation_ttl, options_.max_cart_lines};
+  const DecideContext context{g.now, options_.reservation_ttl, options_.max_cart_lines,
+                              options_.partition};
   auto decided = decide_checked(pending.envelope, cache_, context);
   if (auto error = cache_.take_error()) {
     g.failure = unavailable("storage read failed: " + error->message);

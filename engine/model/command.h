@@ -58,6 +58,11 @@ struct AddCartItem {
   CartId cart_id;
   Sku sku;
   Quantity quantity;
+  // Cluster mode, a product of another partition: its price as the cart's partition
+  // read it from the product's partition just before (the NATS service sets it; no
+  // wire decoder reads it and the log does not store it with the command, so a resend
+  // after a reprice is still a duplicate). Without it such a product is NOT_FOUND.
+  std::optional<Money> quoted_price;
   bool operator==(const AddCartItem&) const = default;
 };
 
@@ -250,6 +255,20 @@ struct SettleStock {
   bool operator==(const SettleStock&) const = default;
 };
 
+// Ends a checkout the cart's partition coordinates (CheckoutStarted): the order
+// placed and its holds confirmed (CartCheckedOut), or refused and every hold released
+// (CheckoutFailed with the refusal the client gets). Issued by the saga's driver in
+// the cart's partition, never accepted from outside; its command id is
+// engine_command_id() of it: "checkout-end:<cart_id>~<attempt>".
+struct FinishCheckout {
+  CartId cart_id;
+  uint64_t attempt = 0;
+  bool placed = false;
+  std::string code;  // when !placed: the refusal's code name
+  std::string message;
+  bool operator==(const FinishCheckout&) const = default;
+};
+
 // Issued by the engine itself when a hold (PlaceHold) was neither confirmed nor
 // released by its expiry; never accepted from outside. Its command id is
 // engine_command_id() of it: "expire-hold:<sku>~<order_id>".
@@ -277,9 +296,10 @@ using Command =
                  AddCartItem, RemoveCartItem, AbandonCart, CheckOutCart, CancelOrder, ShipOrder,
                  DeliverOrder, ReturnOrderItems, AuthorizePayment, CapturePayment, VoidPayment,
                  FailPayment, RefundPayment, SubmitRating, RejectRating, PlaceHold, ReleaseHold,
-                 ConfirmHold, RecordRating, PlaceOrder, SettleStock, ExpireHold, ExpireOrder>;
+                 ConfirmHold, RecordRating, PlaceOrder, SettleStock, ExpireHold, ExpireOrder,
+                 FinishCheckout>;
 
-// The engine's own commands (ExpireHold, ExpireOrder): no subject maps to them, and
+// The engine's own commands (ExpireHold, ExpireOrder, FinishCheckout): no subject maps to them, and
 // each has the one command id engine_command_id() gives, outside the alphabet of
 // client ids.
 [[nodiscard]] bool is_engine_command(const Command& command) noexcept;

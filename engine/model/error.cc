@@ -34,4 +34,12 @@ std::string_view error_code_name(ErrorCode code) noexcept {
   return "UNKNOWN";
 }
 
+std::optional<ErrorCode> error_code_from_name(std::string_view name) noexcept {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(ErrorCode::kUnavailable); ++i) {
+    const auto code = static_cast<ErrorCode>(i);
+    if (error_code_name(code) == name) return code;
+  }
+  return std::nullopt;
+}
+
 }  // namespace stockroom

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <expected>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,9 @@ enum class ErrorCode : uint8_t {
 
 // The wire name of a code, e.g. "OUT_OF_STOCK".
 [[nodiscard]] std::string_view error_code_name(ErrorCode code) noexcept;
+
+// The code of a wire name (error_code_name's inverse); nullopt for any other text.
+[[nodiscard]] std::optional<ErrorCode> error_code_from_name(std::string_view name) noexcept;
 
 // One machine-readable detail of a refusal: a name and an integer or a string.
 struct ErrorDetail {

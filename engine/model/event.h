@@ -227,6 +227,27 @@ struct HoldReleased {
   bool operator==(const HoldReleased&) const = default;
 };
 
+// A checkout whose order or products live in other partitions (cluster mode,
+// docs/scale-out.md "Checkouts across partitions"): the cart's partition coordinates
+// it from this event on, and the cart takes no change until it ends, placed
+// (CartCheckedOut) or failed (CheckoutFailed, the cart open again). A new owner of the
+// partition finds the started ones and drives each to its end.
+struct CheckoutStarted {
+  CartId cart_id;
+  OrderId order_id;
+  uint64_t attempt = 0;  // 1, 2, ... per cart: names its holds (PlaceHold::attempt)
+  Timestamp expires_at;  // the holds' expiry: start + the reservation TTL
+  bool operator==(const CheckoutStarted&) const = default;
+};
+struct CheckoutFailed {
+  CartId cart_id;
+  OrderId order_id;
+  uint64_t attempt = 0;
+  std::string code;  // the refusal the client got, e.g. "OUT_OF_STOCK"
+  std::string message;
+  bool operator==(const CheckoutFailed&) const = default;
+};
+
 using EventData =
     std::variant<ProductDefined, ProductRepriced, ProductRetired, StockReceived, StockAdjusted,
                  StockReserved, StockReleased, StockShipped, StockReturned, CartOpened,
@@ -234,7 +255,7 @@ using EventData =
                  OrderCancelled, OrderExpired, OrderPaid, OrderShipped, OrderDelivered,
                  OrderItemsReturned, PaymentAuthorized, PaymentCaptured, PaymentVoided,
                  PaymentFailed, PaymentRefunded, ProductRated, RatingRevised, RatingRejected,
-                 HoldPlaced, HoldConfirmed, HoldReleased>;
+                 HoldPlaced, HoldConfirmed, HoldReleased, CheckoutStarted, CheckoutFailed>;
 
 // The event's type name as stored and shown, e.g. "StockReserved".
 [[nodiscard]] std::string_view event_type_name(const EventData& event) noexcept;

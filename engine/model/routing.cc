@@ -17,7 +17,7 @@ constexpr std::array<KeyField, std::variant_size_v<Command>> kKeyFields = {
     KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId, KeyField::kOrderId,
     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,     KeyField::kSku,
     KeyField::kSku,     KeyField::kOrderId, KeyField::kSku,     KeyField::kSku,
-    KeyField::kOrderId,
+    KeyField::kOrderId, KeyField::kCartId,
 };
 
 std::string_view first_sku(const std::vector<Sku>& skus) noexcept {
@@ -35,6 +35,7 @@ struct KeyOf {
   std::string_view operator()(const RemoveCartItem& c) const noexcept { return c.cart_id.str(); }
   std::string_view operator()(const AbandonCart& c) const noexcept { return c.cart_id.str(); }
   std::string_view operator()(const CheckOutCart& c) const noexcept { return c.cart_id.str(); }
+  std::string_view operator()(const FinishCheckout& c) const noexcept { return c.cart_id.str(); }
   std::string_view operator()(const RejectRating& c) const noexcept { return c.sku.str(); }
   // A hold's lines all live in one product partition: the first names it (validate.h
   // requires one line at least).

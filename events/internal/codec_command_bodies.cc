@@ -218,6 +218,13 @@ Ref<fb::ExpireHold> put(Builder& b, const ExpireHold& c) {
   return fb::CreateExpireHold(b, sku, order_id);
 }
 
+Ref<fb::FinishCheckout> put(Builder& b, const FinishCheckout& c) {
+  const StringRef cart_id = put_id(b, c.cart_id);
+  const StringRef code = put_text(b, c.code);
+  const StringRef message = put_text(b, c.message);
+  return fb::CreateFinishCheckout(b, cart_id, c.attempt, c.placed, code, message);
+}
+
 // ---- reading: one overload per table, back to the command it maps from ----
 
 Result<DefineProduct> read(const fb::DefineProduct& t) {
@@ -437,6 +444,12 @@ Result<SettleStock> read(const fb::SettleStock& t) {
 Result<ExpireHold> read(const fb::ExpireHold& t) {
   FieldReader r("ExpireHold");
   return r.finish(ExpireHold{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id")});
+}
+
+Result<FinishCheckout> read(const fb::FinishCheckout& t) {
+  FieldReader r("FinishCheckout");
+  return r.finish(FinishCheckout{r.id<CartId>(t.cart_id(), "cart_id"), t.attempt(), t.placed(),
+                                 r.text(t.code()), r.text(t.message())});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

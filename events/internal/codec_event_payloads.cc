@@ -240,6 +240,20 @@ Ref<fb::HoldReleased> put(Builder& b, const HoldReleased& e) {
                                 e.expires_at.micros);
 }
 
+Ref<fb::CheckoutStarted> put(Builder& b, const CheckoutStarted& e) {
+  const StringRef cart_id = put_id(b, e.cart_id);
+  const StringRef order_id = put_id(b, e.order_id);
+  return fb::CreateCheckoutStarted(b, cart_id, order_id, e.attempt, e.expires_at.micros);
+}
+
+Ref<fb::CheckoutFailed> put(Builder& b, const CheckoutFailed& e) {
+  const StringRef cart_id = put_id(b, e.cart_id);
+  const StringRef order_id = put_id(b, e.order_id);
+  const StringRef code = put_text(b, e.code);
+  const StringRef message = put_text(b, e.message);
+  return fb::CreateCheckoutFailed(b, cart_id, order_id, e.attempt, code, message);
+}
+
 // ---- reading: one overload per table, back to the event it maps from ----
 
 std::vector<OrderLine> read_order_lines(FieldReader& r, const TableVector<fb::OrderLine>* v) {
@@ -452,6 +466,20 @@ Result<HoldReleased> read(const fb::HoldReleased& t) {
   return r.finish(HoldReleased{r.id<Sku>(t.sku(), "sku"), r.id<OrderId>(t.order_id(), "order_id"),
                                t.attempt(), Quantity{t.quantity()}, r.text(t.reason()),
                                Timestamp{t.expires_at()}});
+}
+
+Result<CheckoutStarted> read(const fb::CheckoutStarted& t) {
+  FieldReader r("CheckoutStarted");
+  return r.finish(CheckoutStarted{r.id<CartId>(t.cart_id(), "cart_id"),
+                                  r.id<OrderId>(t.order_id(), "order_id"), t.attempt(),
+                                  Timestamp{t.expires_at()}});
+}
+
+Result<CheckoutFailed> read(const fb::CheckoutFailed& t) {
+  FieldReader r("CheckoutFailed");
+  return r.finish(CheckoutFailed{r.id<CartId>(t.cart_id(), "cart_id"),
+                                 r.id<OrderId>(t.order_id(), "order_id"), t.attempt(),
+                                 r.text(t.code()), r.text(t.message())});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

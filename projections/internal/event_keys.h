@@ -21,7 +21,8 @@ inline constexpr bool kIsProductEvent =
 
 template <class E>
 inline constexpr bool kIsCartEvent =
-    kIsOneOf<E, CartOpened, CartItemAdded, CartItemRemoved, CartAbandoned, CartCheckedOut>;
+    kIsOneOf<E, CartOpened, CartItemAdded, CartItemRemoved, CartAbandoned, CartCheckedOut,
+             CheckoutStarted, CheckoutFailed>;
 
 // Stock events carry an order_id too but belong to the product stream.
 template <class E>

@@ -718,4 +718,181 @@ TEST_CASE("rating.submit is checked where the order lives and recorded where the
   CHECK(drill.verify_partition(1) > 0);
 }
 
+// A cart of partition 0 with `lines` (sku, quantity) for alice; its checkout into
+// `order`, answered when the saga ends.
+std::string open_cart(Drill& drill, const std::string& cart,
+                      const std::vector<std::pair<std::string, int>>& lines,
+                      Clock::time_point until) {
+  auto& c = drill.admin();
+  const std::string alice = R"("actor":{"id":"alice","role":"customer"})";
+  auto d = drill.send(c, "cart.open", cart,
+                      R"({"command_id":"open-)" + cart + R"(",)" + alice + R"(,"cart_id":")" +
+                          cart + R"(","customer_id":"alice","currency":"EUR"})",
+                      until);
+  if (!is_ok(d)) return "open: " + json_text(d);
+  for (const auto& [sku, quantity] : lines) {
+    d = drill.send(c, "cart.add_item", cart,
+                   R"({"command_id":"add-)" + cart + "-" + sku + R"(",)" + alice +
+                       R"(,"cart_id":")" + cart + R"(","sku":")" + sku + R"(","quantity":)" +
+                       std::to_string(quantity) + "}",
+                   until);
+    if (!is_ok(d)) return "add: " + json_text(d);
+  }
+  return "";
+}
+
+std::string checkout_body(const std::string& id, const std::string& cart,
+                          const std::string& order) {
+  return R"({"command_id":")" + id + R"(","actor":{"id":"alice","role":"customer"},"cart_id":")" +
+         cart + R"(","order_id":")" + order + R"("})";
+}
+
+std::string status_of(Drill& drill, const std::string& query, const std::string& field,
+                      const std::string& key) {
+  auto r = drill.admin().request("stockroom.query." + query + "." + key,
+                                 R"({")" + field + R"(":")" + key + R"("})", {}, 5000ms);
+  if (!r) return "no reply";
+  rapidjson::Document d;
+  d.Parse(r->data.c_str());
+  if (!d.IsObject() || !d.HasMember("status")) return r->data;
+  return d["status"].GetString();
+}
+
+TEST_CASE("a checkout across partitions holds its stock and places its order where each lives",
+          "[cluster][saga]") {
+  Drill drill;
+  auto& c = drill.admin();
+  const auto until = Clock::now() + 60s;
+  const std::string sku = id_in("held", 0);
+  const std::string far = id_in("far", 1);  // a product of the other partition
+  drill.define(sku, 5);
+  drill.define(far, 4);
+  const std::string cart = id_in("cart", 0);
+  const std::string order = id_in("order", 1);  // and the order lives there too
+  REQUIRE(open_cart(drill, cart, {{sku, 2}, {far, 1}}, until).empty());
+  // The cart's partition reads a product of another partition from there: an unknown
+  // one is NOT_FOUND, as on a single node.
+  CHECK(open_cart(drill, cart, {{id_in("nowhere", 1), 1}}, until).find("NOT_FOUND") !=
+        std::string::npos);
+  auto d = drill.send(c, "cart.checkout", cart, checkout_body("co-1", cart, order), until);
+  INFO(json_text(d));
+  REQUIRE(is_ok(d));
+  CHECK(d["partition"].GetUint() == 0);
+  REQUIRE(d["events"].Size() == 2);
+  CHECK(std::string(d["events"][0]["type"].GetString()) == "CheckoutStarted");
+  CHECK(std::string(d["events"][1]["type"].GetString()) == "CartCheckedOut");
+  CHECK(d["position"].GetUint64() == d["events"][1]["position"].GetUint64());
+  // A resend is the original result, marked duplicate.
+  auto again = drill.send(c, "cart.checkout", cart, checkout_body("co-1", cart, order), until);
+  REQUIRE(is_ok(again));
+  CHECK(again["duplicate"].GetBool());
+  CHECK(again["position"].GetUint64() == d["position"].GetUint64());
+  // The order in partition 1 at the product's price; the stock held in partition 0.
+  CHECK(status_of(drill, "order", "order_id", order) == "awaiting_payment");
+  CHECK(status_of(drill, "cart", "cart_id", cart) == "checked_out");
+  auto stock = drill.stock(sku);
+  CHECK(stock["reserved"].GetInt64() == 2);
+  CHECK(stock["available"].GetInt64() == 3);
+  CHECK(drill.stock(far)["reserved"].GetInt64() == 1);
+  auto placed =
+      c.request("stockroom.query.order." + order, R"({"order_id":")" + order + R"("})", {}, 5000ms);
+  REQUIRE(placed.has_value());
+  rapidjson::Document o;
+  o.Parse(placed->data.c_str());
+  INFO(placed->data);
+  REQUIRE(o.IsObject());
+  CHECK(o["total"]["amount"].GetInt64() == 300);  // 3 units at 100
+  CHECK(o["lines"].Size() == 2);
+  // The order id is taken now: another cart's checkout into it is refused as the single
+  // node refuses it, and what it held is released.
+  const std::string cart2 = id_in("cart-b", 0);
+  REQUIRE(open_cart(drill, cart2, {{sku, 1}}, until).empty());
+  auto taken = drill.send(c, "cart.checkout", cart2, checkout_body("co-2", cart2, order), until);
+  INFO(json_text(taken));
+  REQUIRE(taken.HasMember("error"));
+  CHECK(std::string(taken["error"]["code"].GetString()) == "ALREADY_EXISTS");
+  CHECK(status_of(drill, "cart", "cart_id", cart2) == "open");
+  CHECK(drill.stock(sku)["reserved"].GetInt64() == 2);
+  // Short stock: OUT_OF_STOCK naming the sku, nothing held, the cart open for another try.
+  const std::string cart3 = id_in("cart-c", 0);
+  REQUIRE(open_cart(drill, cart3, {{sku, 4}}, until).empty());
+  auto short_of =
+      drill.send(c, "cart.checkout", cart3, checkout_body("co-3", cart3, id_in("ord3", 1)), until);
+  INFO(json_text(short_of));
+  REQUIRE(short_of.HasMember("error"));
+  CHECK(std::string(short_of["error"]["code"].GetString()) == "OUT_OF_STOCK");
+  CHECK(std::string(short_of["error"]["details"]["sku"].GetString()) == sku);
+  CHECK(short_of["error"]["details"]["available"].GetInt64() == 3);
+  CHECK(status_of(drill, "cart", "cart_id", cart3) == "open");
+  CHECK(drill.stock(sku)["reserved"].GetInt64() == 2);
+  // Tried again with fewer: a new attempt, placed.
+  auto fewer = drill.send(c, "cart.remove_item", cart3,
+                          R"({"command_id":"rm-3","actor":{"id":"alice","role":"customer"},)"
+                          R"("cart_id":")" +
+                              cart3 + R"(","sku":")" + sku + R"(","quantity":1})",
+                          until);
+  REQUIRE(is_ok(fewer));
+  auto retried =
+      drill.send(c, "cart.checkout", cart3, checkout_body("co-4", cart3, id_in("ord3", 1)), until);
+  INFO(json_text(retried));
+  REQUIRE(is_ok(retried));
+  CHECK(drill.stock(sku)["reserved"].GetInt64() == 5);
+  CHECK(drill.stock(sku)["available"].GetInt64() == 0);
+  CHECK(drill.verify_partition(0) > 0);
+  CHECK(drill.verify_partition(1) > 0);
+}
+
+TEST_CASE("64 clients race across partitions for the last 10 units: exactly 10 orders",
+          "[cluster][saga]") {
+  Drill drill;
+  const auto until = Clock::now() + 120s;
+  const std::string sku = id_in("last", 1);  // carts in partition 0, the product in 1
+  drill.define(sku, 10);
+  constexpr int kRacers = 64;
+  std::vector<std::string> carts;
+  for (int i = 0; i < kRacers; ++i) {
+    carts.push_back(id_in("race" + std::to_string(i), 0));
+    REQUIRE(open_cart(drill, carts.back(), {{sku, 1}}, until).empty());
+  }
+  std::vector<std::unique_ptr<nats_adapter::Client>> clients;
+  for (int i = 0; i < kRacers; ++i) clients.push_back(client_of(drill.nats().urls()));
+  std::vector<std::string> outcome(kRacers);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kRacers; ++i) {
+    threads.emplace_back([&, i] {
+      const std::string order = id_in("won" + std::to_string(i), 1);
+      auto d = drill.send(
+          *clients[static_cast<size_t>(i)], "cart.checkout", carts[static_cast<size_t>(i)],
+          checkout_body("race-" + std::to_string(i), carts[static_cast<size_t>(i)], order), until);
+      outcome[static_cast<size_t>(i)] = is_ok(d) ? "ok"
+                                        : d.IsObject() && d.HasMember("error")
+                                            ? d["error"]["code"].GetString()
+                                            : "none";
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::map<std::string, int> counts;
+  for (const std::string& o : outcome) ++counts[o];
+  for (const auto& [what, n] : counts) INFO(what << ": " << n);
+  CHECK(counts["ok"] == 10);
+  CHECK(counts["OUT_OF_STOCK"] == kRacers - 10);
+  auto stock = drill.stock(sku);
+  CHECK(stock["reserved"].GetInt64() == 10);
+  CHECK(stock["available"].GetInt64() == 0);
+  // Every winner's order exists in partition 1; every loser's cart is open again.
+  for (int i = 0; i < kRacers; ++i) {
+    const std::string cart_status =
+        status_of(drill, "cart", "cart_id", carts[static_cast<size_t>(i)]);
+    if (outcome[static_cast<size_t>(i)] == "ok") {
+      CHECK(status_of(drill, "order", "order_id", id_in("won" + std::to_string(i), 1)) ==
+            "awaiting_payment");
+      CHECK(cart_status == "checked_out");
+    } else {
+      CHECK(cart_status == "open");
+    }
+  }
+  CHECK(drill.verify_partition(0) > 0);
+  CHECK(drill.verify_partition(1) > 0);
+}
+
 }  // namespace stockroom::testing

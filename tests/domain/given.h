@@ -64,8 +64,7 @@ inline constexpr Timestamp kNow{1'700'000'000'000'000};
 inline Decision when(Given& given, Command command, Actor actor = staff(),
                      std::optional<StreamVersion> expected = std::nullopt,
                      DecideContext context = DecideContext{kNow}) {
-  const auto* expiry = std::get_if<ExpireOrder>(&command);
-  CommandId id = expiry != nullptr ? expiry_command_id(expiry->order_id) : CommandId("cmd-1");
+  CommandId id = is_engine_command(command) ? engine_command_id(command) : CommandId("cmd-1");
   CommandEnvelope envelope{std::move(id), std::move(actor), expected, std::move(command)};
   return decide(envelope, given, context);
 }

@@ -196,7 +196,10 @@ TEST_CASE("the engine expires a hold still held at its expiry, and nothing else"
   CHECK(code_of(expire("SKU-2", due)) == "INVALID_STATE");  // confirmed: the order's
   // Only the engine sends it, under its own id.
   CHECK(code_of(when(given, ExpireHold{Sku("SKU-1"), order_id}, staff(), std::nullopt, due)) ==
-        "INVALID_ARGUMENT");
+        "FORBIDDEN");
+  CommandEnvelope other_id{CommandId("cmd-1"), engine_actor(), std::nullopt,
+                           ExpireHold{Sku("SKU-1"), order_id}};
+  CHECK(code_of(decide(other_id, given, due)) == "INVALID_ARGUMENT");
 }
 
 TEST_CASE("holds are for staff and services, a customer is FORBIDDEN", "[decider][hold]") {

@@ -1,6 +1,8 @@
 // A `stockroom serve --cluster` process for the drills: started from the built binary
 // (STOCKROOM_BIN) on a test cluster, its stderr (JSON log lines) in a file, stopped
 // by pid — SIGKILL (a crash), SIGTERM (hand-over), SIGSTOP/SIGCONT (a frozen zombie).
+// `http`: serve's --http address (e.g. "127.0.0.1:0"; its port is in the log's
+// http_listening line), or "off".
 #pragma once
 
 #include <fcntl.h>
@@ -21,14 +23,15 @@ namespace stockroom::testing {
 class EngineProcess {
  public:
   EngineProcess(const TempDir& dir, std::string node_id, std::string urls, int partitions,
-                int lease_ttl_s)
+                int lease_ttl_s, std::string http = "off")
       : node_id_(std::move(node_id)),
         data_(dir.sub(node_id_)),
         log_(dir.sub(node_id_ + ".log")),
         key_(dir.sub(node_id_ + ".pem")),
         urls_(std::move(urls)),
         partitions_(partitions),
-        lease_ttl_s_(lease_ttl_s) {
+        lease_ttl_s_(lease_ttl_s),
+        http_(std::move(http)) {
     start();
   }
   ~EngineProcess() { stop(SIGKILL); }
@@ -50,7 +53,7 @@ class EngineProcess {
       ::execl(STOCKROOM_BIN, STOCKROOM_BIN, "serve", "--cluster", "--nats", urls_.c_str(),
               "--node-id", node_id_.c_str(), "--partitions", partitions.c_str(), "--replicas", "3",
               "--standbys", "1", "--lease-ttl", ttl.c_str(), "--data", data_.c_str(),
-              "--signing-key", key_.c_str(), "--http", "off", "--durability", "sync",
+              "--signing-key", key_.c_str(), "--http", http_.c_str(), "--durability", "sync",
               static_cast<char*>(nullptr));
       ::_exit(127);
     }
@@ -89,6 +92,7 @@ class EngineProcess {
   std::string urls_;
   int partitions_;
   int lease_ttl_s_;
+  std::string http_;
   pid_t pid_ = -1;
 };
 
