@@ -3,7 +3,7 @@
 //
 //   cluster_bench --stockroom PATH [--url URL] [--clients 64] [--window 16] [--seconds 5]
 //                 [--failover-clients 16] [--before-kill 3] [--after-kill 10]
-//                 [--lease-ttl 10] [--phases single,p1,p4,failover] [--out FILE]
+//                 [--lease-ttl 10] [--phases single,p1,p4,checkouts,failover] [--out FILE]
 //
 // Every phase runs the closed-loop stock-receipt load of nats_bench compare (NatsLoad:
 // `clients` connections with `window` requests each in flight, inventory.receive of 1
@@ -53,6 +53,7 @@
 #include "bench/support/process.h"
 #include "bench/support/reply.h"
 #include "bench/support/resend_load.h"
+#include "engine/model/routing.h"
 
 namespace {
 
@@ -82,13 +83,13 @@ constexpr std::string_view kUsage =
     "usage: cluster_bench --stockroom PATH [--url URL] [--clients 64] [--window 16]\n"
     "                     [--seconds 5] [--failover-clients 16] [--before-kill 3]\n"
     "                     [--after-kill 10] [--lease-ttl 10]\n"
-    "                     [--phases single,p1,p4,failover] [--out FILE]\n";
+    "                     [--phases single,p1,p4,checkouts,failover] [--out FILE]\n";
 
 struct Options {
   std::string stockroom, url, out;
   int clients = 64, window = 16, failover_clients = 16, lease_ttl = 10;
   double seconds = 5, before_kill = 3, after_kill = 10;
-  std::vector<std::string> phases = {"single", "p1", "p4", "failover"};
+  std::vector<std::string> phases = {"single", "p1", "p4", "checkouts", "failover"};
 
   [[nodiscard]] bool runs(const std::string& phase) const {
     return std::find(phases.begin(), phases.end(), phase) != phases.end();
@@ -140,7 +141,7 @@ std::optional<Options> parse(int argc, char** argv) {
     it->second(value);
   }
   for (const auto& p : o.phases) {
-    if (p != "single" && p != "p1" && p != "p4" && p != "failover") {
+    if (p != "single" && p != "p1" && p != "p4" && p != "checkouts" && p != "failover") {
       fmt::print(stderr, "unknown phase {}\n", p);
       return std::nullopt;
     }
@@ -474,6 +475,183 @@ std::optional<RunRecord> failover(LocalCluster& cluster, const Options& o, const
 
 // A cluster of `partitions` partitions on `engines` engines: the receipts load, then
 // (with_failover) the failover. False after printing why not.
+// ---------------------------------------------------------------------------------
+// Checkouts: across partitions vs within one (issue 13)
+
+// "<stem>-<k>" for the first k that lives in `partition` of `partitions`.
+std::string id_in(const std::string& stem, uint32_t partition, uint32_t partitions) {
+  for (int k = 0;; ++k) {
+    std::string id = fmt::format("{}-{}", stem, k);
+    if (stockroom::partition_of(id, partitions) == partition) return id;
+  }
+}
+
+// Sends every request of `requests` once on `load` (in order, `load`'s window at a
+// time); "" or why not.
+std::string send_all(NatsLoad& load, std::vector<std::pair<std::string, std::string>> requests,
+                     const char* what) {
+  auto all =
+      std::make_shared<std::vector<std::pair<std::string, std::string>>>(std::move(requests));
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  const uint64_t errors0 = load.errors();
+  load.set_work(
+      [=](int, uint64_t, std::string& subj, std::string& body) {
+        const size_t i = next->fetch_add(1);
+        if (i >= all->size()) return false;
+        subj = (*all)[i].first;
+        body = (*all)[i].second;
+        return true;
+      },
+      is_ok);
+  load.run();
+  const auto deadline = BenchClock::now() + 300s;
+  while (!(load.exhausted() && load.inflight() == 0)) {
+    if (BenchClock::now() >= deadline) return fmt::format("{} took over 300 s", what);
+    if (stop_requested()) return "interrupted";
+    std::this_thread::sleep_for(5ms);
+  }
+  load.pause();
+  if (load.errors() > errors0) {
+    return fmt::format("{}: {} refused, e.g. {}", what, load.errors() - errors0,
+                       load.first_error());
+  }
+  return "";
+}
+
+// Carts of partition 0, each with one unit of each of `skus`, checked out into orders of
+// partition 0 by `o.clients` clients one at a time each, for `o.seconds` after 0.5 s of
+// warm-up (or until the carts run out). `cross`: the skus live in partitions 1, 2, 3, so
+// every checkout is a saga (3 holds, order.place, 3 confirms); else in partition 0: one
+// atomic append. The record, or nullopt after printing why.
+std::optional<RunRecord> checkout_run(LocalCluster& cluster, const Options& o,
+                                      const std::string& tag, bool cross,
+                                      const std::vector<std::string>& skus) {
+  const uint32_t parts = static_cast<uint32_t>(cluster.spec().partitions);
+  const size_t carts = static_cast<size_t>(o.seconds * 2000) + 2000;
+  const std::string kind = cross ? "cross" : "local";
+  NatsLoad load(cluster.url(0), o.clients, 1);
+  auto fail = [&](const std::string& why) -> std::optional<RunRecord> {
+    fmt::print(stderr, "cluster_bench checkouts ({}): {}\n", kind, why);
+    return std::nullopt;
+  };
+  if (auto e = load.connect(); !e.empty()) return fail(e);
+  std::vector<std::string> cart_ids, order_ids;
+  std::vector<std::pair<std::string, std::string>> opens, adds;
+  for (size_t i = 0; i < carts; ++i) {
+    cart_ids.push_back(id_in(fmt::format("{}{}c{}", tag, kind, i), 0, parts));
+    order_ids.push_back(id_in(fmt::format("{}{}o{}", tag, kind, i), 0, parts));
+    opens.emplace_back(
+        "stockroom.cmd.cart.open." + cart_ids.back(),
+        fmt::format(
+            R"({{"command_id":"{}-open",{},"cart_id":"{}","customer_id":"bench","currency":"EUR"}})",
+            cart_ids.back(), actor(), cart_ids.back()));
+    for (const std::string& sku : skus) {
+      adds.emplace_back(
+          "stockroom.cmd.cart.add_item." + cart_ids.back(),
+          fmt::format(R"({{"command_id":"{}-add-{}",{},"cart_id":"{}","sku":"{}","quantity":1}})",
+                      cart_ids.back(), sku, actor(), cart_ids.back(), sku));
+    }
+  }
+  fmt::print(stderr, "cluster_bench: checkouts ({}): preparing {} carts of {} lines\n", kind, carts,
+             skus.size());
+  if (auto e = send_all(load, std::move(opens), "opening the carts"); !e.empty()) return fail(e);
+  if (auto e = send_all(load, std::move(adds), "filling the carts"); !e.empty()) return fail(e);
+  auto next = std::make_shared<std::atomic<size_t>>(0);
+  auto ids = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  for (size_t i = 0; i < carts; ++i) ids->emplace_back(cart_ids[i], order_ids[i]);
+  load.set_work(
+      [=](int, uint64_t, std::string& subj, std::string& body) {
+        const size_t i = next->fetch_add(1);
+        if (i >= ids->size()) return false;
+        const auto& [cart, order] = (*ids)[i];
+        subj = "stockroom.cmd.cart.checkout." + cart;
+        body = fmt::format(R"({{"command_id":"{}-co",{},"cart_id":"{}","order_id":"{}"}})", cart,
+                           actor(), cart, order);
+        return true;
+      },
+      is_ok);
+  const Probes probes = cluster_probes(cluster);
+  load.run();
+  std::this_thread::sleep_for(500ms);
+  const uint64_t replies0 = load.replies(), errors0 = load.errors();
+  const double cpu0 = probes.serve_cpu();
+  const auto t0 = BenchClock::now();
+  load.record(true);
+  const auto end = t0 + std::chrono::duration_cast<BenchClock::duration>(
+                            std::chrono::duration<double>(o.seconds));
+  while (BenchClock::now() < end && !load.exhausted()) {
+    if (stop_requested()) return fail("interrupted");
+    if (!probes.alive()) return fail("a process exited under load");
+    std::this_thread::sleep_for(20ms);
+  }
+  load.record(false);
+  const double elapsed = std::chrono::duration<double>(BenchClock::now() - t0).count();
+  const uint64_t replies1 = load.replies(), errors1 = load.errors();
+  const double cpu1 = probes.serve_cpu();
+  load.pause();
+  (void)load.wait_idle(30s);
+  LatencyPool pool;
+  load.take_latencies(pool);
+  RunRecord r;
+  r.suite = "cluster";
+  r.workload = "checkouts";
+  r.system = "cluster_p4_" + kind;
+  r.durability = "sync";
+  r.concurrency = o.clients;
+  r.ops = replies1 - replies0;
+  r.unit = "checkouts";
+  r.seconds = elapsed;
+  r.set_latencies(pool.all());
+  r.cpu_us_per_op = (cpu1 - cpu0) * 1e6 / static_cast<double>(std::max<uint64_t>(1, r.ops));
+  r.cpu_of = "2 serve --cluster processes";
+  r.extra["lines"] = static_cast<double>(skus.size());
+  r.extra["errors"] = static_cast<double>(errors1 - errors0);
+  if (errors1 != errors0) {
+    r.note = fmt::format("{} error replies, e.g. {}", errors1 - errors0, load.first_error());
+  }
+  fmt::print(stderr, "cluster_bench: checkouts ({}): {:.0f}/s, p99 {:.1f} ms\n", kind, r.rate(),
+             r.p99_us / 1000);
+  load.close();
+  return r;
+}
+
+// Both checkout runs on the prepared 4-partition cluster (products sku-<i> defined).
+bool checkouts(LocalCluster& cluster, const Options& o, const std::string& tag,
+               const std::string& out) {
+  const uint32_t parts = static_cast<uint32_t>(cluster.spec().partitions);
+  // Three products of partition 0 and one of each of partitions 1, 2, 3, among sku-<i>.
+  std::vector<std::string> local, cross;
+  for (int i = 0; i < kProducts && (local.size() < 3 || cross.size() < 3); ++i) {
+    const std::string sku = fmt::format("sku-{}", i);
+    const uint32_t p = stockroom::partition_of(sku, parts);
+    if (p == 0 && local.size() < 3) local.push_back(sku);
+    if (p == cross.size() + 1 && cross.size() < 3) cross.push_back(sku);
+  }
+  NatsLoad load(cluster.url(0), 6, 1);
+  if (auto e = load.connect(); !e.empty()) return false;
+  std::vector<std::pair<std::string, std::string>> receipts;
+  for (const auto* list : {&local, &cross}) {
+    for (const std::string& sku : *list) {
+      receipts.emplace_back(
+          "stockroom.cmd.inventory.receive." + sku,
+          fmt::format(R"({{"command_id":"{}-stock-{}",{},"sku":"{}","quantity":1000000}})", tag,
+                      sku, actor(), sku));
+    }
+  }
+  if (auto e = send_all(load, std::move(receipts), "stocking"); !e.empty()) {
+    fmt::print(stderr, "cluster_bench checkouts: {}\n", e);
+    return false;
+  }
+  load.close();
+  bool ok = true;
+  for (bool cross_run : {false, true}) {
+    auto r = checkout_run(cluster, o, tag, cross_run, cross_run ? cross : local);
+    if (r) emit(*r, out);
+    ok = ok && r.has_value();
+  }
+  return ok;
+}
+
 bool phase_cluster(const Options& o, const std::string& dir, const std::string& run, int partitions,
                    int engines, bool with_receipts, bool with_failover, const std::string& out) {
   const std::string here = fmt::format("{}/p{}", dir, partitions);
@@ -498,6 +676,10 @@ bool phase_cluster(const Options& o, const std::string& dir, const std::string& 
       emit(*r, out);
     }
     load.close();
+  }
+  if (partitions == 4 && o.runs("checkouts") && !stop_requested() &&
+      !checkouts(cluster, o, tag + "k", out)) {
+    return fail("the checkouts load failed");
   }
   if (with_failover) {
     auto r = failover(cluster, o, tag);
@@ -531,7 +713,7 @@ int main(int argc, char** argv) {
         !phase_cluster(*o, dir.path(), run, 1, 1, true, false, o->out)) {
       rc = 1;
     }
-    if ((o->runs("p4") || o->runs("failover")) && !stop_requested() &&
+    if ((o->runs("p4") || o->runs("failover") || o->runs("checkouts")) && !stop_requested() &&
         !phase_cluster(*o, dir.path(), run, 4, 2, o->runs("p4"), o->runs("failover"), o->out)) {
       rc = 1;
     }

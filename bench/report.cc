@@ -265,6 +265,36 @@ class Report {
       s.from = "not measured in this run";
     }
     out.push_back(std::move(s));
+    checkout_ratios(out);
+  }
+
+  // Checkouts across partitions (issue 13): the saga's cost beside the one-append path.
+  void checkout_ratios(std::vector<Ratio>& out) const {
+    constexpr const char* kNone = "none (not asserted)";
+    const Run* local = find("cluster", "checkouts", "cluster_p4_local");
+    const Run* cross = find("cluster", "checkouts", "cluster_p4_cross");
+    Ratio v{"cross_partition_checkout_vs_local",
+            "checkouts/s of carts whose 3 lines live in 3 other partitions (a saga: 3 holds, "
+            "order.place, 3 confirms, the cart's start and end) over checkouts/s of carts whose "
+            "3 lines, order and cart live in one partition (one atomic append); the same "
+            "4-partition cluster on 2 engines, the same clients, one checkout in flight each",
+            kNone,
+            {}};
+    Ratio p{"cross_partition_checkout_p99_ms",
+            "p99 latency in ms of those checkouts across partitions (not a ratio: a time)",
+            kNone,
+            {}};
+    if (local != nullptr && cross != nullptr && local->rate > 0) {
+      v.value = cross->rate / local->rate;
+      v.from = fmt::format("{:.0f} checkouts/s over {:.0f} checkouts/s", cross->rate, local->rate);
+      p.value = cross->p99 / 1000;
+      p.from = fmt::format("cross p99 {:.1f} ms, local p99 {:.1f} ms", cross->p99 / 1000,
+                           local->p99 / 1000);
+    } else {
+      v.from = p.from = "not measured in this run";
+    }
+    out.push_back(std::move(v));
+    out.push_back(std::move(p));
   }
 
   // Not a ratio but a time: the first command on a product with a 1M-event stream (100k

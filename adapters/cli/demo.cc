@@ -28,8 +28,8 @@ struct DemoArgs {
   std::string prefix = "stockroom";
   int load = 2000;  // commands in the closing quick load (0: none)
   // Against `serve --cluster` (docs/scale-out.md): every id of the store is chosen in
-  // one partition, so each checkout is one atomic append there, and verify asks each
-  // of the `partitions` partitions.
+  // one partition but the carts', which live in the next one, so each checkout is a
+  // saga across two partitions; verify asks each of the `partitions` partitions.
   bool cluster = false;
   uint32_t partitions = 4;
 };
@@ -45,16 +45,18 @@ class Demo {
   Demo(Client& client, DemoArgs args, std::string tag)
       : client_(client), args_(std::move(args)), tag_(std::move(tag)) {}
 
-  // The store's id for `name`; in a cluster, one that lives in home(): the partition
-  // of the LAMP product.
+  // The store's id for `name`; in a cluster, one that lives in home(), the partition
+  // of the LAMP product, except a cart's ("cart-..."), which lives in cart_home().
   [[nodiscard]] std::string id(std::string_view name) const {
     std::string base = fmt::format("{}-{}", name, tag_);
     if (!args_.cluster) return base;
+    const uint32_t want = name.starts_with("cart-") ? cart_home() : home();
     for (int k = 0;; ++k) {
       std::string candidate = k == 0 ? base : fmt::format("{}-{}", base, k);
-      if (partition_of(candidate, args_.partitions) == home()) return candidate;
+      if (partition_of(candidate, args_.partitions) == want) return candidate;
     }
   }
+  [[nodiscard]] uint32_t cart_home() const { return (home() + 1) % args_.partitions; }
   [[nodiscard]] uint32_t home() const {
     return partition_of(fmt::format("LAMP-{}", tag_), args_.partitions);
   }
@@ -134,6 +136,12 @@ void stock_the_shelves(Demo& d) {
 
 std::vector<std::string> race_for_the_last_lamps(Demo& d) {
   fmt::print("\n2. Five customers race for the last 3 lamps (5 threads at once)\n");
+  if (d.args_.cluster && d.args_.partitions > 1) {
+    fmt::print(
+        "   (carts in partition {}, lamps and orders in partition {}: each checkout is a saga\n"
+        "    across partitions: hold, order.place, confirm, then the cart closed)\n",
+        d.cart_home(), d.home());
+  }
   const std::vector<std::string> names = {"ann", "bob", "cem", "dee", "eli"};
   for (const auto& n : names) {
     d.cmd(fmt::format("{} opens a cart", n), "cart.open", customer(d.id(n)),

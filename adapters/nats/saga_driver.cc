@@ -22,7 +22,7 @@ namespace stockroom::nats_adapter {
 namespace {
 
 constexpr std::chrono::milliseconds kFirstBackoff{100};
-constexpr std::chrono::milliseconds kMostBackoff{2000};
+constexpr std::chrono::milliseconds kMostBackoff{500};
 constexpr size_t kResumePage = 1000;
 
 // A client's reply waiting for the end of the attempt its cart.checkout started.
@@ -47,6 +47,12 @@ struct Outcome {
   bool placed = false;
   Error refusal;
 };
+
+int64_t now_micros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 Error stopped() {
   return Error{ErrorCode::kUnavailable,
@@ -189,7 +195,10 @@ struct SagaDriver::Impl {
     }
     auto placed_order = send(place_step(plan, prices));
     if (!placed_order) return std::nullopt;
-    if (!*placed_order) {
+    // CONFLICT: this step's command id was used with another body, i.e. this attempt
+    // placed the order before (another driver, or before a failover) at prices read
+    // then, and a reprice since changed what was read now. The order is this attempt's.
+    if (!*placed_order && placed_order->error().code != ErrorCode::kConflict) {
       Error refusal = placed_order->error();
       if (!release_all(plan, "order refused: " + std::string(error_code_name(refusal.code)))) {
         return std::nullopt;
@@ -198,15 +207,32 @@ struct SagaDriver::Impl {
     }
     bool lost = false;
     for (uint32_t p : plan.partitions) {
-      auto confirmed = send(confirm_step(plan, p));
-      if (!confirmed) return std::nullopt;
-      if (!*confirmed && confirmed->error().code != ErrorCode::kAlreadyExists) lost = true;
+      std::chrono::milliseconds backoff = kFirstBackoff;
+      for (;;) {
+        auto confirmed = send(confirm_step(plan, p));
+        if (!confirmed) return std::nullopt;
+        if (*confirmed || confirmed->error().code == ErrorCode::kAlreadyExists) break;
+        // Only this attempt's own release or its expiry ends a hold it placed, and this
+        // driver released nothing: before the expiry a refusal is a deposed owner's
+        // answer from its stale state (it has not seen the hold its successor placed),
+        // or another driver of this attempt racing. Ask again; only the expiry is final.
+        if (now_micros() >= plan.expires_at.micros) {
+          lost = true;
+          break;
+        }
+        log.warn("saga_confirm_refused", {{"cart_id", plan.cart_id.str()},
+                                          {"partition", int64_t{p}},
+                                          {"message", confirmed->error().message}});
+        if (!pause(backoff)) return std::nullopt;
+        backoff = std::min(backoff * 2, kMostBackoff);
+      }
     }
     if (lost) {
       // A hold expired before it was confirmed (the saga stalled past the reservation
-      // TTL): the order cannot have its stock. docs/scale-out.md, "Limits".
-      if (!send(cancel_step(plan, "its stock holds expired before the checkout ended")) ||
-          !release_all(plan, "holds expired before confirmation")) {
+      // TTL): the order cannot have its stock. Its cancel has the outbox release every
+      // line where it lives (docs/scale-out.md, "Limits": an expired line is released
+      // twice); a release here as well would release the confirmed lines twice.
+      if (!send(cancel_step(plan, "its stock holds expired before the checkout ended"))) {
         return std::nullopt;
       }
       return Outcome{false,

@@ -34,11 +34,16 @@ struct SagaDriverOptions {
   std::string prefix = "stockroom";
   uint32_t partition = 0;   // the cart's partition (this one)
   uint32_t partitions = 1;  // of the cluster
-  size_t workers = 4;       // sagas driven at once
+  // Sagas driven at once: each waits on other partitions most of its time (a step is a
+  // round trip and a replicated append there), so more than the cores.
+  size_t workers = 16;
   // Sagas waiting or running at most: a checkout beyond it is refused UNAVAILABLE before
   // anything is logged (has_room), so memory stays bounded under overload.
   size_t max_sagas = 4096;
-  std::chrono::milliseconds step_timeout{5000};  // one request's wait
+  // One request's wait. Short: a step is idempotent, so asking again costs little, and
+  // a request lost with a killed NATS node or owner would otherwise hold the client's
+  // checkout for the whole wait (the failover drills bound the client's gap at 10 s).
+  std::chrono::milliseconds step_timeout{1000};
 };
 
 class SagaDriver {

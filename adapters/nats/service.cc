@@ -838,6 +838,16 @@ Status Service::start(engine::Engine& engine) {
   }
   i.point_lane = std::make_unique<QueryLane>(i.options.point_queries);
   i.long_lane = std::make_unique<QueryLane>(i.options.long_queries);
+  if (i.options.partition) {
+    // Before the first command can arrive: a checkout decided as CheckoutStarted must
+    // find the driver, or its client would be answered before the saga ends (the
+    // failover drills caught an acknowledged checkout whose saga then failed).
+    SagaDriverOptions so;
+    so.prefix = i.options.prefix;
+    so.partition = i.options.partition->index;
+    so.partitions = i.options.partition->count;
+    i.sagas = std::make_unique<SagaDriver>(engine, i.nc, so, i.log);
+  }
   const std::string cmd = i.listen_prefix() + ".cmd.>";
   const std::string query = i.listen_prefix() + ".query.>";
   natsStatus s = natsConnection_QueueSubscribe(&i.cmd_sub, i.nc, cmd.c_str(),
@@ -872,12 +882,7 @@ Status Service::start(engine::Engine& engine) {
     return fail(ErrorCode::kUnavailable, std::string("cannot subscribe: ") + natsStatus_GetText(s));
   }
   if (i.heads) i.heads->start();
-  if (i.options.partition) {
-    SagaDriverOptions so;
-    so.prefix = i.options.prefix;
-    so.partition = i.options.partition->index;
-    so.partitions = i.options.partition->count;
-    i.sagas = std::make_unique<SagaDriver>(engine, i.nc, so, i.log);
+  if (i.sagas) {
     // A new owner drives the checkouts its predecessor left running.
     if (Status resumed = i.sagas->resume(); !resumed) {
       i.log.error("sagas_resume_failed", {{"message", resumed.error().message}});

@@ -88,6 +88,8 @@ const std::map<std::string, std::vector<std::string>> kDataFields = {
     {"HoldPlaced", {"sku", "order_id", "attempt", "quantity", "unit_price", "expires_at"}},
     {"HoldConfirmed", {"sku", "order_id", "attempt"}},
     {"HoldReleased", {"sku", "order_id", "attempt", "quantity", "reason", "expires_at"}},
+    {"CheckoutStarted", {"cart_id", "order_id", "attempt", "expires_at"}},
+    {"CheckoutFailed", {"cart_id", "order_id", "attempt", "code", "message"}},
 };
 
 }  // namespace
