@@ -303,9 +303,10 @@ int run_demo(const DemoArgs& args) {
              d.tag_);
   if (args.cluster) {
     fmt::print(
-        "Cluster of {} partitions: every id of this store is chosen in partition {}, so each\n"
-        "checkout is one atomic append there (checkouts across partitions: docs/scale-out.md)\n",
-        args.partitions, d.home());
+        "Cluster of {} partitions: the products and orders of this store live in partition {},\n"
+        "the carts in partition {}, so each checkout is a saga across the two\n"
+        "(docs/scale-out.md, \"Checkouts across partitions\")\n",
+        args.partitions, d.home(), d.cart_home());
   }
   stock_the_shelves(d);
   const auto winners = race_for_the_last_lamps(d);
@@ -317,6 +318,15 @@ int run_demo(const DemoArgs& args) {
   cancel_one(d, winners[1]);
   fmt::print("  ({}'s order stays unpaid: the engine expires it after the reservation TTL)\n",
              winners[2]);
+  if (args.cluster) {
+    // The order partition's outbox carries the shipment and the cancel to the lamps'
+    // stock (stock.settle), after the orders' replies: give it a moment (it polls every
+    // 50 ms) so that the stock below shows them.
+    fmt::print(
+        "  (the order partition's outbox carries the shipment and the cancel to the "
+        "lamps' stock)\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
   show_views(d, winners);
   quick_load(d, args, args.load);
   return 0;

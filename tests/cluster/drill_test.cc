@@ -25,6 +25,7 @@
 #include "adapters/cluster/lease_table.h"
 #include "adapters/nats/client.h"
 #include "adapters/wire/wire.h"
+#include "cluster/support/cluster_client.h"
 #include "cluster/support/engine_process.h"
 #include "cluster/support/links.h"
 #include "cluster/support/nats_cluster.h"
@@ -540,11 +541,30 @@ void kill_leader_drill(const std::string& stream) {
   std::this_thread::sleep_for(3s);
   const int leader = drill.nats().stream_leader(stream);
   REQUIRE(leader >= 0);
+  // Every stream the node leads loses its leader with it (a partition's, the leases').
+  std::vector<std::string> led;
+  for (const std::string s : {"STOCKROOM_P0", "STOCKROOM_P1", "KV_STOCKROOM_leases"}) {
+    if (drill.nats().stream_leader(s) == leader) led.push_back(s);
+  }
   drill.nats().kill(leader);
   std::this_thread::sleep_for(15s);
   load.stop();
   check_after(drill, load);
-  CHECK(load.longest_gap_seconds() <= 10.0);
+  // The 10 s holds when the servers elect in one round (4-9 s after the kill in 2.9.10).
+  // A split vote costs a second round (up to 18 s), and no write or renewal can be
+  // taken before it ends: then the bound is the engine's own share, 3 s after the
+  // slowest of those elections (docs/scale-out.md, "Failover figures").
+  double slowest = 0;
+  std::string elections;
+  for (const std::string& s : led) {
+    const double seconds = drill.nats().election_seconds(s);
+    elections += s + " " + std::to_string(seconds) + " s; ";
+    slowest = std::max(slowest, seconds);
+  }
+  WARN("elections after the kill: " << elections << "longest gap " << load.longest_gap_seconds()
+                                    << " s");
+  CHECK(slowest > 0);  // every election was found in the servers' logs
+  CHECK(load.longest_gap_seconds() <= std::max(10.0, slowest + 3.0));
 }
 
 TEST_CASE("drill: kill -9 the NATS node leading a partition's stream", "[cluster][drill]") {
@@ -590,6 +610,66 @@ TEST_CASE("drill: a frozen owner, resumed after the takeover, never appends afte
                     log.find("lease not renewed") != std::string::npos ||
                     log.find("fenced") != std::string::npos;
   CHECK(said);
+}
+
+// The HoldReleased of `order`'s expired hold in `sku`'s history: how long after the
+// hold's expiry it was written, in seconds; -1 when there is none.
+double expired_late_by(Drill& drill, const std::string& sku, const std::string& order) {
+  auto h = drill.admin().request("stockroom.query.history." + sku,
+                                 R"({"stream":"product-)" + sku + R"(","limit":1000})", {}, 5000ms);
+  if (!h) return -1;
+  rapidjson::Document d;
+  d.Parse(h->data.c_str());
+  if (!d.IsObject() || !d.HasMember("events")) return -1;
+  for (const auto& e : d["events"].GetArray()) {
+    if (std::string(e["type"].GetString()) != "HoldReleased") continue;
+    const auto& data = e["data"];
+    if (std::string(data["order_id"].GetString()) != order) continue;
+    if (std::string(data["reason"].GetString()) != "expired") continue;
+    const int64_t written = micros_of_rfc3339(e["time"].GetString());
+    const int64_t due = micros_of_rfc3339(data["expires_at"].GetString());
+    return static_cast<double>(written - due) / 1e6;
+  }
+  return -1;
+}
+
+TEST_CASE(
+    "a hold nobody confirms is released by its product partition within the expiry check "
+    "interval of its expiry - also by the owner that took the partition over",
+    "[cluster][saga]") {
+  Drill drill;
+  const std::string service = R"("actor":{"id":"checkout-svc","role":"service"})";
+  const auto hold = [&](const std::string& sku, const std::string& order,
+                        std::chrono::milliseconds in) {
+    auto d = drill.send(drill.admin(), "stock.hold", sku,
+                        R"({"command_id":"hold-)" + order + R"(",)" + service + R"(,"order_id":")" +
+                            order + R"(","attempt":1,"currency":"EUR","lines":[{"sku":")" + sku +
+                            R"(","quantity":3}],"expires_at":")" + rfc3339_in(in) + R"("})",
+                        Clock::now() + 30s);
+    INFO(json_text(d));
+    REQUIRE(is_ok(d));
+  };
+  // Partition 1's hold expires under the owner that placed it; partition 0's after its
+  // owner was killed (-9) and a standby took the partition over.
+  hold(drill.limited()[1], "stalled-1", 4000ms);
+  hold(drill.limited()[0], "stalled-0", 10000ms);
+  CHECK(drill.stock(drill.limited()[0])["reserved"].GetInt64() == 3);
+  const std::string owner = drill.owner_of(0);
+  drill.engine(owner).stop(SIGKILL);
+  std::this_thread::sleep_for(12s);
+  REQUIRE(drill.wait_served(30s));
+  CHECK(drill.owner_of(0) != owner);
+  for (uint32_t p = 0; p < kPartitions; ++p) {
+    const std::string& sku = drill.limited()[p];
+    INFO(sku);
+    CHECK(drill.stock(sku)["reserved"].GetInt64() == 0);
+    const double late = expired_late_by(drill, sku, "stalled-" + std::to_string(p));
+    WARN(sku << ": hold released " << late << " s after its expiry");
+    // The check interval is 1 s (EngineOptions::expiry_interval); a quarter second more
+    // for the wake-up of a loaded machine. Never early.
+    CHECK(late >= 0);
+    CHECK(late <= 1.25);
+  }
 }
 
 TEST_CASE("verify --cluster names the partition and the stream message that does not chain",

@@ -18,6 +18,8 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -70,6 +72,7 @@ class NatsCluster {
   void kill(int i, int signal = SIGKILL) {
     Node& node = nodes_.at(i);
     if (node.pid <= 0) return;
+    last_kill_ = std::chrono::system_clock::now();
     ::kill(node.pid, signal);
     int status = 0;
     ::waitpid(node.pid, &status, 0);
@@ -97,6 +100,38 @@ class NatsCluster {
   // The leader of a KV bucket's stream KV_<bucket>.
   [[nodiscard]] int bucket_leader(const std::string& bucket) {
     return stream_leader("KV_" + bucket);
+  }
+
+  // Seconds from the last kill() to the first "JetStream cluster new stream leader for
+  // '$G > <stream>'" a node logged after it (the servers log it at INF level, with a
+  // local-time stamp to the microsecond); -1 when none did. What the NATS election
+  // itself cost, to read a failover drill's gap against.
+  [[nodiscard]] double election_seconds(const std::string& stream) const {
+    const std::string needle = "JetStream cluster new stream leader for '$G > " + stream + "'";
+    double first = -1;
+    for (int i = 0; i < kNodes; ++i) {
+      std::ifstream log(node_path(i, ".log"));
+      for (std::string line; std::getline(log, line);) {
+        if (line.find(needle) == std::string::npos) continue;
+        // "[pid] YYYY/MM/DD HH:MM:SS.uuuuuu [INF] ..."
+        const size_t date = line.find("] ");
+        std::tm t{};
+        double micros = 0;
+        if (date == std::string::npos ||
+            std::sscanf(line.c_str() + date + 2, "%d/%d/%d %d:%d:%d.%lf", &t.tm_year, &t.tm_mon,
+                        &t.tm_mday, &t.tm_hour, &t.tm_min, &t.tm_sec, &micros) != 7) {
+          continue;
+        }
+        t.tm_year -= 1900;
+        t.tm_mon -= 1;
+        t.tm_isdst = -1;
+        const auto at = std::chrono::system_clock::from_time_t(std::mktime(&t)) +
+                        std::chrono::microseconds(static_cast<int64_t>(micros));
+        const double seconds = std::chrono::duration<double>(at - last_kill_).count();
+        if (seconds > 0 && (first < 0 || seconds < first)) first = seconds;
+      }
+    }
+    return first;
   }
 
  private:
@@ -241,6 +276,7 @@ class NatsCluster {
   }
 
   std::string mappings_;
+  std::chrono::system_clock::time_point last_kill_{};
   TempDir dir_;
   std::array<Node, kNodes> nodes_{};
 };
