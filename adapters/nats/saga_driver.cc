@@ -161,16 +161,46 @@ struct SagaDriver::Impl {
   }
 
   // Releases every hold of the attempt (a tombstone where none was placed, so a late
-  // hold is refused there); every definite answer counts. False once stopping.
-  bool release_all(const CheckoutPlan& plan, const std::string& reason) {
+  // hold is refused there); every definite answer counts. False once stopping. The
+  // reason names the refusal's code: the same text from every driver of the attempt,
+  // as a resent step must be the same command.
+  bool release_all(const CheckoutPlan& plan, ErrorCode refusal) {
+    const std::string reason = "checkout refused: " + std::string(error_code_name(refusal));
     for (uint32_t p : plan.partitions) {
       if (!send(release_step(plan, p, reason))) return false;
     }
     return true;
   }
 
-  // The steps of one attempt; nullopt once stopping.
-  std::optional<Outcome> run_steps(const CheckoutPlan& plan) {
+  // Logs `refusal` as the attempt's (CheckoutRefused), then releases every hold; the
+  // refusal, or nullopt once stopping or when the log cannot be written (the next owner
+  // resumes the attempt). Logged first because a driver resuming after the release
+  // would meet its own tombstones and could no longer tell the refusal.
+  std::optional<Outcome> refuse(const CheckoutPlan& plan, Error refusal) {
+    FinishCheckout note{plan.cart_id,    plan.attempt,
+                        false,           std::string(error_code_name(refusal.code)),
+                        refusal.message, true};
+    CommandEnvelope command{engine_command_id(note), engine_actor(), std::nullopt, std::move(note)};
+    Result<engine::CommandResult> noted = engine.execute(std::move(command));
+    if (!noted) {
+      // INVALID_STATE: another driver of the attempt ended it first.
+      if (noted.error().code != ErrorCode::kInvalidState) {
+        log.error("saga_refusal_not_logged",
+                  {{"cart_id", plan.cart_id.str()}, {"message", noted.error().message}});
+      }
+      return std::nullopt;
+    }
+    if (!release_all(plan, refusal.code)) return std::nullopt;
+    return Outcome{false, std::move(refusal)};
+  }
+
+  // The steps of one attempt; nullopt once stopping. `refused`: the refusal an earlier
+  // driver of this attempt logged; then only the release is left to do.
+  std::optional<Outcome> run_steps(const CheckoutPlan& plan, std::optional<Error> refused) {
+    if (refused) {
+      if (!release_all(plan, refused->code)) return std::nullopt;
+      return Outcome{false, std::move(*refused)};
+    }
     std::vector<std::pair<uint32_t, Error>> refusals;
     for (uint32_t p : plan.partitions) {
       auto held = send(hold_step(plan, p));
@@ -181,11 +211,7 @@ struct SagaDriver::Impl {
       }
     }
     if (!refusals.empty()) {
-      Error refusal = merge_hold_refusals(plan, refusals);
-      if (!release_all(plan, "checkout refused: " + std::string(error_code_name(refusal.code)))) {
-        return std::nullopt;
-      }
-      return Outcome{false, std::move(refusal)};
+      return refuse(plan, merge_hold_refusals(plan, refusals));
     }
     std::vector<Money> prices;
     for (const CartLine& line : plan.lines) {
@@ -199,11 +225,7 @@ struct SagaDriver::Impl {
     // placed the order before (another driver, or before a failover) at prices read
     // then, and a reprice since changed what was read now. The order is this attempt's.
     if (!*placed_order && placed_order->error().code != ErrorCode::kConflict) {
-      Error refusal = placed_order->error();
-      if (!release_all(plan, "order refused: " + std::string(error_code_name(refusal.code)))) {
-        return std::nullopt;
-      }
-      return Outcome{false, std::move(refusal)};
+      return refuse(plan, placed_order->error());
     }
     bool lost = false;
     for (uint32_t p : plan.partitions) {
@@ -255,7 +277,17 @@ struct SagaDriver::Impl {
     if (read->state.status != CartStatus::kCheckingOut) return;
     const CheckoutPlan plan =
         plan_checkout(cart, read->state, options.partition, options.partitions);
-    std::optional<Outcome> outcome = run_steps(plan);
+    std::optional<Error> refused;
+    for (const engine::LoggedEvent& e : read->events) {
+      const auto* r = std::get_if<CheckoutRefused>(&e.event.data);
+      if (r != nullptr && r->attempt == plan.attempt) {
+        refused = Error{error_code_from_name(r->code).value_or(ErrorCode::kInvalidState),
+                        r->message,
+                        {{"cart_id", cart_key}},
+                        {}};
+      }
+    }
+    std::optional<Outcome> outcome = run_steps(plan, std::move(refused));
     if (!outcome) return;  // stopping: the next owner resumes it
     FinishCheckout end{cart, plan.attempt, outcome->placed,
                        outcome->placed ? "" : std::string(error_code_name(outcome->refusal.code)),

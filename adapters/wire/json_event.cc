@@ -6,6 +6,7 @@
 // without one does not compile.
 #include <openssl/evp.h>
 
+#include <concepts>
 #include <string>
 #include <variant>
 
@@ -206,7 +207,10 @@ void put_data(JsonWriter& w, const CheckoutStarted& e) {
   put(w, "attempt", e.attempt);
   put(w, "expires_at", e.expires_at);
 }
-void put_data(JsonWriter& w, const CheckoutFailed& e) {
+// CheckoutFailed and CheckoutRefused: the same fields.
+template <class E>
+requires std::same_as<E, CheckoutFailed> || std::same_as<E, CheckoutRefused>
+void put_data(JsonWriter& w, const E& e) {
   put(w, "cart_id", e.cart_id.str());
   put(w, "order_id", e.order_id.str());
   put(w, "attempt", e.attempt);

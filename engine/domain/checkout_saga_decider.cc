@@ -51,6 +51,10 @@ Decision decide(const FinishCheckout& command, const CartState& cart) {
             " is not running",
         {{"cart_id", command.cart_id.str()}, {"attempt", static_cast<int64_t>(command.attempt)}});
   }
+  if (command.refusing) {
+    return accept(CheckoutRefused{command.cart_id, cart.order_id, command.attempt, command.code,
+                                  command.message});
+  }
   if (command.placed) return accept(CartCheckedOut{command.cart_id, cart.order_id});
   return accept(CheckoutFailed{command.cart_id, cart.order_id, command.attempt, command.code,
                                command.message});

@@ -24,8 +24,10 @@ namespace stockroom {
                                              StateReader& states, const DecideContext& context);
 
 // Ends the running checkout `command.attempt` of the cart: CartCheckedOut when placed,
-// else CheckoutFailed with the refusal. INVALID_STATE when that attempt is not the one
-// running (it ended already: a resend of the end changes nothing).
+// else CheckoutFailed with the refusal; when `refusing`, CheckoutRefused, which fixes
+// the refusal and leaves the attempt running while its driver releases the holds.
+// INVALID_STATE when that attempt is not the one running (it ended already: a resend
+// of the end changes nothing).
 [[nodiscard]] Decision decide(const FinishCheckout& command, const CartState& cart);
 
 }  // namespace stockroom

@@ -120,6 +120,8 @@ struct CartFold {
     s.checkout_expires_at = e.expires_at;
     return true;
   }
+  // The attempt still runs (its holds being released) until CheckoutFailed.
+  bool operator()(const CheckoutRefused&) const { return true; }
   bool operator()(const CheckoutFailed&) const {
     s.status = CartStatus::kOpen;
     s.order_id = OrderId();

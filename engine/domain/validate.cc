@@ -329,6 +329,7 @@ Status check(const FinishCheckout& c) {
   if (auto s = check_id("cart_id", c.cart_id.str()); !s) return s;
   if (c.attempt == 0) return invalid("attempt", "must be 1 or more");
   if (!c.placed && !error_code_from_name(c.code)) return invalid("code", "must name an error code");
+  if (c.placed && c.refusing) return invalid("refusing", "a placed checkout refuses nothing");
   return {};
 }
 

@@ -60,7 +60,8 @@ CommandId engine_command_id(const Command& command) {
     return CommandId("expire-hold:" + hold->sku.str() + "~" + hold->order_id.str());
   }
   if (const auto* end = std::get_if<FinishCheckout>(&command)) {
-    return CommandId("checkout-end:" + end->cart_id.str() + "~" + std::to_string(end->attempt));
+    return CommandId((end->refusing ? "checkout-refused:" : "checkout-end:") + end->cart_id.str() +
+                     "~" + std::to_string(end->attempt));
   }
   return expiry_command_id(std::get<ExpireOrder>(command).order_id);
 }

@@ -266,6 +266,9 @@ struct FinishCheckout {
   bool placed = false;
   std::string code;  // when !placed: the refusal's code name
   std::string message;
+  // The refusal fixed first (CheckoutRefused), the attempt left running while its
+  // holds are released; its command id is "checkout-refused:<cart_id>~<attempt>".
+  bool refusing = false;
   bool operator==(const FinishCheckout&) const = default;
 };
 

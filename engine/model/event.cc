@@ -15,7 +15,7 @@ constexpr std::array<std::string_view, std::variant_size_v<EventData>> kEventNam
     "OrderItemsReturned", "PaymentAuthorized", "PaymentCaptured", "PaymentVoided",
     "PaymentFailed",      "PaymentRefunded",   "ProductRated",    "RatingRevised",
     "RatingRejected",     "HoldPlaced",        "HoldConfirmed",   "HoldReleased",
-    "CheckoutStarted",    "CheckoutFailed",
+    "CheckoutStarted",    "CheckoutFailed",    "CheckoutRefused",
 };
 
 template <class... Ts>
@@ -92,6 +92,7 @@ std::string stream_of(const EventData& event) {
                         [](const CartCheckedOut& e) { return cart_stream(e.cart_id); },
                         [](const CheckoutStarted& e) { return cart_stream(e.cart_id); },
                         [](const CheckoutFailed& e) { return cart_stream(e.cart_id); },
+                        [](const CheckoutRefused& e) { return cart_stream(e.cart_id); },
                         [](const ProductRated& e) { return review_stream(e.sku, e.customer_id); },
                         [](const RatingRevised& e) { return review_stream(e.sku, e.customer_id); },
                         [](const RatingRejected& e) { return review_stream(e.sku, e.customer_id); },

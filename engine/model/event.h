@@ -247,15 +247,25 @@ struct CheckoutFailed {
   std::string message;
   bool operator==(const CheckoutFailed&) const = default;
 };
+// A running checkout's refusal, logged before its holds are released, so that a new
+// owner resuming the attempt releases them and answers this refusal (a hold it asked
+// again would now meet its own tombstone). The attempt ends with CheckoutFailed.
+struct CheckoutRefused {
+  CartId cart_id;
+  OrderId order_id;
+  uint64_t attempt = 0;
+  std::string code;
+  std::string message;
+  bool operator==(const CheckoutRefused&) const = default;
+};
 
-using EventData =
-    std::variant<ProductDefined, ProductRepriced, ProductRetired, StockReceived, StockAdjusted,
-                 StockReserved, StockReleased, StockShipped, StockReturned, CartOpened,
-                 CartItemAdded, CartItemRemoved, CartAbandoned, CartCheckedOut, OrderPlaced,
-                 OrderCancelled, OrderExpired, OrderPaid, OrderShipped, OrderDelivered,
-                 OrderItemsReturned, PaymentAuthorized, PaymentCaptured, PaymentVoided,
-                 PaymentFailed, PaymentRefunded, ProductRated, RatingRevised, RatingRejected,
-                 HoldPlaced, HoldConfirmed, HoldReleased, CheckoutStarted, CheckoutFailed>;
+using EventData = std::variant<
+    ProductDefined, ProductRepriced, ProductRetired, StockReceived, StockAdjusted, StockReserved,
+    StockReleased, StockShipped, StockReturned, CartOpened, CartItemAdded, CartItemRemoved,
+    CartAbandoned, CartCheckedOut, OrderPlaced, OrderCancelled, OrderExpired, OrderPaid,
+    OrderShipped, OrderDelivered, OrderItemsReturned, PaymentAuthorized, PaymentCaptured,
+    PaymentVoided, PaymentFailed, PaymentRefunded, ProductRated, RatingRevised, RatingRejected,
+    HoldPlaced, HoldConfirmed, HoldReleased, CheckoutStarted, CheckoutFailed, CheckoutRefused>;
 
 // The event's type name as stored and shown, e.g. "StockReserved".
 [[nodiscard]] std::string_view event_type_name(const EventData& event) noexcept;

@@ -222,7 +222,7 @@ Ref<fb::FinishCheckout> put(Builder& b, const FinishCheckout& c) {
   const StringRef cart_id = put_id(b, c.cart_id);
   const StringRef code = put_text(b, c.code);
   const StringRef message = put_text(b, c.message);
-  return fb::CreateFinishCheckout(b, cart_id, c.attempt, c.placed, code, message);
+  return fb::CreateFinishCheckout(b, cart_id, c.attempt, c.placed, code, message, c.refusing);
 }
 
 // ---- reading: one overload per table, back to the command it maps from ----
@@ -449,7 +449,7 @@ Result<ExpireHold> read(const fb::ExpireHold& t) {
 Result<FinishCheckout> read(const fb::FinishCheckout& t) {
   FieldReader r("FinishCheckout");
   return r.finish(FinishCheckout{r.id<CartId>(t.cart_id(), "cart_id"), t.attempt(), t.placed(),
-                                 r.text(t.code()), r.text(t.message())});
+                                 r.text(t.code()), r.text(t.message()), t.refusing()});
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

@@ -246,12 +246,20 @@ Ref<fb::CheckoutStarted> put(Builder& b, const CheckoutStarted& e) {
   return fb::CreateCheckoutStarted(b, cart_id, order_id, e.attempt, e.expires_at.micros);
 }
 
-Ref<fb::CheckoutFailed> put(Builder& b, const CheckoutFailed& e) {
+// CheckoutFailed and CheckoutRefused: the same fields, `create` makes the table.
+template <class E, class Create>
+auto put_refusal(Builder& b, const E& e, Create create) {
   const StringRef cart_id = put_id(b, e.cart_id);
   const StringRef order_id = put_id(b, e.order_id);
   const StringRef code = put_text(b, e.code);
   const StringRef message = put_text(b, e.message);
-  return fb::CreateCheckoutFailed(b, cart_id, order_id, e.attempt, code, message);
+  return create(b, cart_id, order_id, e.attempt, code, message);
+}
+Ref<fb::CheckoutFailed> put(Builder& b, const CheckoutFailed& e) {
+  return put_refusal(b, e, fb::CreateCheckoutFailed);
+}
+Ref<fb::CheckoutRefused> put(Builder& b, const CheckoutRefused& e) {
+  return put_refusal(b, e, fb::CreateCheckoutRefused);
 }
 
 // ---- reading: one overload per table, back to the event it maps from ----
@@ -475,11 +483,18 @@ Result<CheckoutStarted> read(const fb::CheckoutStarted& t) {
                                   Timestamp{t.expires_at()}});
 }
 
+// CheckoutFailed and CheckoutRefused from their tables (the same fields).
+template <class E, class Table>
+Result<E> read_refusal(const Table& t, const char* name) {
+  FieldReader r(name);
+  return r.finish(E{r.id<CartId>(t.cart_id(), "cart_id"), r.id<OrderId>(t.order_id(), "order_id"),
+                    t.attempt(), r.text(t.code()), r.text(t.message())});
+}
 Result<CheckoutFailed> read(const fb::CheckoutFailed& t) {
-  FieldReader r("CheckoutFailed");
-  return r.finish(CheckoutFailed{r.id<CartId>(t.cart_id(), "cart_id"),
-                                 r.id<OrderId>(t.order_id(), "order_id"), t.attempt(),
-                                 r.text(t.code()), r.text(t.message())});
+  return read_refusal<CheckoutFailed>(t, "CheckoutFailed");
+}
+Result<CheckoutRefused> read(const fb::CheckoutRefused& t) {
+  return read_refusal<CheckoutRefused>(t, "CheckoutRefused");
 }
 
 // ---- the variant <-> union correspondence, checked at compile time ----

@@ -22,7 +22,7 @@ inline constexpr bool kIsProductEvent =
 template <class E>
 inline constexpr bool kIsCartEvent =
     kIsOneOf<E, CartOpened, CartItemAdded, CartItemRemoved, CartAbandoned, CartCheckedOut,
-             CheckoutStarted, CheckoutFailed>;
+             CheckoutStarted, CheckoutFailed, CheckoutRefused>;
 
 // Stock events carry an order_id too but belong to the product stream.
 template <class E>

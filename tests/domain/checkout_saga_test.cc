@@ -156,6 +156,34 @@ TEST_CASE("cart.finish_checkout is the engine's own: refused from anyone else an
   CHECK(code_of(finish(given, p, FinishCheckout{p.cart, 1, false, "NOT_A_CODE", ""})) ==
         "INVALID_ARGUMENT");
   CHECK(code_of(finish(given, p, FinishCheckout{p.cart, 0, true, "", ""})) == "INVALID_ARGUMENT");
+  CHECK(code_of(finish(given, p, FinishCheckout{p.cart, 1, true, "", "", true})) ==
+        "INVALID_ARGUMENT");
+}
+
+TEST_CASE("a refusal is logged before the holds are released and the attempt ends after them",
+          "[decider][saga]") {
+  const Place p;
+  Given given = cart_holding(p, p.remote_sku);
+  given.add(*checkout(given, p, p.remote_order), kNow);
+  auto noted = finish(given, p, FinishCheckout{p.cart, 1, false, "OUT_OF_STOCK", "short", true});
+  CHECK(noted == then({CheckoutRefused{p.cart, p.remote_order, 1, "OUT_OF_STOCK", "short"}}));
+  REQUIRE(noted);
+  given.add(*noted, kNow);
+  // Still running: the cart takes no change, a new owner resumes it (and finds the refusal).
+  CHECK(given.cart(p.cart).status == CartStatus::kCheckingOut);
+  CHECK(code_of(when(given, AddCartItem{p.cart, p.local_sku, Quantity{1}}, customer("alice"),
+                     std::nullopt, p.context())) == "INVALID_STATE");
+  auto failed = finish(given, p, FinishCheckout{p.cart, 1, false, "OUT_OF_STOCK", "short"});
+  CHECK(failed == then({CheckoutFailed{p.cart, p.remote_order, 1, "OUT_OF_STOCK", "short"}}));
+  REQUIRE(failed);
+  given.add(*failed, kNow);
+  CHECK(given.cart(p.cart).status == CartStatus::kOpen);
+  // Its ids differ: the note and the end are two commands of the attempt.
+  CHECK(engine_command_id(FinishCheckout{p.cart, 1, false, "OUT_OF_STOCK", "short", true}) !=
+        engine_command_id(FinishCheckout{p.cart, 1, false, "OUT_OF_STOCK", "short"}));
+  // Late, after the end: nothing changes.
+  CHECK(code_of(finish(given, p, FinishCheckout{p.cart, 1, false, "OUT_OF_STOCK", "x", true})) ==
+        "INVALID_STATE");
 }
 
 TEST_CASE("a single node (no partition) decides a checkout with an unknown product as before",

@@ -90,6 +90,7 @@ const std::map<std::string, std::vector<std::string>> kDataFields = {
     {"HoldReleased", {"sku", "order_id", "attempt", "quantity", "reason", "expires_at"}},
     {"CheckoutStarted", {"cart_id", "order_id", "attempt", "expires_at"}},
     {"CheckoutFailed", {"cart_id", "order_id", "attempt", "code", "message"}},
+    {"CheckoutRefused", {"cart_id", "order_id", "attempt", "code", "message"}},
 };
 
 }  // namespace

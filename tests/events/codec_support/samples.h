@@ -64,6 +64,7 @@ inline std::vector<EventData> sample_events() {
                    Timestamp{1'764'000'000'000'000}},
       CheckoutStarted{CartId("c-1"), OrderId("o-1"), 3, Timestamp{1'764'000'000'000'000}},
       CheckoutFailed{CartId("c-1"), OrderId("o-1"), 3, "OUT_OF_STOCK", "sku-1: 2 short"},
+      CheckoutRefused{CartId("c-1"), OrderId("o-1"), 3, "OUT_OF_STOCK", "sku-1: 2 short"},
       // Placed by order.place: its stock elsewhere (the flag must round-trip).
       OrderPlaced{OrderId("o-2"),
                   CartId("c-2"),
@@ -126,6 +127,7 @@ inline std::vector<Command> sample_commands() {
       ExpireHold{Sku("sku-1"), OrderId("o-1")},
       ExpireOrder{OrderId("o-1")},
       FinishCheckout{CartId("c-1"), 3, false, "OUT_OF_STOCK", "sku-1: 2 short"},
+      FinishCheckout{CartId("c-1"), 3, false, "OUT_OF_STOCK", "sku-1: 2 short", true},
   };
 }
 
