@@ -29,6 +29,7 @@
 #include "cluster/support/engine_process.h"
 #include "cluster/support/links.h"
 #include "cluster/support/nats_cluster.h"
+#include "cluster/support/union_log.h"
 #include "engine/model/routing.h"
 #include "events/record_codec.h"
 #include "schemas/api_generated.h"
@@ -997,6 +998,20 @@ TEST_CASE("64 clients race across partitions for the last 10 units: exactly 10 o
   }
   CHECK(drill.verify_partition(0) > 0);
   CHECK(drill.verify_partition(1) > 0);
+  // The invariants over the union of both partitions' logs, read back from JetStream:
+  // exactly the winners' orders placed, each holding its unit, every saga ended.
+  const Union u = fold_union(drill.nats().urls());
+  INFO(joined(u.broken));
+  CHECK(u.broken.empty());
+  const std::vector<std::string> quiet = quiet_breaks(u);
+  INFO(joined(quiet));
+  CHECK(quiet.empty());
+  CHECK(u.placed.size() == 10);
+  CHECK(u.stock.at(sku) == std::make_pair(int64_t{10}, int64_t{10}));
+  for (int i = 0; i < kRacers; ++i) {
+    const std::string order = id_in("won" + std::to_string(i), 1);
+    CHECK(u.placed.count(order) == (outcome[static_cast<size_t>(i)] == "ok" ? 1u : 0u));
+  }
 }
 
 }  // namespace stockroom::testing
