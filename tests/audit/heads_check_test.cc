@@ -13,6 +13,7 @@
 
 #include "adapters/audit/head_json.h"
 #include "adapters/audit/signing_key.h"
+#include "audit/support/files.h"
 #include "engine/engine.h"
 #include "engine/support/commands.h"
 #include "support/temp_dir.h"
@@ -25,12 +26,6 @@ using audit::SignedHead;
 using audit::SigningKey;
 
 constexpr Timestamp kClock{1'764'000'000'000'000};
-
-SigningKey new_key() {
-  Result<SigningKey> key = SigningKey::generate();
-  REQUIRE(key.has_value());
-  return *key;
-}
 
 // Writes a log with the engine: product P defined, then one receipt per quantity,
 // one command (and one event) each. Returns the head signed before the first

@@ -17,12 +17,6 @@ namespace {
 using audit::SignedHead;
 using audit::SigningKey;
 
-SigningKey new_key() {
-  Result<SigningKey> key = SigningKey::generate();
-  REQUIRE(key.has_value());
-  return *key;
-}
-
 events::Head head_at(uint64_t position, std::string_view seed = "records") {
   const events::Hash hash =
       events::sha256({reinterpret_cast<const uint8_t*>(seed.data()), seed.size()});

@@ -21,12 +21,6 @@ using audit::open_signing_key;
 using audit::PublicKey;
 using audit::SigningKey;
 
-SigningKey new_key() {
-  Result<SigningKey> key = SigningKey::generate();
-  REQUIRE(key.has_value());
-  return *key;
-}
-
 KeyFile open_key(const std::string& path) {
   Result<KeyFile> file = open_signing_key(path);
   INFO((file ? std::string() : file.error().message));

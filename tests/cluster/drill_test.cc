@@ -36,7 +36,7 @@
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
-namespace stockroom::testing {
+namespace stockroom::testing::drill_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -1014,4 +1014,4 @@ TEST_CASE("64 clients race across partitions for the last 10 units: exactly 10 o
   }
 }
 
-}  // namespace stockroom::testing
+}  // namespace stockroom::testing::drill_test

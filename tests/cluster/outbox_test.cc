@@ -24,7 +24,7 @@
 #include "support/run_command.h"
 #include "support/temp_dir.h"
 
-namespace stockroom::testing {
+namespace stockroom::testing::outbox_test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -461,4 +461,4 @@ TEST_CASE(
   CHECK(cluster.cursor_of(kOrders) >= cancelled_at);
 }
 
-}  // namespace stockroom::testing
+}  // namespace stockroom::testing::outbox_test

@@ -6,9 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const CartId cart_id("c-1");
-const Sku mug("SKU-1");
-
 CartOpened opened() { return CartOpened{cart_id, CustomerId("alice"), Currency("EUR")}; }
 
 Given open_cart_with_mug() {

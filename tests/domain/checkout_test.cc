@@ -8,9 +8,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const CartId cart_id("c-1");
-const OrderId order_id("o-1");
-
 // alice's open cart with 2 x SKU-1 (1200) and 1 x SKU-2 (500); 10 and 5 in stock.
 Given cart_with_two_lines() {
   Given given;

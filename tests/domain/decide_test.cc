@@ -6,8 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const CartId cart_id("c-1");
-
 Given open_cart() {
   Given given;
   given.add(product_with("SKU-1", 1200, 10));

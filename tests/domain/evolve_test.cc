@@ -8,11 +8,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const Sku mug("SKU-1");
-const OrderId order_id("o-1");
-const PaymentId pay1("p-1");
-const CartId cart_id("c-1");
-
 template <class State>
 State fold(const std::vector<EventData>& events) {
   State state;

@@ -6,8 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-1");
-const PaymentId pay1("p-1");
 constexpr Timestamp kPlacedAt{kNow};
 constexpr Timestamp kDeadline{kNow.micros + kTtl.micros};
 

@@ -16,6 +16,7 @@
 #include "engine/domain/state.h"
 #include "engine/model/error.h"
 #include "engine/model/event.h"
+#include "support/money.h"
 
 namespace stockroom::testing {
 
@@ -54,6 +55,12 @@ class Given final : public StateReader {
 
 using Decision = Result<std::vector<EventData>>;
 
+// The ids most cases use.
+inline const CartId cart_id("c-1");
+inline const OrderId order_id("o-1");
+inline const PaymentId pay1("p-1");
+inline const Sku mug("SKU-1");
+
 inline Actor staff() { return Actor{ActorId("sam"), Role::kStaff}; }
 inline Actor service() { return Actor{ActorId("payments-svc"), Role::kService}; }
 inline Actor customer(const char* id) { return Actor{ActorId(id), Role::kCustomer}; }
@@ -77,7 +84,6 @@ inline std::string code_of(const Decision& d) {
   return d ? "accepted" : std::string(error_code_name(d.error().code));
 }
 
-inline Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
 inline Money usd(int64_t amount) { return Money{amount, Currency("USD")}; }
 
 // A product defined at a EUR price with `on_hand` received.

@@ -9,8 +9,7 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-1");
-constexpr Timestamp kExpires{kNow.micros + 15LL * 60 * 1'000'000};
+constexpr Timestamp kHoldExpires{kNow.micros + 15LL * 60 * 1'000'000};
 
 // SKU-1 (1200, 10 in stock) and SKU-2 (500, 5 in stock).
 Given two_products() {
@@ -20,11 +19,11 @@ Given two_products() {
 }
 
 PlaceHold hold(uint64_t attempt, std::vector<HoldLine> lines) {
-  return PlaceHold{order_id, attempt, Currency("EUR"), std::move(lines), kExpires};
+  return PlaceHold{order_id, attempt, Currency("EUR"), std::move(lines), kHoldExpires};
 }
 HoldLine hold_line(const char* sku, int64_t q) { return HoldLine{Sku(sku), Quantity{q}}; }
 ReleaseHold release(uint64_t attempt, std::vector<Sku> skus) {
-  return ReleaseHold{order_id, attempt, std::move(skus), "order refused", kExpires};
+  return ReleaseHold{order_id, attempt, std::move(skus), "order refused", kHoldExpires};
 }
 ConfirmHold confirm(uint64_t attempt, std::vector<Sku> skus) {
   return ConfirmHold{order_id, attempt, std::move(skus)};
@@ -42,9 +41,9 @@ TEST_CASE("a hold records HoldPlaced and StockReserved per line, at the products
           "[decider][hold]") {
   Given given = two_products();
   auto d = when(given, hold(1, {hold_line("SKU-1", 2), hold_line("SKU-2", 1)}), service());
-  CHECK(d == then({HoldPlaced{Sku("SKU-1"), order_id, 1, Quantity{2}, eur(1200), kExpires},
+  CHECK(d == then({HoldPlaced{Sku("SKU-1"), order_id, 1, Quantity{2}, eur(1200), kHoldExpires},
                    StockReserved{Sku("SKU-1"), order_id, Quantity{2}},
-                   HoldPlaced{Sku("SKU-2"), order_id, 1, Quantity{1}, eur(500), kExpires},
+                   HoldPlaced{Sku("SKU-2"), order_id, 1, Quantity{1}, eur(500), kHoldExpires},
                    StockReserved{Sku("SKU-2"), order_id, Quantity{1}}}));
   record(given, d);
   CHECK(given.product(Sku("SKU-1")).available() == 8);
@@ -88,8 +87,8 @@ TEST_CASE("a hold that arrives after its release is refused: the release left a 
   Given given = two_products();
   // The release overtook the hold: a tombstone of quantity 0, no stock moved.
   auto released = when(given, release(1, {Sku("SKU-1")}), service());
-  CHECK(released ==
-        then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{0}, "order refused", kExpires}}));
+  CHECK(released == then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{0}, "order refused",
+                                       kHoldExpires}}));
   record(given, released);
   auto late = when(given, hold(1, {hold_line("SKU-1", 2)}), service());
   CHECK(code_of(late) == "INVALID_STATE");
@@ -109,10 +108,11 @@ TEST_CASE("a release gives back exactly what the attempt held, once", "[decider]
   Given given = two_products();
   record(given, when(given, hold(1, {hold_line("SKU-1", 2), hold_line("SKU-2", 1)}), service()));
   auto d = when(given, release(1, {Sku("SKU-1"), Sku("SKU-2")}), service());
-  CHECK(d == then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{2}, "order refused", kExpires},
-                   StockReleased{Sku("SKU-1"), order_id, Quantity{2}},
-                   HoldReleased{Sku("SKU-2"), order_id, 1, Quantity{1}, "order refused", kExpires},
-                   StockReleased{Sku("SKU-2"), order_id, Quantity{1}}}));
+  CHECK(d ==
+        then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{2}, "order refused", kHoldExpires},
+              StockReleased{Sku("SKU-1"), order_id, Quantity{2}},
+              HoldReleased{Sku("SKU-2"), order_id, 1, Quantity{1}, "order refused", kHoldExpires},
+              StockReleased{Sku("SKU-2"), order_id, Quantity{1}}}));
   record(given, d);
   CHECK(given.product(Sku("SKU-1")).reserved == 0);
   CHECK(given.product(Sku("SKU-2")).reserved == 0);
@@ -156,7 +156,7 @@ TEST_CASE("a confirm of a hold never placed is NOT_FOUND, of an expired one INVA
   Given given = two_products();
   CHECK(code_of(when(given, confirm(1, {Sku("SKU-1")}), service())) == "NOT_FOUND");
   record(given, when(given, hold(1, {hold_line("SKU-1", 1)}), service()));
-  DecideContext late{Timestamp{kExpires.micros + 1}};
+  DecideContext late{Timestamp{kHoldExpires.micros + 1}};
   CHECK(code_of(when(given, confirm(1, {Sku("SKU-1")}), service(), std::nullopt, late)) ==
         "INVALID_STATE");
 }
@@ -170,7 +170,7 @@ TEST_CASE("confirmed holds and tombstones are forgotten once their expiry has pa
   CHECK(given.product(Sku("SKU-1")).holds.size() == 1);
   CHECK(given.product(Sku("SKU-2")).holds.size() == 1);
   // Any later event of each product, after the expiry, prunes them.
-  const Timestamp after{kExpires.micros + 1};
+  const Timestamp after{kHoldExpires.micros + 1};
   given.add(StockReceived{Sku("SKU-1"), Quantity{1}, ""}, after);
   given.add(StockReceived{Sku("SKU-2"), Quantity{1}, ""}, after);
   CHECK(given.product(Sku("SKU-1")).holds.empty());
@@ -183,7 +183,7 @@ TEST_CASE("the engine expires a hold still held at its expiry, and nothing else"
   Given given = two_products();
   record(given, when(given, hold(1, {hold_line("SKU-1", 2), hold_line("SKU-2", 1)}), service()));
   record(given, when(given, confirm(1, {Sku("SKU-2")}), service()));
-  const DecideContext due{Timestamp{kExpires.micros}};
+  const DecideContext due{Timestamp{kHoldExpires.micros}};
   auto expire = [&](const char* sku, DecideContext context) {
     const ExpireHold command{Sku(sku), order_id};
     CommandEnvelope envelope{engine_command_id(command), engine_actor(), std::nullopt, command};
@@ -191,7 +191,7 @@ TEST_CASE("the engine expires a hold still held at its expiry, and nothing else"
   };
   CHECK(code_of(expire("SKU-1", DecideContext{kNow})) == "INVALID_STATE");  // not due yet
   CHECK(expire("SKU-1", due) ==
-        then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{2}, "expired", kExpires},
+        then({HoldReleased{Sku("SKU-1"), order_id, 1, Quantity{2}, "expired", kHoldExpires},
               StockReleased{Sku("SKU-1"), order_id, Quantity{2}}}));
   CHECK(code_of(expire("SKU-2", due)) == "INVALID_STATE");  // confirmed: the order's
   // Only the engine sends it, under its own id.

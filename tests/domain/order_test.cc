@@ -8,9 +8,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-1");
-const PaymentId pay1("p-1");
-const Sku mug("SKU-1");
 const Sku tee("SKU-2");
 
 Given paid() {

@@ -6,8 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-1");
-const PaymentId pay1("p-1");
 const PaymentId pay2("p-2");
 
 Given authorized(int64_t amount) {
@@ -16,7 +14,7 @@ Given authorized(int64_t amount) {
   return given;
 }
 
-Given paid() {
+Given fully_captured() {
   Given given = authorized(2900);
   given.add(PaymentCaptured{order_id, pay1, eur(2900)}).add(OrderPaid{order_id});
   return given;
@@ -36,7 +34,7 @@ TEST_CASE("authorizing on a missing order is NOT_FOUND", "[decider]") {
 }
 
 TEST_CASE("authorizing on a paid, cancelled or expired order is INVALID_STATE", "[decider]") {
-  Given is_paid = paid();
+  Given is_paid = fully_captured();
   CHECK(code_of(when(is_paid, AuthorizePayment{order_id, pay2, eur(1), ""})) == "INVALID_STATE");
   Given cancelled = order_awaiting_payment();
   cancelled.add(OrderCancelled{order_id, "x", eur(0)});
@@ -129,13 +127,13 @@ TEST_CASE("capturing on a cancelled order is INVALID_STATE", "[decider]") {
 }
 
 TEST_CASE("capturing a fully captured payment without an amount is INVALID_STATE", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   CHECK(code_of(when(given, CapturePayment{order_id, pay1, std::nullopt})) == "INVALID_STATE");
 }
 
 TEST_CASE("capturing an explicit amount from a fully captured payment is AMOUNT_EXCEEDED",
           "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   auto d = when(given, CapturePayment{order_id, pay1, eur(1)});
   REQUIRE(code_of(d) == "AMOUNT_EXCEEDED");
   CHECK(d.error().details ==
@@ -177,7 +175,7 @@ TEST_CASE("voiding an unknown payment is NOT_FOUND", "[decider]") {
 }
 
 TEST_CASE("voiding with nothing left uncaptured is INVALID_STATE", "[decider]") {
-  Given captured = paid();
+  Given captured = fully_captured();
   CHECK(code_of(when(captured, VoidPayment{order_id, pay1})) == "INVALID_STATE");
   Given voided = authorized(2900);
   voided.add(PaymentVoided{order_id, pay1, eur(2900)});
@@ -214,18 +212,18 @@ TEST_CASE("failing a partly captured, voided or failed payment is INVALID_STATE"
 }
 
 TEST_CASE("refunding captured money records PaymentRefunded", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   CHECK(when(given, RefundPayment{order_id, pay1, eur(400), "damaged"}) ==
         then({PaymentRefunded{order_id, pay1, eur(400), "damaged"}}));
 }
 
 TEST_CASE("refunding an unknown payment is NOT_FOUND", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   CHECK(code_of(when(given, RefundPayment{order_id, pay2, eur(1), "x"})) == "NOT_FOUND");
 }
 
 TEST_CASE("refunding more than captured and not yet refunded is AMOUNT_EXCEEDED", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   given.add(PaymentRefunded{order_id, pay1, eur(2000), "x"});
   CHECK(code_of(when(given, RefundPayment{order_id, pay1, eur(901), "x"})) == "AMOUNT_EXCEEDED");
   CHECK(code_of(when(given, RefundPayment{order_id, pay1, eur(900), "x"})) == "accepted");
@@ -237,12 +235,12 @@ TEST_CASE("refunding an uncaptured authorization is AMOUNT_EXCEEDED", "[decider]
 }
 
 TEST_CASE("refunding in another currency is CURRENCY_MISMATCH", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   CHECK(code_of(when(given, RefundPayment{order_id, pay1, usd(1), "x"})) == "CURRENCY_MISMATCH");
 }
 
 TEST_CASE("a refund needs a positive amount and a reason", "[decider]") {
-  Given given = paid();
+  Given given = fully_captured();
   CHECK(code_of(when(given, RefundPayment{order_id, pay1, eur(0), "x"})) == "INVALID_ARGUMENT");
   CHECK(code_of(when(given, RefundPayment{order_id, pay1, eur(1), ""})) == "INVALID_ARGUMENT");
 }

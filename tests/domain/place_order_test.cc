@@ -11,11 +11,11 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-9");
-constexpr Timestamp kExpires{kNow.micros + kTtl.micros};
+const OrderId order9("o-9");
+constexpr Timestamp kPlacedExpires{kNow.micros + kTtl.micros};
 
 PlaceOrder place(std::vector<OrderLine> lines) {
-  return PlaceOrder{order_id, CartId("c-9"), CustomerId("alice"), std::move(lines), kExpires};
+  return PlaceOrder{order9, CartId("c-9"), CustomerId("alice"), std::move(lines), kPlacedExpires};
 }
 
 // o-9 placed by order.place: 2 x SKU-1 at 1200 and 1 x SKU-2 at 500 (total 2900). The
@@ -31,9 +31,9 @@ Given placed_elsewhere() {
 Given paid_elsewhere() {
   Given given = placed_elsewhere();
   const PaymentId pay("pay-1");
-  given.add(PaymentAuthorized{order_id, pay, eur(2900), ""})
-      .add(PaymentCaptured{order_id, pay, eur(2900)})
-      .add(OrderPaid{order_id});
+  given.add(PaymentAuthorized{order9, pay, eur(2900), ""})
+      .add(PaymentCaptured{order9, pay, eur(2900)})
+      .add(OrderPaid{order9});
   return given;
 }
 
@@ -43,20 +43,20 @@ TEST_CASE("order.place records OrderPlaced at the holds' prices, stock elsewhere
           "[decider][saga]") {
   Given given;
   auto d = when(given, place({line("SKU-1", 2, 1200), line("SKU-2", 1, 500)}), service());
-  OrderPlaced expected{order_id,
+  OrderPlaced expected{order9,
                        CartId("c-9"),
                        CustomerId("alice"),
                        {line("SKU-1", 2, 1200), line("SKU-2", 1, 500)},
                        eur(2900),
-                       kExpires,
+                       kPlacedExpires,
                        true};
   CHECK(d == then({expected}));
   REQUIRE(d);
   given.add(*d, kNow);
-  const OrderState& order = given.order(order_id);
+  const OrderState& order = given.order(order9);
   CHECK(order.status == OrderStatus::kAwaitingPayment);
   CHECK(order.stock_elsewhere);
-  CHECK(order.expires_at == kExpires);
+  CHECK(order.expires_at == kPlacedExpires);
   CHECK(order.total == eur(2900));
 }
 
@@ -106,23 +106,22 @@ TEST_CASE("order.place is for staff and services, and its lines are checked befo
 TEST_CASE("an order placed elsewhere is cancelled and expires without stock events here",
           "[decider][saga]") {
   Given given = placed_elsewhere();
-  CHECK(when(given, CancelOrder{order_id, "changed my mind"}, customer("alice")) ==
-        then({OrderCancelled{order_id, "changed my mind", eur(0)}}));
-  given.add(PaymentAuthorized{order_id, PaymentId("pay-1"), eur(1000), ""});
-  const DecideContext at_expiry{kExpires, kTtl};
-  CHECK(when(given, ExpireOrder{order_id}, engine_actor(), std::nullopt, at_expiry) ==
-        then({OrderExpired{order_id, eur(0)},
-              PaymentVoided{order_id, PaymentId("pay-1"), eur(1000)}}));
+  CHECK(when(given, CancelOrder{order9, "changed my mind"}, customer("alice")) ==
+        then({OrderCancelled{order9, "changed my mind", eur(0)}}));
+  given.add(PaymentAuthorized{order9, PaymentId("pay-1"), eur(1000), ""});
+  const DecideContext at_expiry{kPlacedExpires, kTtl};
+  CHECK(when(given, ExpireOrder{order9}, engine_actor(), std::nullopt, at_expiry) ==
+        then({OrderExpired{order9, eur(0)}, PaymentVoided{order9, PaymentId("pay-1"), eur(1000)}}));
 }
 
 TEST_CASE("an order placed elsewhere ships and takes returns without stock events here",
           "[decider][saga]") {
   Given given = paid_elsewhere();
-  auto shipped = when(given, ShipOrder{order_id, "dhl", "t-1"});
-  CHECK(shipped == then({OrderShipped{order_id, "dhl", "t-1"}}));
+  auto shipped = when(given, ShipOrder{order9, "dhl", "t-1"});
+  CHECK(shipped == then({OrderShipped{order9, "dhl", "t-1"}}));
   REQUIRE(shipped);
-  given.add(*shipped, kNow).add(OrderDelivered{order_id});
+  given.add(*shipped, kNow).add(OrderDelivered{order9});
   const std::vector<ReturnLine> back{ReturnLine{Sku("SKU-1"), Quantity{1}}};
-  CHECK(when(given, ReturnOrderItems{order_id, back, true}) ==
-        then({OrderItemsReturned{order_id, back, true}}));
+  CHECK(when(given, ReturnOrderItems{order9, back, true}) ==
+        then({OrderItemsReturned{order9, back, true}}));
 }

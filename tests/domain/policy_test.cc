@@ -6,9 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const CartId cart_id("c-1");
-const OrderId order_id("o-1");
-
 Given alices_cart() {
   Given given;
   given.add(product_with("SKU-1", 1200, 10));

@@ -6,8 +6,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-1");
-const Sku mug("SKU-1");
 const CustomerId alice("alice");
 
 Given order_in(OrderStatus status) {

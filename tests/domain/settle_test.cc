@@ -10,19 +10,19 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId order_id("o-7");
+const OrderId order7("o-7");
 
 // SKU-1 (10 on hand) and SKU-2 (5 on hand), with 3 and 2 held and confirmed for o-7.
 Given held_for_order() {
   Given given;
   given.add(product_with("SKU-1", 1200, 10)).add(product_with("SKU-2", 500, 5));
-  given.add(StockReserved{Sku("SKU-1"), order_id, Quantity{3}})
-      .add(StockReserved{Sku("SKU-2"), order_id, Quantity{2}});
+  given.add(StockReserved{Sku("SKU-1"), order7, Quantity{3}})
+      .add(StockReserved{Sku("SKU-2"), order7, Quantity{2}});
   return given;
 }
 
 SettleStock settle(StockEffect effect, std::vector<ReturnLine> lines) {
-  return SettleStock{order_id, effect, std::move(lines)};
+  return SettleStock{order7, effect, std::move(lines)};
 }
 ReturnLine line_of(const char* sku, int64_t q) { return ReturnLine{Sku(sku), Quantity{q}}; }
 
@@ -33,8 +33,8 @@ TEST_CASE("stock.settle release gives the order's reserved stock back, line by l
   Given given = held_for_order();
   auto d = when(given, settle(StockEffect::kRelease, {line_of("SKU-1", 3), line_of("SKU-2", 2)}),
                 service());
-  CHECK(d == then({StockReleased{Sku("SKU-1"), order_id, Quantity{3}},
-                   StockReleased{Sku("SKU-2"), order_id, Quantity{2}}}));
+  CHECK(d == then({StockReleased{Sku("SKU-1"), order7, Quantity{3}},
+                   StockReleased{Sku("SKU-2"), order7, Quantity{2}}}));
   REQUIRE(d);
   given.add(*d, kNow);
   CHECK(given.product(Sku("SKU-1")).reserved == 0);
@@ -45,13 +45,13 @@ TEST_CASE("stock.settle ship takes the units off the shelf, return puts them bac
           "[decider][saga]") {
   Given given = held_for_order();
   auto shipped = when(given, settle(StockEffect::kShip, {line_of("SKU-1", 3)}), service());
-  CHECK(shipped == then({StockShipped{Sku("SKU-1"), order_id, Quantity{3}}}));
+  CHECK(shipped == then({StockShipped{Sku("SKU-1"), order7, Quantity{3}}}));
   REQUIRE(shipped);
   given.add(*shipped, kNow);
   CHECK(given.product(Sku("SKU-1")).on_hand == 7);
   CHECK(given.product(Sku("SKU-1")).reserved == 0);
   auto back = when(given, settle(StockEffect::kReturn, {line_of("SKU-1", 1)}), service());
-  CHECK(back == then({StockReturned{Sku("SKU-1"), order_id, Quantity{1}}}));
+  CHECK(back == then({StockReturned{Sku("SKU-1"), order7, Quantity{1}}}));
 }
 
 TEST_CASE(
@@ -82,5 +82,5 @@ TEST_CASE("stock.settle of a retired product still settles", "[decider][saga]") 
   Given given = held_for_order();
   given.add(ProductRetired{Sku("SKU-1")});
   CHECK(when(given, settle(StockEffect::kRelease, {line_of("SKU-1", 3)}), service()) ==
-        then({StockReleased{Sku("SKU-1"), order_id, Quantity{3}}}));
+        then({StockReleased{Sku("SKU-1"), order7, Quantity{3}}}));
 }

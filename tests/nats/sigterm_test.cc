@@ -25,7 +25,7 @@
 #include "nats/support/nats_server.h"
 #include "support/temp_dir.h"
 
-namespace stockroom::testing {
+namespace stockroom::testing::sigterm_test {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -260,4 +260,4 @@ TEST_CASE("SIGTERM under load: every request answered ok is in the log", "[nats]
 }
 
 }  // namespace
-}  // namespace stockroom::testing
+}  // namespace stockroom::testing::sigterm_test

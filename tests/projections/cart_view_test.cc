@@ -12,10 +12,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const CartId c1("c-1");
-const Sku mug("SKU-1");
-const Sku plate("SKU-2");
-
 std::vector<EventData> open_with_lines() {
   return {CartOpened{c1, CustomerId("alice"), Currency("EUR")},
           CartItemAdded{c1, mug, Quantity{2}, eur(1000)},

@@ -11,10 +11,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const OrderId o1("o-1");
-const Sku mug("SKU-1");
-const Sku plate("SKU-2");
-const PaymentId pay1("p-1");
 const PaymentId pay2("p-2");
 
 OrderPlaced placed() {

@@ -11,7 +11,6 @@ using namespace stockroom::testing;
 
 namespace {
 
-const Sku mug("SKU-1");
 const CustomerId alice("alice");
 const CustomerId bob("bob");
 const CustomerId carol("carol");

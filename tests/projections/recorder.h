@@ -10,6 +10,7 @@
 
 #include "engine/model/event.h"
 #include "projections/projection.h"
+#include "support/money.h"
 #include "tests/projections/memory_view_store.h"
 
 namespace stockroom::testing {
@@ -18,7 +19,12 @@ namespace stockroom::testing {
 inline constexpr Timestamp kBaseTime{1'795'537'080'123'456};
 inline constexpr int64_t kSecond = 1'000'000;
 
-inline Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
+// The ids most cases use.
+inline const CartId c1("c-1");
+inline const OrderId o1("o-1");
+inline const PaymentId pay1("p-1");
+inline const Sku mug("SKU-1");
+inline const Sku plate("SKU-2");
 
 class Recorder {
  public:

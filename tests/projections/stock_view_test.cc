@@ -9,12 +9,7 @@ using namespace stockroom;
 using namespace stockroom::projections;
 using namespace stockroom::testing;
 
-namespace {
-
-const Sku mug("SKU-1");
-const OrderId o1("o-1");
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("stock view after define shows name, price and no stock", "[views]") {
   Recorder log;

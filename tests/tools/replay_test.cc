@@ -18,7 +18,7 @@
 #include "engine/support/commands.h"
 #include "support/temp_dir.h"
 
-namespace stockroom::testing {
+namespace stockroom::testing::replay_test {
 namespace {
 
 using tools::ReplayFormat;
@@ -357,9 +357,9 @@ TEST_CASE("a following replay ends by itself once it has passed --to-position", 
   CHECK(positions(out) == std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11});
 }
 
-}  // namespace stockroom::testing
+}  // namespace stockroom::testing::replay_test
 
-namespace stockroom::testing {
+namespace stockroom::testing::replay_test {
 
 TEST_CASE("a follower opens the log alone unless asked for its indexes, and says so",
           "[tools][replay]") {
@@ -388,4 +388,4 @@ TEST_CASE("a follower opens the log alone unless asked for its indexes, and says
   CHECK(positions(out) == std::vector<uint64_t>{3, 10});
 }
 
-}  // namespace stockroom::testing
+}  // namespace stockroom::testing::replay_test

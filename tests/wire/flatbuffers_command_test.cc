@@ -28,7 +28,7 @@ std::string add_item_body() {
   return encoded(envelope(AddCartItem{CartId("c-1"), Sku("sku-1"), Quantity{2}}));
 }
 
-ErrorCode code_of(std::string_view name, std::string_view body) {
+ErrorCode fb_command_code(std::string_view name, std::string_view body) {
   const Result<CommandEnvelope> decoded = codec().decode_command(name, body);
   REQUIRE_FALSE(decoded.has_value());
   return decoded.error().code;
@@ -84,9 +84,9 @@ TEST_CASE("a body holding another command than the subject is INVALID_ARGUMENT n
 
 TEST_CASE("an unknown subject is UNKNOWN_COMMAND before the body is looked at",
           "[wire][flatbuffers]") {
-  CHECK(code_of("cart.fly", add_item_body()) == ErrorCode::kUnknownCommand);
-  CHECK(code_of("cart.fly", "junk") == ErrorCode::kUnknownCommand);
-  CHECK(code_of("", "") == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("cart.fly", add_item_body()) == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("cart.fly", "junk") == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("", "") == ErrorCode::kUnknownCommand);
   const Result<CommandEnvelope> decoded = codec().decode_command("cart.fly", "");
   REQUIRE_FALSE(decoded.has_value());
   CHECK(decoded.error().details == std::vector<ErrorDetail>{{"command", std::string("cart.fly")}});
@@ -95,23 +95,25 @@ TEST_CASE("an unknown subject is UNKNOWN_COMMAND before the body is looked at",
 TEST_CASE("ExpireOrder is never accepted from outside", "[wire][flatbuffers]") {
   const std::string body = encoded(envelope(ExpireOrder{OrderId("o-1")}));
   // Its own name has no subject, and its body is refused under every public name.
-  CHECK(code_of("order.expire", body) == ErrorCode::kUnknownCommand);
-  CHECK(code_of("order.cancel", body) == ErrorCode::kUnknownCommand);
-  CHECK(code_of("cart.add_item", body) == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("order.expire", body) == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("order.cancel", body) == ErrorCode::kUnknownCommand);
+  CHECK(fb_command_code("cart.add_item", body) == ErrorCode::kUnknownCommand);
 }
 
 TEST_CASE("junk, empty, JSON and foreign FlatBuffers bodies are MALFORMED", "[wire][flatbuffers]") {
-  CHECK(code_of("cart.add_item", "") == ErrorCode::kMalformed);
-  CHECK(code_of("cart.add_item", "not a flatbuffer, just some text") == ErrorCode::kMalformed);
-  CHECK(code_of("cart.add_item", R"({"command_id":"c","cart_id":"c-1","sku":"s","quantity":1})") ==
+  CHECK(fb_command_code("cart.add_item", "") == ErrorCode::kMalformed);
+  CHECK(fb_command_code("cart.add_item", "not a flatbuffer, just some text") ==
         ErrorCode::kMalformed);
-  CHECK(code_of("cart.add_item", std::string(64, '\0')) == ErrorCode::kMalformed);
+  CHECK(fb_command_code("cart.add_item",
+                        R"({"command_id":"c","cart_id":"c-1","sku":"s","quantity":1})") ==
+        ErrorCode::kMalformed);
+  CHECK(fb_command_code("cart.add_item", std::string(64, '\0')) == ErrorCode::kMalformed);
   // A valid FlatBuffer of another schema: the "SRCM" identifier is missing.
   flatbuffers::FlatBufferBuilder b;
   const auto order_id = b.CreateString("o-1");
   b.Finish(fb::CreateQueryRequest(b, order_id));
   const std::string query(reinterpret_cast<const char*>(b.GetBufferPointer()), b.GetSize());
-  CHECK(code_of("cart.add_item", query) == ErrorCode::kMalformed);
+  CHECK(fb_command_code("cart.add_item", query) == ErrorCode::kMalformed);
 }
 
 TEST_CASE("every truncation of a command that cuts into its objects is MALFORMED",
@@ -121,7 +123,7 @@ TEST_CASE("every truncation of a command that cuts into its objects is MALFORMED
   // off always cut into an object.
   for (size_t size = 0; size + 8 <= body.size(); ++size) {
     INFO(size);
-    CHECK(code_of("cart.add_item", body.substr(0, size)) == ErrorCode::kMalformed);
+    CHECK(fb_command_code("cart.add_item", body.substr(0, size)) == ErrorCode::kMalformed);
   }
 }
 

@@ -9,6 +9,7 @@
 #include "events/codec_support/samples.h"
 #include "events/record_codec.h"
 #include "schemas/api_generated.h"
+#include "wire/flatbuffers_text.h"
 
 namespace stockroom::wire {
 namespace {
@@ -16,10 +17,7 @@ namespace {
 using codec_test::eur;
 using codec_test::recorded;
 
-std::string_view text(const flatbuffers::String* s) {
-  REQUIRE(s != nullptr);
-  return s->string_view();
-}
+using stockroom::testing::text;
 
 const fb::CommandReply& command_reply_of(const std::string& out) {
   flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(out.data()), out.size());

@@ -10,16 +10,15 @@
 #include "projections/rating_view.h"
 #include "projections/stock_view.h"
 #include "schemas/api_generated.h"
+#include "support/money.h"
+#include "wire/flatbuffers_text.h"
 
 namespace stockroom::wire {
 namespace {
 
-Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
+using stockroom::testing::eur;
 
-std::string_view text(const flatbuffers::String* s) {
-  REQUIRE(s != nullptr);
-  return s->string_view();
-}
+using stockroom::testing::text;
 
 void check_money(const fb::Money* money, const Money& expected) {
   REQUIRE(money != nullptr);

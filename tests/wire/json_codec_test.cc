@@ -5,6 +5,7 @@
 #include <variant>
 
 #include "adapters/wire/wire.h"
+#include "support/money.h"
 
 using namespace stockroom;
 using namespace stockroom::wire;
@@ -41,7 +42,7 @@ ErrorCode field_code(std::string_view name, const std::string& fields) {
   return code_of(name, "{" + kEnvelope + "," + fields + "}");
 }
 
-Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
+using stockroom::testing::eur;
 
 }  // namespace
 

@@ -9,13 +9,15 @@
 #include <vector>
 
 #include "adapters/wire/wire.h"
+#include "support/json_object.h"
+#include "support/money.h"
 
 using namespace stockroom;
 using namespace stockroom::wire;
 
 namespace {
 
-Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
+using stockroom::testing::eur;
 
 engine::LoggedEvent logged(EventData data) {
   engine::LoggedEvent e;
@@ -41,13 +43,8 @@ rapidjson::Document as_json(const engine::LoggedEvent& e) {
   return d;
 }
 
-std::vector<std::string> keys(const rapidjson::Value& object) {
-  std::vector<std::string> out;
-  for (const auto& m : object.GetObject()) out.emplace_back(m.name.GetString());
-  return out;
-}
-
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+using stockroom::testing::keys;
+using stockroom::testing::str;
 
 template <size_t... I>
 std::vector<EventData> every_event_type(std::index_sequence<I...>) {

@@ -17,14 +17,16 @@ Query query(std::string_view name, std::string_view body) {
   return *r;
 }
 
-Error refusal(std::string_view name, std::string_view body) {
+Error query_refusal(std::string_view name, std::string_view body) {
   const Result<Query> r = json_codec().decode_query(name, body);
   INFO(name << " " << body);
   REQUIRE_FALSE(r.has_value());
   return r.error();
 }
 
-ErrorCode code_of(std::string_view name, std::string_view body) { return refusal(name, body).code; }
+ErrorCode query_code(std::string_view name, std::string_view body) {
+  return query_refusal(name, body).code;
+}
 
 }  // namespace
 
@@ -42,11 +44,11 @@ TEST_CASE("json query: view queries take their key", "[wire]") {
 }
 
 TEST_CASE("json query: view keys must be non-empty strings", "[wire]") {
-  CHECK(code_of("order", "{}") == ErrorCode::kMalformed);
-  CHECK(code_of("order", R"({"order_id":5})") == ErrorCode::kMalformed);
-  CHECK(code_of("stock", R"({"sku":""})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("cart", R"({"sku":"x"})") == ErrorCode::kMalformed);
-  CHECK(refusal("order", "{}").message == "order_id: required string");
+  CHECK(query_code("order", "{}") == ErrorCode::kMalformed);
+  CHECK(query_code("order", R"({"order_id":5})") == ErrorCode::kMalformed);
+  CHECK(query_code("stock", R"({"sku":""})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("cart", R"({"sku":"x"})") == ErrorCode::kMalformed);
+  CHECK(query_refusal("order", "{}").message == "order_id: required string");
   // Not checked here: the charset is the engine's (an unknown key is NOT_FOUND there).
   CHECK(query("order", R"({"order_id":"has.dot"})").key == "has.dot");
 }
@@ -60,9 +62,9 @@ TEST_CASE("json query: history takes a stream, from_version and limit", "[wire]"
   q = query("history", R"({"stream":"cart-c","from_version":4,"limit":10})");
   CHECK(q.from_version == StreamVersion{4});
   CHECK(q.limit == 10);
-  CHECK(code_of("history", R"({"stream":""})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("history", R"({})") == ErrorCode::kMalformed);
-  CHECK(code_of("history", R"({"stream":"s","from_version":0})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("history", R"({"stream":""})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("history", R"({})") == ErrorCode::kMalformed);
+  CHECK(query_code("history", R"({"stream":"s","from_version":0})") == ErrorCode::kInvalidArgument);
 }
 
 TEST_CASE("json query: events take from_position, limit and types", "[wire]") {
@@ -74,12 +76,13 @@ TEST_CASE("json query: events take from_position, limit and types", "[wire]") {
   q = query("events", R"({"from_position":1,"limit":1,"types":["OrderPlaced","StockReserved"]})");
   CHECK(q.limit == 1);
   CHECK(q.types == std::vector<std::string>{"OrderPlaced", "StockReserved"});
-  CHECK(refusal("events", "{}").message == "from_position: required integer");
-  CHECK(code_of("events", R"({"from_position":0})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("events", R"({"from_position":-1})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("events", R"({"from_position":"1"})") == ErrorCode::kMalformed);
-  CHECK(code_of("events", R"({"from_position":1,"types":"OrderPlaced"})") == ErrorCode::kMalformed);
-  const Error e = refusal("events", R"({"from_position":1,"types":["A",7]})");
+  CHECK(query_refusal("events", "{}").message == "from_position: required integer");
+  CHECK(query_code("events", R"({"from_position":0})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("events", R"({"from_position":-1})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("events", R"({"from_position":"1"})") == ErrorCode::kMalformed);
+  CHECK(query_code("events", R"({"from_position":1,"types":"OrderPlaced"})") ==
+        ErrorCode::kMalformed);
+  const Error e = query_refusal("events", R"({"from_position":1,"types":["A",7]})");
   CHECK(e.code == ErrorCode::kMalformed);
   CHECK(e.message == "types[1]: expected string, got number");
 }
@@ -88,15 +91,15 @@ TEST_CASE("json query: limit is 1 to 1000", "[wire]") {
   CHECK(query("events", R"({"from_position":1,"limit":1000})").limit == 1000);
   for (const std::string_view limit : {"0", "1001", "-5", "18446744073709551615"}) {
     INFO(limit);
-    CHECK(code_of("events", R"({"from_position":1,"limit":)" + std::string(limit) + "}") ==
+    CHECK(query_code("events", R"({"from_position":1,"limit":)" + std::string(limit) + "}") ==
           ErrorCode::kInvalidArgument);
   }
   for (const std::string_view limit : {"\"10\"", "10.5", "1e2", "[]"}) {
     INFO(limit);
-    CHECK(code_of("history", R"({"stream":"s","limit":)" + std::string(limit) + "}") ==
+    CHECK(query_code("history", R"({"stream":"s","limit":)" + std::string(limit) + "}") ==
           ErrorCode::kMalformed);
   }
-  CHECK(refusal("history", R"({"stream":"s","limit":1001})").message ==
+  CHECK(query_refusal("history", R"({"stream":"s","limit":1001})").message ==
         "limit: must be 1-1000, got 1001");
 }
 
@@ -112,11 +115,11 @@ TEST_CASE("json query: as_of takes at most one of position or time", "[wire]") {
   REQUIRE(q.time.has_value());
   CHECK(q.time->micros == 1'795'537'080'123'456);
 
-  CHECK(code_of("as_of", R"({"stream":"s","position":1,"time":"2026-11-24T16:18:00Z"})") ==
+  CHECK(query_code("as_of", R"({"stream":"s","position":1,"time":"2026-11-24T16:18:00Z"})") ==
         ErrorCode::kInvalidArgument);
-  CHECK(code_of("as_of", R"({"stream":"s","position":0})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("as_of", R"({"position":1})") == ErrorCode::kMalformed);
-  CHECK(code_of("as_of", R"({"stream":"s","time":12})") == ErrorCode::kMalformed);
+  CHECK(query_code("as_of", R"({"stream":"s","position":0})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("as_of", R"({"position":1})") == ErrorCode::kMalformed);
+  CHECK(query_code("as_of", R"({"stream":"s","time":12})") == ErrorCode::kMalformed);
 }
 
 TEST_CASE("json query: as_of with neither position nor time asks for the current state", "[wire]") {
@@ -142,7 +145,7 @@ TEST_CASE("json query: as_of time is RFC 3339 UTC with any sub-second precision"
         "2026-11-24T16:18:00.Z", "2026-11-24T16:18:00.1234567890Z", "2026-11-24T16:18:00.12aZ",
         "2026-02-30T00:00:00Z", "2026-11-24 16:18:00Z"}) {
     INFO(bad);
-    const Error e = refusal("as_of", R"({"stream":"s","time":")" + std::string(bad) + "\"}");
+    const Error e = query_refusal("as_of", R"({"stream":"s","time":")" + std::string(bad) + "\"}");
     CHECK(e.code == ErrorCode::kInvalidArgument);
     CHECK(e.message.find("time: must be RFC 3339") == 0);
   }
@@ -159,16 +162,17 @@ TEST_CASE("json query: verify defaults to the whole log", "[wire]") {
   CHECK(q.from_position == Position{5});
   CHECK(q.to_position == Position{9});
   CHECK(query("verify", R"({"to_position":1})").to_position == Position{1});
-  CHECK(code_of("verify", R"({"from_position":5,"to_position":4})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("verify", R"({"from_position":0})") == ErrorCode::kInvalidArgument);
-  CHECK(code_of("verify", R"({"to_position":"x"})") == ErrorCode::kMalformed);
+  CHECK(query_code("verify", R"({"from_position":5,"to_position":4})") ==
+        ErrorCode::kInvalidArgument);
+  CHECK(query_code("verify", R"({"from_position":0})") == ErrorCode::kInvalidArgument);
+  CHECK(query_code("verify", R"({"to_position":"x"})") == ErrorCode::kMalformed);
 }
 
 TEST_CASE("json query: unknown names and bad bodies", "[wire]") {
-  CHECK(code_of("orders", R"({"order_id":"o"})") == ErrorCode::kUnknownCommand);
-  CHECK(code_of("teleport", "{not json") == ErrorCode::kUnknownCommand);
-  CHECK(code_of("order", "{not json") == ErrorCode::kMalformed);
-  CHECK(code_of("order", "[]") == ErrorCode::kMalformed);
-  CHECK(code_of("order", "") == ErrorCode::kMalformed);  // empty is {}: order_id is missing
-  CHECK(code_of("stock", std::string(100'000, '{')) == ErrorCode::kMalformed);
+  CHECK(query_code("orders", R"({"order_id":"o"})") == ErrorCode::kUnknownCommand);
+  CHECK(query_code("teleport", "{not json") == ErrorCode::kUnknownCommand);
+  CHECK(query_code("order", "{not json") == ErrorCode::kMalformed);
+  CHECK(query_code("order", "[]") == ErrorCode::kMalformed);
+  CHECK(query_code("order", "") == ErrorCode::kMalformed);  // empty is {}: order_id is missing
+  CHECK(query_code("stock", std::string(100'000, '{')) == ErrorCode::kMalformed);
 }

@@ -15,13 +15,8 @@ using stockroom::testing::parse_object;
 
 namespace {
 
-std::vector<std::string> keys(const rapidjson::Value& object) {
-  std::vector<std::string> out;
-  for (const auto& m : object.GetObject()) out.emplace_back(m.name.GetString());
-  return out;
-}
-
-std::string str(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+using stockroom::testing::keys;
+using stockroom::testing::str;
 
 size_t count(const std::string& text, const std::string& needle) {
   size_t n = 0;

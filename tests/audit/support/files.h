@@ -12,7 +12,16 @@
 #include <string>
 #include <string_view>
 
+#include "adapters/audit/signing_key.h"
+
 namespace stockroom::testing {
+
+// A fresh Ed25519 key; the test stops if it cannot be made.
+inline audit::SigningKey new_key() {
+  Result<audit::SigningKey> key = audit::SigningKey::generate();
+  REQUIRE(key.has_value());
+  return *key;
+}
 
 inline void write_file(const std::string& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

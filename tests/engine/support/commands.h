@@ -4,10 +4,10 @@
 #include <string>
 
 #include "engine/model/command.h"
+#include "support/money.h"
 
 namespace stockroom::testing {
 
-inline Money eur(int64_t cents) { return Money{cents, Currency("EUR")}; }
 inline Actor staff() { return Actor{ActorId("ops-1"), Role::kStaff}; }
 inline Actor service() { return Actor{ActorId("svc-1"), Role::kService}; }
 inline Actor customer(const std::string& id) { return Actor{ActorId(id), Role::kCustomer}; }

@@ -10,10 +10,11 @@
 
 #include "engine/model/command.h"
 #include "engine/model/event.h"
+#include "support/money.h"
 
 namespace stockroom::codec_test {
 
-inline Money eur(int64_t amount) { return Money{amount, Currency("EUR")}; }
+using testing::eur;
 
 // One sample of each EventData alternative, in variant order.
 inline std::vector<EventData> sample_events() {
