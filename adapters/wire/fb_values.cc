@@ -3,13 +3,15 @@
 #include <variant>
 #include <vector>
 
+#include "engine/model/utf8.h"
+
 namespace stockroom::wire::fbcodec {
 namespace {
 
 flatbuffers::Offset<fb::Detail> put_detail(Builder& b, const ErrorDetail& detail) {
   const StringRef name = b.CreateString(detail.name);
   if (const auto* text = std::get_if<std::string>(&detail.value)) {
-    const StringRef value = b.CreateString(*text);
+    const StringRef value = b.CreateString(valid_utf8(*text));  // it may echo the request
     return fb::CreateDetail(b, name, flatbuffers::nullopt, value);
   }
   return fb::CreateDetail(b, name, std::get<int64_t>(detail.value));
@@ -29,7 +31,9 @@ flatbuffers::Offset<fb::Money> put_money(Builder& b, const Money& money) {
 
 flatbuffers::Offset<fb::ErrorInfo> put_error(Builder& b, const Error& error) {
   const StringRef code = b.CreateString(error_code_name(error.code));
-  const StringRef message = b.CreateString(error.message);
+  // A refusal may quote what the request held: FlatBuffers strings are UTF-8, and
+  // readers in other languages check it.
+  const StringRef message = b.CreateString(valid_utf8(error.message));
   // Empty lists are left out (a null offset), as most refusals have neither.
   flatbuffers::Offset<flatbuffers::Vector<flatbuffers::Offset<fb::Detail>>> details;
   if (!error.details.empty()) {

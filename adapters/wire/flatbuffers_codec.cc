@@ -14,6 +14,7 @@
 #include "adapters/wire/fb_values.h"
 #include "adapters/wire/fb_views.h"
 #include "adapters/wire/wire.h"
+#include "engine/model/utf8.h"
 #include "events/record_codec.h"
 #include "schemas/api_generated.h"
 
@@ -104,7 +105,9 @@ class FlatBuffersCodec final : public Codec {
   void command_reply(std::string_view command_id, const Result<engine::CommandResult>& result,
                      std::string& out) const override {
     Builder& b = fbcodec::reply_builder();
-    const StringRef id = b.CreateString(command_id);
+    // An accepted command's id passed validation; a refused one's may be any bytes.
+    const StringRef id =
+        result ? b.CreateString(command_id) : b.CreateString(valid_utf8(command_id));
     if (!result) {
       const auto error = fbcodec::put_error(b, result.error());
       b.Finish(fb::CreateCommandReply(b, false, id, false, 0, 0, error));

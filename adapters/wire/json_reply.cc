@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "adapters/wire/internal_json.h"
+#include "engine/model/utf8.h"
 #include "events/event_log.h"
 
 namespace stockroom::wire::internal {
@@ -73,7 +74,11 @@ void write_shortages(JsonWriter& w, const std::vector<Shortage>& shortages) {
 void write_details(JsonWriter& w, const Error& error) {
   Details details(w);
   for (const ErrorDetail& d : error.details) {
-    std::visit([&](const auto& value) { details.put(d.name, value); }, d.value);
+    if (const auto* text = std::get_if<std::string>(&d.value)) {
+      details.put(d.name, valid_utf8(*text));  // it may echo the request
+    } else {
+      details.put(d.name, std::get<int64_t>(d.value));
+    }
   }
   // One short line is shown flat, as nats-api.md's example does; the array names
   // every line whatever their number, for clients that read one shape.
@@ -120,7 +125,9 @@ void put_raw(JsonBuffer& buffer, std::string_view text) {
 void write_error(JsonWriter& w, const Error& error) {
   w.StartObject();
   put(w, "code", error_code_name(error.code));
-  put(w, "message", error.message);
+  // A refusal may quote what the request held (an unknown subject name, a field):
+  // the reply stays valid UTF-8 whatever bytes came in (found by tests/fuzz).
+  put(w, "message", valid_utf8(error.message));
   write_details(w, error);
   w.EndObject();
 }
@@ -131,7 +138,12 @@ void json_command_reply(std::string_view command_id, const Result<engine::Comman
   JsonWriter w(buffer);
   w.StartObject();
   put_bool(w, "ok", result.has_value());
-  put(w, "command_id", command_id);
+  // An accepted command's id passed validation; a refused one's may be any bytes.
+  if (result) {
+    put(w, "command_id", command_id);
+  } else {
+    put(w, "command_id", valid_utf8(command_id));
+  }
   if (result) {
     write_accepted(w, *result, true);
   } else {

@@ -10,6 +10,8 @@
 #include <variant>
 #include <vector>
 
+#include "engine/model/utf8.h"
+
 namespace stockroom {
 namespace {
 
@@ -28,29 +30,6 @@ Status first_failure(std::initializer_list<Status> checks) {
 Status invalid(std::string_view field, std::string message) {
   return fail(ErrorCode::kInvalidArgument, std::string(field) + " " + message,
               {{"field", std::string(field)}});
-}
-
-// The length of the UTF-8 sequence a lead byte starts; 0 for a byte that cannot lead.
-size_t sequence_length(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if ((lead & 0xE0) == 0xC0) return 2;
-  if ((lead & 0xF0) == 0xE0) return 3;
-  if ((lead & 0xF8) == 0xF0) return 4;
-  return 0;
-}
-
-// The number of code points of UTF-8 text; nullopt when its sequences are malformed.
-std::optional<size_t> utf8_length(std::string_view text) {
-  size_t count = 0;
-  for (size_t i = 0; i < text.size(); ++count) {
-    size_t n = sequence_length(static_cast<unsigned char>(text[i]));
-    if (n == 0 || text.size() - i < n) return std::nullopt;
-    for (size_t k = 1; k < n; ++k) {
-      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return std::nullopt;
-    }
-    i += n;
-  }
-  return count;
 }
 
 Status check_id(std::string_view field, const std::string& value) {

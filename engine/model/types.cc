@@ -13,10 +13,12 @@ bool is_valid_id(std::string_view s) noexcept {
 }
 
 Currency::Currency(std::string_view code) {
-  size_ = static_cast<uint8_t>(std::min<size_t>(code.size(), code_.size()));
+  // A code longer than three letters is malformed: it becomes the empty code, which
+  // fails validation. Nothing of it is kept, so that two currencies that read the same
+  // compare equal (the fuzzer found a long code that did not survive its stored form).
+  if (code.size() > code_.size()) return;
+  size_ = static_cast<uint8_t>(code.size());
   std::copy_n(code.begin(), size_, code_.begin());
-  // A code longer than three letters is malformed; keep a marker that fails validation.
-  if (code.size() > code_.size()) size_ = 0;
 }
 
 bool is_valid_currency(std::string_view code) noexcept {

@@ -67,6 +67,15 @@ TEST_CASE("a currency must be three upper-case letters", "[decider]") {
         "price.currency");
 }
 
+TEST_CASE("a currency code of more than three letters reads as the empty code", "[decider]") {
+  // What a stored record keeps of it (the empty code) compares equal to it: found by
+  // the command fuzzer (tests/fuzz), where "EURO" kept "EUR" behind an empty code.
+  CHECK(Currency("EURO") == Currency(""));
+  CHECK(Currency("EURO").str().empty());
+  CHECK(Currency("EURO") == Currency("USDX"));
+  CHECK(Currency("EUR") != Currency("EURO"));
+}
+
 TEST_CASE("quantities 0, -3 and 1,000,001 are INVALID_ARGUMENT, 1 and 1,000,000 valid",
           "[decider]") {
   for (int64_t q : {0LL, -3LL, 1'000'001LL}) {

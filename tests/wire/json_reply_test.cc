@@ -74,6 +74,33 @@ TEST_CASE("json reply: a refused command carries code, message and details", "[w
   CHECK(error["details"]["got"].GetInt64() == 0);
 }
 
+TEST_CASE("json reply: a refusal quoting bytes that are not UTF-8 is still valid UTF-8 JSON",
+          "[wire]") {
+  // An unknown subject name and the command_id of a body that did not decode are echoed
+  // as they came (found by the command fuzzer, tests/fuzz): stray bytes become U+FFFD.
+  const Result<CommandEnvelope> unknown = json_codec().decode_command(
+      "cart.ad\xFF\xC3", R"({"command_id":"x","actor":{"id":"a","role":"staff"}})");
+  REQUIRE_FALSE(unknown.has_value());
+  std::string out;
+  json_codec().command_reply("c\xE2\x82",
+                             Result<engine::CommandResult>(std::unexpected(unknown.error())), out);
+  rapidjson::Document d;
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(out.c_str(), out.size());
+  INFO(out);
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(str(d["command_id"]) == "c\xEF\xBF\xBD\xEF\xBF\xBD");
+  CHECK(str(d["error"]["code"]) == "UNKNOWN_COMMAND");
+  CHECK(str(d["error"]["message"]).find("cart.ad\xEF\xBF\xBD\xEF\xBF\xBD") != std::string::npos);
+  out.clear();
+  json_codec().error_reply(
+      fail(ErrorCode::kNotFound, "no order \xC0\xAF", {{"order_id", std::string("\xFF")}}).error(),
+      out);
+  d.Parse<rapidjson::kParseValidateEncodingFlag>(out.c_str(), out.size());
+  INFO(out);
+  REQUIRE_FALSE(d.HasParseError());
+  CHECK(str(d["error"]["details"]["order_id"]) == "\xEF\xBF\xBD");
+}
+
 TEST_CASE("json reply: an error without details has no details object", "[wire]") {
   std::string out;
   json_codec().error_reply(Error{ErrorCode::kNotFound, "no order o-1", {}, {}}, out);

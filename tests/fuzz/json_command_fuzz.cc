@@ -1,0 +1,8 @@
+// libFuzzer: a command request in JSON (subject tail, newline, body), decoded as
+// the service decodes it (tests/fuzz/command_decoding.h).
+#include "tests/fuzz/command_decoding.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  stockroom::fuzz::fuzz_command(stockroom::wire::json_codec(), true, data, size);
+  return 0;
+}
