@@ -2,6 +2,8 @@
 //
 // In order, stopping at the first failure:
 //   chain        every record re-hashed from position 1 (events::EventLog::verify)
+//   table files  every block of every RocksDB table file against its checksum
+//                (events::EventLog::verify_table_files), the blocks no check reads too
 //   stream index every event at its (stream, version), versions gap-free, no stray entry
 //   time index   one entry per event, at the time its record holds, no stray entry
 //   commands     every idempotency record names events that exist and carry its

@@ -28,7 +28,8 @@ enum class OfflineMode : uint8_t {
 // family it has open: the fewer, the cheaper (events::LogOptions::follow). Errors, one line each,
 // name what is wrong: kNotFound for a missing path or a directory that holds no Stockroom log,
 // kInvalidArgument for a dangling symbolic link or a file that is not a directory
-// (events/data_dir.h), kUnavailable when RocksDB cannot open it.
+// (events/data_dir.h), kInvalidState for a damaged store (events/event_log.h, open),
+// kUnavailable when RocksDB cannot open it.
 [[nodiscard]] Result<std::unique_ptr<events::EventLog>> open_offline(
     const std::string& dir, OfflineMode mode = OfflineMode::kSnapshot);
 

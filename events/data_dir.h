@@ -18,4 +18,11 @@ namespace stockroom::events {
 //                     a directory, a parent directory that is missing or is no directory
 [[nodiscard]] std::optional<Error> data_dir_problem(const std::string& dir, bool must_exist);
 
+// kInvalidState when `dir` holds a RocksDB store's files (a MANIFEST, table files,
+// write-ahead logs) but no CURRENT, the file that names the MANIFEST to read: a damaged
+// store, not a new one. RocksDB would take it for a new one: a writable open writes a
+// new MANIFEST and CURRENT, and the next deletes the table files that MANIFEST does
+// not list. The message names some of the files; nullopt otherwise.
+[[nodiscard]] std::optional<Error> store_without_current(const std::string& dir);
+
 }  // namespace stockroom::events

@@ -107,7 +107,13 @@ class LogBatch;
 
 class EventLog {
  public:
-  // Opens (creating if needed, unless read_only) the log in `dir`.
+  // Opens (creating if needed, unless read_only) the log in `dir`. A damaged store is
+  // refused with kInvalidState and a message saying what is damaged (docs/storage.md,
+  // "Corruption on open"): a corrupt record in a write-ahead log (an incomplete last
+  // record is taken as the write a crash interrupted), a missing table file, MANIFEST
+  // or CURRENT, and a log that no longer holds the head its last clean stop recorded.
+  // A writable log removes that record as it opens and writes it when it is destroyed
+  // without having failed.
   [[nodiscard]] static Result<std::unique_ptr<EventLog>> open(const std::string& dir,
                                                               const LogOptions& options);
   virtual ~EventLog() = default;
@@ -220,6 +226,12 @@ class EventLog {
   // commits go on meanwhile). On a writable log it flushes every family's memtable
   // first; on a read-only one it copies the write-ahead log instead.
   [[nodiscard]] virtual Result<Head> checkpoint(const std::string& target) const = 0;
+
+  // Reads every block of every table file and checks its checksum (RocksDB's
+  // DB::VerifyChecksum), including blocks no read has touched: reads check the blocks
+  // they load, and open reads only a few. kInvalidState naming the first damaged file;
+  // kUnavailable when a file cannot be read. Reads the whole store once (`verify`).
+  [[nodiscard]] virtual Status verify_table_files() const = 0;
 };
 
 // The writes of one group of commands. Built by the single writer, committed by

@@ -19,6 +19,10 @@ Result<std::unique_ptr<events::EventLog>> open_offline(const std::string& dir, O
   if (std::optional<Error> problem = events::data_dir_problem(dir, true)) {
     return std::unexpected(std::move(*problem));
   }
+  if (std::optional<Error> damage = events::store_without_current(dir)) {
+    damage->message = fmt::format("cannot open {}: {}", dir, damage->message);
+    return std::unexpected(std::move(*damage));
+  }
   if (!std::filesystem::exists(std::filesystem::path(dir) / "CURRENT")) {
     return fail(ErrorCode::kNotFound,
                 fmt::format("{} is not a Stockroom data directory (no database in it)", dir));

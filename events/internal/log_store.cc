@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <set>
 
+#include "events/data_dir.h"
 #include "events/internal/info_log.h"
 #include "events/internal/open_failure.h"
 #include "events/internal/rocks_status.h"
@@ -50,6 +51,9 @@ Result<std::vector<std::string>> family_names(const std::string& dir,
   const rocksdb::Status listed = rocksdb::DB::ListColumnFamilies(db_options, dir, &names);
   if (options.read_only) {
     if (!listed.ok()) {
+      if (std::optional<Error> damage = damaged_store(dir, listed)) {
+        return std::unexpected(std::move(*damage));
+      }
       return fail(ErrorCode::kNotFound,
                   fmt::format("no event log at {}: {}", dir, listed.ToString()));
     }
@@ -128,6 +132,10 @@ Result<std::unique_ptr<LogStore>> LogStore::open(const std::string& dir,
 }
 
 Status LogStore::open_db(const std::string& dir, const LogOptions& options) {
+  // Before RocksDB, which would take such a store for a new one (data_dir.h).
+  if (std::optional<Error> damage = store_without_current(dir)) {
+    return std::unexpected(std::move(*damage));
+  }
   rocksdb::DBOptions db_options = make_db_options(options, env_.get());
   // A writer's only (a read-only open beside it must not move its LOG aside): it must
   // survive a full disk (info_log.h).

@@ -8,11 +8,13 @@
 //                     directory, a missing parent directory (only the last component
 //                     is created), no permission
 //   kUnavailable      the directory's lock is held by another process (another serve)
+//   kInvalidState     a damaged store (damaged_store below)
 //   otherwise         storage_error() of the status, as for any RocksDB failure.
 #pragma once
 
 #include <rocksdb/status.h>
 
+#include <optional>
 #include <string>
 
 #include "engine/model/error.h"
@@ -21,5 +23,12 @@ namespace stockroom::events::internal {
 
 // REQUIRES: !status.ok(); `status` is what opening the store at `dir` returned.
 [[nodiscard]] Error open_failure(const std::string& dir, const rocksdb::Status& status);
+
+// When `status` says that RocksDB found the store at `dir` damaged, kInvalidState
+// saying what, in the words of a data directory rather than RocksDB's ("its table file
+// 000033.sst, which the MANIFEST lists, is missing" for RocksDB's "…000033.ldb: No such
+// file or directory…"), what to do, and RocksDB's text. nullopt for any other status.
+[[nodiscard]] std::optional<Error> damaged_store(const std::string& dir,
+                                                 const rocksdb::Status& status);
 
 }  // namespace stockroom::events::internal

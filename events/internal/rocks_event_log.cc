@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "events/internal/chain_verifier.h"
+#include "events/internal/clean_stop.h"
 #include "events/internal/index_verifier.h"
 #include "events/internal/keys.h"
 #include "events/internal/log_batch.h"
@@ -37,29 +40,110 @@ Status check_log_end(const LogStore& store, const Head& head) {
   return {};
 }
 
+// The head a clean stop recorded must still be in the log: at its position, with its
+// hash. A log that ends before it lost acknowledged events after that stop (a WAL cut
+// short or deleted: RocksDB recovers what it finds and cannot know what is missing).
+Status check_clean_stop(const std::string& dir, const LogReader& reader, const Head& head,
+                        const Head& stopped) {
+  const std::string what_now = fmt::format(
+      "Restore it from a checkpoint, or delete {}/{} to open it as it is (docs/storage.md, "
+      "\"Corruption on open\")",
+      dir, kCleanStopFile);
+  if (stopped.position > head.position) {
+    return fail(ErrorCode::kInvalidState,
+                fmt::format("{} is damaged: it was stopped cleanly at position {}, but its log "
+                            "now ends at position {}: events {} to {} are missing (a "
+                            "write-ahead log, *.log, cut short or deleted?). {}",
+                            dir, stopped.position.value, head.position.value,
+                            head.position.value + 1, stopped.position.value, what_now));
+  }
+  if (stopped.position.value == 0) return {};
+  Result<std::optional<StoredEvent>> there = reader.read(stopped.position, head.position);
+  if (!there) return std::unexpected(there.error());
+  if (!*there || (*there)->hash != stopped.hash) {
+    return fail(ErrorCode::kInvalidState,
+                fmt::format("{} is damaged: it was stopped cleanly at position {} with hash {}, "
+                            "but its log holds another event there. {}",
+                            dir, stopped.position.value, to_hex(stopped.hash), what_now));
+  }
+  return {};
+}
+
+// What a clean stop left is checked on every open but a follower's (which follows a
+// running writer, and there is no record while one runs); a writer then removes it
+// before its first write, so that a crash leaves none. `stopped` is the record as read
+// before the store opened: a writer stopping cleanly after that open would record a
+// head the open does not see.
+Status settle_clean_stop(const std::string& dir, const LogStore& store, const Head& head,
+                         const Result<std::optional<Head>>& stopped) {
+  if (store.follower()) return {};
+  if (!stopped) return std::unexpected(stopped.error());
+  if (*stopped) {
+    if (Status ok = check_clean_stop(dir, LogReader(store), head, **stopped); !ok) return ok;
+  }
+  if (store.read_only()) return {};
+  return remove_clean_stop(dir);
+}
+
 }  // namespace
+
+Status RocksEventLog::check_stop_read_only(const std::string& dir, const LogOptions& options) {
+  // A writable open replays the WALs into new table files and deletes them before the
+  // head can be compared with the record: checked on a read-only open first, a
+  // refused directory is left exactly as it was (the damaged WAL too). Only after a
+  // clean stop; it costs one more replay of the WALs.
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(dir) / kCleanStopFile, ec)) return {};
+  LogOptions probe = options;
+  probe.read_only = true;
+  Result<std::unique_ptr<EventLog>> checked = open(dir, probe);
+  if (!checked) return std::unexpected(checked.error());
+  return {};
+}
 
 Result<std::unique_ptr<EventLog>> RocksEventLog::open(const std::string& dir,
                                                       const LogOptions& options) {
   if (options.durability == Durability::kBatch && options.batch_sync_interval_ms <= 0) {
     return fail(ErrorCode::kInvalidArgument, "batch_sync_interval_ms must be positive");
   }
+  if (!options.read_only) {
+    if (Status ok = check_stop_read_only(dir, options); !ok) return std::unexpected(ok.error());
+  }
+  // A failure to read it is told only if the store opens: what is wrong with the path
+  // is said better by the store's open (open_failure.h).
+  const Result<std::optional<Head>> stopped = read_clean_stop(dir);
   Result<std::unique_ptr<LogStore>> store = LogStore::open(dir, options);
   if (!store) return std::unexpected(store.error());
   Result<Head> head = LogReader(**store).stored_head();
   if (!head) return std::unexpected(head.error());
   if (Status ok = check_log_end(**store, *head); !ok) return std::unexpected(ok.error());
-  return std::unique_ptr<EventLog>(new RocksEventLog(std::move(*store), options, *head));
+  if (Status ok = settle_clean_stop(dir, **store, *head, stopped); !ok) {
+    return std::unexpected(ok.error());
+  }
+  return std::unique_ptr<EventLog>(new RocksEventLog(dir, std::move(*store), options, *head));
 }
 
-RocksEventLog::RocksEventLog(std::unique_ptr<LogStore> store, const LogOptions& options,
-                             const Head& head)
-    : store_(std::move(store)), reader_(*store_), head_(head) {
+RocksEventLog::RocksEventLog(std::string dir, std::unique_ptr<LogStore> store,
+                             const LogOptions& options, const Head& head)
+    : dir_(std::move(dir)), store_(std::move(store)), reader_(*store_), head_(head) {
   write_options_.sync = options.durability == Durability::kSync;
   if (options.durability == Durability::kBatch && !store_->read_only()) {
     syncer_ = std::make_unique<WalSyncer>(std::chrono::milliseconds(options.batch_sync_interval_ms),
                                           [this] { return sync_wal(); });
   }
+}
+
+RocksEventLog::~RocksEventLog() {
+  syncer_.reset();  // its last sync, before anything below
+  if (store_->read_only()) return;
+  std::lock_guard io(io_mutex_);
+  if (refusal()) return;  // a failed log vouches for nothing
+  // In kBatch and kNone the last writes may not be durable yet; the record must never
+  // claim more than the disk holds.
+  if (!store_->db().SyncWAL().ok()) return;
+  // Without a record the next open trusts the WAL as after a crash: no worse than
+  // before the record existed, so a failure to write it is ignored.
+  static_cast<void>(write_clean_stop(dir_, head()));
 }
 
 Head RocksEventLog::head() const {
@@ -224,6 +308,12 @@ Status RocksEventLog::compact() {
 
 Result<Head> RocksEventLog::checkpoint(const std::string& target) const {
   return write_checkpoint(store_->db(), target);
+}
+
+Status RocksEventLog::verify_table_files() const {
+  rocksdb::ReadOptions options;
+  options.fill_cache = false;  // one pass over every file would only evict what reads need
+  return check(store_->db().VerifyChecksum(options), "checking the table files");
 }
 
 std::optional<Error> RocksEventLog::refusal() const {

@@ -2,7 +2,9 @@
 //
 // Holds the store, the head (published only after a successful write) and the
 // failure state: after a failed write or background fsync every batch is refused with
-// kUnavailable until the log is reopened, while reads keep working.
+// kUnavailable until the log is reopened, while reads keep working. A writer that
+// closes without having failed leaves its head in the clean-stop record, which the
+// next open checks (clean_stop.h).
 // Threads: head() and the reads from any thread; batches built by one thread and
 // committed in order, possibly by another (event_log.h).
 #pragma once
@@ -26,7 +28,8 @@ class RocksEventLog final : public EventLog {
  public:
   [[nodiscard]] static Result<std::unique_ptr<EventLog>> open(const std::string& dir,
                                                               const LogOptions& options);
-  ~RocksEventLog() override = default;
+  // A writable log that has not failed syncs its WAL and writes the clean-stop record.
+  ~RocksEventLog() override;
 
   [[nodiscard]] Head head() const override;
   [[nodiscard]] Result<Head> refresh() override;
@@ -61,15 +64,22 @@ class RocksEventLog final : public EventLog {
       size_t limit) const override;
   [[nodiscard]] Status compact() override;
   [[nodiscard]] Result<Head> checkpoint(const std::string& target) const override;
+  [[nodiscard]] Status verify_table_files() const override;
 
  private:
-  RocksEventLog(std::unique_ptr<LogStore> store, const LogOptions& options, const Head& head);
+  RocksEventLog(std::string dir, std::unique_ptr<LogStore> store, const LogOptions& options,
+                const Head& head);
   // Why batches are refused now (read-only or failed), if they are.
   [[nodiscard]] std::optional<Error> refusal() const;
   void enter_failed(const rocksdb::Status& status);
+  // After a clean stop, the checks of open() on a read-only open (a writer's changes
+  // the directory before they can run).
+  [[nodiscard]] static Status check_stop_read_only(const std::string& dir,
+                                                   const LogOptions& options);
   // The kBatch sync, run by the syncer: false once the log has failed.
   [[nodiscard]] bool sync_wal();
 
+  std::string dir_;
   std::unique_ptr<LogStore> store_;
   LogReader reader_;
   rocksdb::WriteOptions write_options_;

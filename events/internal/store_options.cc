@@ -86,6 +86,24 @@ rocksdb::DBOptions make_db_options(const LogOptions& options, rocksdb::Env* env)
   db.max_background_jobs = 2;
   db.bytes_per_sync = kMiB;
   db.keep_log_file_num = 4;
+  // Damage to the write-ahead logs is refused, not recovered around (docs/storage.md,
+  // "Corruption on open"). A follower tails a live WAL and keeps RocksDB's defaults.
+  if (!options.follow) {
+    // An incomplete last record is the write a crash interrupted (kill -9 mid-append, a
+    // full disk, power loss; a checkpoint's last WAL is copied up to a size): never
+    // acknowledged in kSync, whose fsync had not returned. RocksDB drops it. Any other
+    // bad record (checksum, length, a fragment without its start) is refused: the
+    // default kPointInTimeRecovery would stop the replay there and silently drop every
+    // acknowledged write after it. kAbsoluteConsistency would refuse the legitimate
+    // incomplete tail too; a WAL cut short after a clean stop is caught by the
+    // clean-stop record instead (clean_stop.h).
+    db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+    // The tail tolerated above must be the newest WAL's: a closed WAL that is missing or
+    // shorter than when it was synced would otherwise leave a hole in the middle of the
+    // log that nothing at open notices. RocksDB records closed WALs' synced sizes in the
+    // MANIFEST and checks them on open ("Missing WAL", "Size mismatch").
+    db.track_and_verify_wals_in_manifest = true;
+  }
   return db;
 }
 

@@ -78,7 +78,7 @@ last=$(tail -n 1 "$dir/all.jsonl")
 head_pos=$(jq -r .position <<<"$last")
 head_hash=$(jq -r .hash <<<"$last")
 stockroom verify --data "$data" >"$dir/verify.txt" || fail "verify"
-grep -q "^ok: $head_pos events; checked chain, indexes, command records, commands recorded, view checkpoints, views, snapshots$" \
+grep -q "^ok: $head_pos events; checked chain, table files, indexes, command records, commands recorded, view checkpoints, views, snapshots$" \
   "$dir/verify.txt" || fail "verify summary"
 grep -q "^head $head_pos $head_hash$" "$dir/verify.txt" || fail "verify head"
 stockroom verify --data "$data" --expect "$head_pos:$head_hash" >/dev/null || fail "--expect of the head"

@@ -65,9 +65,9 @@ TEST_CASE("verify passes every check on a log the engine wrote and names its hea
   CHECK(report.head.position == head_of(dir.str()).position);
   CHECK(report.events == report.head.position.value);
   CHECK(report.head.position.value > 500);
-  CHECK(report.checks == std::vector<std::string>{"chain", "indexes", "command records",
-                                                  "commands recorded", "view checkpoints", "views",
-                                                  "snapshots"});
+  CHECK(report.checks == std::vector<std::string>{"chain", "table files", "indexes",
+                                                  "command records", "commands recorded",
+                                                  "view checkpoints", "views", "snapshots"});
   const engine::AuditReport quick = audit(dir.str(), true);
   CHECK(quick.ok);
   CHECK(quick.checks == std::vector<std::string>{"chain"});
@@ -154,6 +154,7 @@ TEST_CASE(
     REQUIRE(log.has_value());
     receipt = (*log)->read(Position{kept}).value()->hash;
   }
+  events::Hash forged_head{};
   {
     // The forger changes event k's actor and recomputes every hash from there on.
     RawStore raw(dir.str());
@@ -176,7 +177,12 @@ TEST_CASE(
     }
     raw.put("default", "head",
             be64(before.position.value) + std::string(previous.begin(), previous.end()));
+    forged_head = previous;
   }
+  // The head a clean stop recorded (docs/storage.md, "Corruption on open") is a plain
+  // file beside the store, a check against damage, not against a forger, who rewrites it.
+  std::ofstream(dir.sub("CLEAN_STOP"))
+      << before.position.value << ' ' << events::to_hex(forged_head) << '\n';
   CHECK(audit(dir.str(), true).ok);  // a recomputed chain is self-consistent
   auto log = engine::open_offline(dir.str());
   REQUIRE(log.has_value());
