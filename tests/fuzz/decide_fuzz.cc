@@ -11,7 +11,7 @@
 // and decide() is a function: the same command on the same states decides the same.
 // With STOCKROOM_FUZZ_STATS set, it prints at exit how many events of each type the
 // accepted commands recorded, and the refusals per command and code: what the corpus
-// reaches (docs/reliability.md).
+// reaches (docs/reliability.md). STOCKROOM_FUZZ_TRACE prints every command and its outcome.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -234,6 +234,33 @@ const bool kStats = [] {
   return true;
 }();
 
+// STOCKROOM_FUZZ_TRACE: each command and what it decided, to read a saved input.
+const bool kTrace = std::getenv("STOCKROOM_FUZZ_TRACE") != nullptr;
+
+void trace(const CommandEnvelope& envelope, const Result<std::vector<EventData>>& decided) {
+  std::fprintf(stderr, "%s by %s:", std::string(command_name(envelope.command)).c_str(),
+               envelope.actor.id.str().c_str());
+  if (!decided) {
+    std::fprintf(stderr, " refused %s\n", decided.error().message.c_str());
+    return;
+  }
+  for (const EventData& e : *decided) {
+    std::fprintf(stderr, " %s", std::string(event_type_name(e)).c_str());
+    std::visit(
+        [](const auto& event) {
+          if constexpr (requires {
+                          event.sku;
+                          event.quantity;
+                        }) {
+            std::fprintf(stderr, "(%s %lld)", event.sku.str().c_str(),
+                         static_cast<long long>(event.quantity.value));
+          }
+        },
+        e);
+  }
+  std::fprintf(stderr, "\n");
+}
+
 bool same(const Result<std::vector<EventData>>& a, const Result<std::vector<EventData>>& b) {
   if (a.has_value() != b.has_value()) return false;
   if (a.has_value()) return *a == *b;
@@ -263,6 +290,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       envelope.expected_version = StreamVersion{in.ConsumeIntegralInRange<uint64_t>(0, 4)};
     }
     const Result<std::vector<EventData>> decided = decide(envelope, store, context);
+    if (fuzz::kTrace) fuzz::trace(envelope, decided);
     FUZZ_CHECK(fuzz::same(decided, decide(envelope, store, context)));
     if (!decided.has_value()) {
       if (fuzz::kStats) {
