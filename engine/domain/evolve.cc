@@ -11,6 +11,16 @@ namespace {
 struct ProductFold {
   ProductState& s;
 
+  // Units of an order's hold, held or confirmed, that leave the reservation (a
+  // stock.settle, settle_decider.h) are no longer the order's to settle. The release of
+  // a hold itself (HoldReleased, then StockReleased) finds it released already.
+  void settle_hold(const OrderId& order_id, int64_t quantity) const {
+    const HoldEntry* h = s.hold(order_id);
+    if (h == nullptr || h->status == HoldStatus::kReleased) return;
+    HoldEntry& entry = s.hold_for_update(order_id);
+    entry.quantity = std::max<int64_t>(0, entry.quantity - quantity);
+  }
+
   bool operator()(const HoldPlaced& e) const {
     HoldEntry& h = s.hold_for_update(e.order_id);
     h.attempt = e.attempt;
@@ -61,11 +71,13 @@ struct ProductFold {
   }
   bool operator()(const StockReleased& e) const {
     s.reserved -= e.quantity.value;
+    settle_hold(e.order_id, e.quantity.value);
     return true;
   }
   bool operator()(const StockShipped& e) const {
     s.on_hand -= e.quantity.value;
     s.reserved -= e.quantity.value;
+    settle_hold(e.order_id, e.quantity.value);
     return true;
   }
   bool operator()(const StockReturned& e) const {
@@ -257,12 +269,14 @@ void fold(State& state, const EventData& event, const Fold& f) {
 
 void evolve(ProductState& state, const EventData& event, Timestamp time) {
   fold(state, event, ProductFold{state});
-  // Confirmed holds and tombstones whose expiry has passed guard nothing any more: a
-  // request of their attempt is refused as expired by then (state.h, HoldEntry). Each
-  // event of the product forgets them, so a fold of the same events is the same state.
+  // Tombstones and settled confirmed holds whose expiry has passed guard nothing any
+  // more: a request of their attempt is refused as expired by then (state.h, HoldEntry).
+  // A confirmed hold with units left stays: its order's stock.settle takes them. Each
+  // event of the product forgets the rest, so a fold of the same events is the same
+  // state.
   if (!state.holds.empty()) {
     std::erase_if(state.holds, [&](const HoldEntry& h) {
-      return h.status != HoldStatus::kHeld && h.expires_at < time;
+      return h.status != HoldStatus::kHeld && h.quantity == 0 && h.expires_at < time;
     });
   }
 }

@@ -1,6 +1,7 @@
 #include "engine/domain/hold_decider.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/domain/product_decider.h"
@@ -134,9 +135,11 @@ Decision decide(const ExpireHold& c, const ProductState& product, const DecideCo
     return refuse_state(hold_name(c.order_id, h->attempt, c.sku) + " is not due yet",
                         hold_details(c.order_id, h->attempt, c.sku));
   }
+  // A stock.settle release of a cancelled order may have taken the units already.
   const Quantity held{h->quantity};
-  return accept(HoldReleased{c.sku, c.order_id, h->attempt, held, "expired", h->expires_at},
-                StockReleased{c.sku, c.order_id, held});
+  HoldReleased released{c.sku, c.order_id, h->attempt, held, "expired", h->expires_at};
+  if (held.value == 0) return accept(std::move(released));
+  return accept(std::move(released), StockReleased{c.sku, c.order_id, held});
 }
 
 }  // namespace stockroom

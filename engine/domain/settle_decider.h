@@ -9,12 +9,14 @@
 
 namespace stockroom {
 
-// Per line, in line order: the product is this partition's (NOT_FOUND; a retired one
-// still settles); release and ship take at most what is reserved (AMOUNT_EXCEEDED:
-// the order's reservation cannot be there); a return must not overflow on_hand
-// (AMOUNT_EXCEEDED). Then StockReleased, StockShipped or StockReturned per line.
-// Nothing here tells one order's reservation from another's, so exactly-once is the
-// sender's: one command id per effect (a resend is a duplicate).
+// An order placed here that keeps its stock in its own stream (OrderPlaced without
+// stock_elsewhere) is INVALID_STATE: its own commands move that stock. Then per line,
+// in line order: the product is this partition's (NOT_FOUND; a retired one still
+// settles); release and ship take at most what the order's own hold still has
+// (AMOUNT_EXCEEDED: never units reserved for another order); a return must not
+// overflow on_hand (AMOUNT_EXCEEDED; the order partition checked it against what was
+// shipped). Then StockReleased, StockShipped or StockReturned per line, which take the
+// units off the hold (evolve.h). A resend of the same command id is a duplicate.
 [[nodiscard]] Decision decide(const SettleStock& command, StateReader& states);
 
 }  // namespace stockroom

@@ -12,9 +12,11 @@
 namespace stockroom {
 
 // A hold on a product's stock (command.h, PlaceHold) while it matters: held until
-// confirmed or released; confirmed (the order's own lifecycle has the reservation) or
-// released (a tombstone) until its expiry has passed, after which any request of its
-// attempt is refused as expired anyway. Bounded by the holds of the last TTL.
+// confirmed or released; confirmed (the order's own lifecycle has the reservation)
+// while units of it are left for the order's stock.settle to ship or release, then
+// until its expiry; released (a tombstone) until its expiry, after which any request
+// of its attempt is refused as expired anyway. `quantity` is what the order still
+// holds. Bounded by the holds of the last TTL plus the open orders placed elsewhere.
 enum class HoldStatus : uint8_t { kHeld, kConfirmed, kReleased };
 struct HoldEntry {
   OrderId order_id;

@@ -161,21 +161,28 @@ TEST_CASE("a confirm of a hold never placed is NOT_FOUND, of an expired one INVA
         "INVALID_STATE");
 }
 
-TEST_CASE("confirmed holds and tombstones are forgotten once their expiry has passed",
-          "[decider][hold]") {
+TEST_CASE(
+    "tombstones are forgotten once their expiry has passed and confirmed holds once settled "
+    "too",
+    "[decider][hold]") {
   Given given = two_products();
   record(given, when(given, hold(1, {hold_line("SKU-1", 1)}), service()));
   record(given, when(given, confirm(1, {Sku("SKU-1")}), service()));
   record(given, when(given, release(1, {Sku("SKU-2")}), service()));
   CHECK(given.product(Sku("SKU-1")).holds.size() == 1);
   CHECK(given.product(Sku("SKU-2")).holds.size() == 1);
-  // Any later event of each product, after the expiry, prunes them.
+  // Any later event of each product, after the expiry, prunes the tombstone; the
+  // confirmed hold keeps its unit for the order's stock.settle (settle_decider.h).
   const Timestamp after{kHoldExpires.micros + 1};
   given.add(StockReceived{Sku("SKU-1"), Quantity{1}, ""}, after);
   given.add(StockReceived{Sku("SKU-2"), Quantity{1}, ""}, after);
-  CHECK(given.product(Sku("SKU-1")).holds.empty());
   CHECK(given.product(Sku("SKU-2")).holds.empty());
+  REQUIRE(given.product(Sku("SKU-1")).holds.size() == 1);
+  CHECK(given.product(Sku("SKU-1")).holds.front().quantity == 1);
   CHECK(given.product(Sku("SKU-1")).reserved == 1);  // the confirmed order keeps its stock
+  // Shipped: nothing is left to guard, and the hold is forgotten.
+  given.add(StockShipped{Sku("SKU-1"), order_id, Quantity{1}}, after);
+  CHECK(given.product(Sku("SKU-1")).holds.empty());
 }
 
 TEST_CASE("the engine expires a hold still held at its expiry, and nothing else",

@@ -6,6 +6,8 @@
 //   - on_hand - reserved >= 0 and reserved >= 0 for every product;
 //   - per sku, the StockReserved - StockReleased - StockShipped recorded so far equal
 //     the product's reserved;
+//   - the units the product's holds still keep for their orders are among its reserved
+//     (a stock.settle never takes one order's units for another);
 //   - per payment, 0 <= captured - refunded <= captured <= authorized;
 //   - each stream's version grew by exactly the events recorded on it;
 // and decide() is a function: the same command on the same states decides the same.
@@ -80,6 +82,12 @@ class Store final : public StateReader {
       FUZZ_CHECK(p.reserved >= 0);
       FUZZ_CHECK(p.available() >= 0);
       FUZZ_CHECK(reserved_[sku] == p.reserved);
+      int64_t held = 0;
+      for (const HoldEntry& h : p.holds) {
+        FUZZ_CHECK(h.quantity >= 0);
+        if (h.status != HoldStatus::kReleased) held += h.quantity;
+      }
+      FUZZ_CHECK(held <= p.reserved);
     }
     for (const auto& [stream, order] : orders_) {
       for (const PaymentState& pay : order.payments) {
