@@ -39,6 +39,26 @@ events::LogOptions writable_log_options(const EngineOptions& options) {
   return log_options;
 }
 
+// The time of the head event (0 for an empty log).
+Result<Timestamp> last_event_time(const events::EventLog& log) {
+  const events::Head head = log.head();
+  if (head.position.value == 0) return Timestamp{};
+  auto stored = log.read(head.position);
+  if (!stored) return std::unexpected(stored.error());
+  if (!*stored) {
+    return std::unexpected(
+        Error{ErrorCode::kInvalidState,
+              "the head event " + std::to_string(head.position.value) + " is missing from the log",
+              {},
+              {}});
+  }
+  const std::string& record = (*stored)->record;
+  auto event =
+      events::decode_event({reinterpret_cast<const uint8_t*>(record.data()), record.size()});
+  if (!event) return std::unexpected(event.error());
+  return event->time;
+}
+
 }  // namespace internal
 
 Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
@@ -53,8 +73,10 @@ Result<std::unique_ptr<Engine>> Engine::open(const EngineOptions& options) {
   // A projection registered since the last run (or behind for any reason) catches up
   // before the first command, so every view is at the head when commands start.
   if (auto caught = impl->views->catch_up({}); !caught) return std::unexpected(caught.error());
+  auto last_logged = internal::last_event_time(*impl->log);
+  if (!last_logged) return std::unexpected(last_logged.error());
   impl->writer = std::make_unique<internal::Writer>(*impl->log, *impl->views, options);
-  impl->writer->start();
+  impl->writer->start(*last_logged);
   return std::unique_ptr<Engine>(new Engine(std::move(impl)));
 }
 

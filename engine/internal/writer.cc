@@ -52,7 +52,8 @@ Writer::Writer(events::EventLog& log, ProjectionRuntime& views, const EngineOpti
 
 Writer::~Writer() { stop(); }
 
-void Writer::start() {
+void Writer::start(Timestamp last_logged) {
+  last_now_ = last_logged;
   next_expiry_check_ = std::chrono::steady_clock::now();
   thread_ = std::thread([this] { run(); });
 }

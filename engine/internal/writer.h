@@ -68,7 +68,10 @@ class Writer {
   Writer(const Writer&) = delete;
   Writer& operator=(const Writer&) = delete;
 
-  void start();
+  // Starts the writer thread. `last_logged` is the time of the last event in the log:
+  // event times never go backwards, also across a restart (or a takeover in a cluster)
+  // after the wall clock stepped back (docs/reliability.md, "Clock jumps").
+  void start(Timestamp last_logged);
 
   // Thread-safe. After stop() or in read-only state, or when the queue already holds
   // max_queued_commands commands or would pass max_queued_bytes (busy), completes at

@@ -27,7 +27,7 @@ TEST_CASE("a task submitted to a stopping writer is called with false at once",
   engine::internal::ProjectionRuntime views(**log, projections);
   REQUIRE(views.open().has_value());
   engine::internal::Writer writer(**log, views, engine::EngineOptions{});
-  writer.start();
+  writer.start(Timestamp{});  // an empty log
   writer.stop();
 
   std::promise<bool> told;
