@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cli/stdout_sink.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/client.h"
 #include "adapters/wire/keyed_subject.h"
@@ -43,7 +44,11 @@ int run_send(const SendArgs& a) {
                reply.error().message);
     return 1;
   }
-  fmt::print("{}\n", reply->data);
+  // A closed pipe (`send ... | head -c 100`) is a failed write, not an abort.
+  if (Status written = write_stdout(reply->data + "\n"); !written) {
+    fmt::print(stderr, "stockroom send: {}\n", written.error().message);
+    return 1;
+  }
   // A refusal is {"ok":false,...}: exit 1 as cli.md asks for a refused operation.
   return reply->data.starts_with("{\"ok\":false") ? 1 : 0;
 }

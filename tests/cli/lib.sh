@@ -35,7 +35,7 @@ start_nats() {
     # Another test may take the port between the probe and the bind: wait until this
     # server says it is ready, else try another port.
     for _ in $(seq 200); do
-      if grep -q "Server is ready" "$dir/nats.log"; then
+      if grep -qs "Server is ready" "$dir/nats.log"; then
         url="nats://127.0.0.1:$candidate"
         return 0
       fi

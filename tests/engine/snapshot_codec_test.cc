@@ -17,6 +17,7 @@
 
 #include "engine/domain/decide.h"
 #include "engine/support/forged_snapshot.h"
+#include "support/money.h"
 
 namespace stockroom::testing {
 namespace {
@@ -28,8 +29,6 @@ using engine::internal::encode_snapshot;
 using engine::internal::evolve_any;
 using engine::internal::kSnapshotFormat;
 using engine::internal::version_of;
-
-Money euro(int64_t cents) { return Money{cents, Currency("EUR")}; }
 
 events::Hash hash_of(uint64_t seed) {
   events::Hash h{};
@@ -123,9 +122,9 @@ class RandomStore final : public StateReader {
     const Actor service{ActorId("psp"), Role::kService};
     switch (pick(22)) {
       case 0:
-        return execute(DefineProduct{sku(), "Item", euro(100 + 50 * pick(8))}, staff);
+        return execute(DefineProduct{sku(), "Item", eur(100 + 50 * pick(8))}, staff);
       case 1:
-        return execute(RepriceProduct{sku(), euro(100 + 50 * pick(8))}, staff);
+        return execute(RepriceProduct{sku(), eur(100 + 50 * pick(8))}, staff);
       case 2:
         if (pick(100) == 0) execute(RetireProduct{sku()}, staff);
         return;
@@ -161,12 +160,12 @@ class RandomStore final : public StateReader {
         const OrderId o = order_id();
         const int64_t total = order(o).total.amount;
         return execute(
-            AuthorizePayment{o, payment_id(), euro(pick(2) ? total : total / 2 + 1), "ref"},
+            AuthorizePayment{o, payment_id(), eur(pick(2) ? total : total / 2 + 1), "ref"},
             service);
       }
       case 13: {
         std::optional<Money> amount;
-        if (pick(2) == 0) amount = euro(1 + pick(200));
+        if (pick(2) == 0) amount = eur(1 + pick(200));
         return execute(CapturePayment{order_id(), payment_id(), amount}, service);
       }
       case 14:
@@ -175,7 +174,7 @@ class RandomStore final : public StateReader {
                                : Command(FailPayment{order_id(), payment_id(), "declined"}),
                        service);
       case 15:
-        return execute(RefundPayment{order_id(), payment_id(), euro(1 + pick(300)), "goodwill"},
+        return execute(RefundPayment{order_id(), payment_id(), eur(1 + pick(300)), "goodwill"},
                        service);
       case 16:
         return execute(ShipOrder{order_id(), "DHL", pick(2) ? "T-1" : ""}, staff);
@@ -229,7 +228,7 @@ std::string snapshot_of_format(uint8_t format, std::string_view stream) {
 }  // namespace
 
 TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
-  ProductState product{StreamVersion{41}, true, "Mug", euro(1200), true, 17, -3};
+  ProductState product{StreamVersion{41}, true, "Mug", eur(1200), true, 17, -3};
   product.holds = {
       HoldEntry{OrderId("o-1"), 1, HoldStatus::kHeld, 4, Timestamp{1'700'000'900'000'001}},
       HoldEntry{OrderId("o-2"), 3, HoldStatus::kConfirmed, 1, Timestamp{1'700'000'900'000'002}},
@@ -239,7 +238,7 @@ TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
       CartStatus::kCheckedOut,
       CustomerId("alice"),
       Currency("USD"),
-      {CartLine{Sku("A"), Quantity{2}, euro(500)}, CartLine{Sku("B"), Quantity{1}, euro(7)}},
+      {CartLine{Sku("A"), Quantity{2}, eur(500)}, CartLine{Sku("B"), Quantity{1}, eur(7)}},
       OrderId("o-9")};
   OrderState order;
   order.version = StreamVersion{12};
@@ -247,9 +246,9 @@ TEST_CASE("a snapshot keeps every field of every kind of state", "[snapshot]") {
   order.cart_id = CartId("c-1");
   order.customer_id = CustomerId("bob");
   order.currency = Currency("EUR");
-  order.lines = {OrderLine{Sku("A"), Quantity{3}, euro(100)},
-                 OrderLine{Sku("C"), Quantity{1}, euro(9)}};
-  order.total = euro(309);
+  order.lines = {OrderLine{Sku("A"), Quantity{3}, eur(100)},
+                 OrderLine{Sku("C"), Quantity{1}, eur(9)}};
+  order.total = eur(309);
   order.placed_at = Timestamp{1'700'000'000'000'001};
   order.expires_at = Timestamp{1'700'000'900'000'001};
   order.payments = {PaymentState{PaymentId("p1"), PaymentStatus::kVoided, 300, 200, 50, 100},
