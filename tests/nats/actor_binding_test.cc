@@ -93,9 +93,15 @@ class NatsUser {
     natsOptions* opts = nullptr;
     REQUIRE(natsOptions_Create(&opts) == NATS_OK);
     REQUIRE(natsOptions_SetURL(opts, url_of(server, user).c_str()) == NATS_OK);
-    const natsStatus s = natsConnection_Connect(&nc_, opts);
-    natsOptions_Destroy(opts);
-    REQUIRE(s == NATS_OK);
+    connect(opts);
+  }
+  // An nkey user: its public key and the file holding its seed.
+  NatsUser(const NatsServer& server, const std::string& nkey, const std::string& seed_file) {
+    natsOptions* opts = nullptr;
+    REQUIRE(natsOptions_Create(&opts) == NATS_OK);
+    REQUIRE(natsOptions_SetURL(opts, server.url().c_str()) == NATS_OK);
+    REQUIRE(natsOptions_SetNKeyFromSeed(opts, nkey.c_str(), seed_file.c_str()) == NATS_OK);
+    connect(opts);
   }
   ~NatsUser() { natsConnection_Destroy(nc_); }
   NatsUser(const NatsUser&) = delete;
@@ -125,6 +131,11 @@ class NatsUser {
   }
 
  private:
+  void connect(natsOptions* opts) {
+    const natsStatus s = natsConnection_Connect(&nc_, opts);
+    natsOptions_Destroy(opts);
+    REQUIRE(s == NATS_OK);
+  }
   natsConnection* nc_ = nullptr;
 };
 
@@ -228,6 +239,34 @@ TEST_CASE("actor binding: a backend user claims only the customer and service ac
       Catch::Contains(R"(stockroom_commands_total{command="cart.open",outcome="FORBIDDEN"} 1)"));
   CHECK_THAT(metrics,
              Catch::Contains(R"(stockroom_commands_total{command="cart.open",outcome="ok"} 1)"));
+}
+
+// shop3 of the config: an example nkey user (its seed is here, for this test only).
+const std::string kShop3 = "UABU4A7A5LYURJXONYFR72NMX75YCA4S7KOKVUUUQXGQQTRQG4HUEWG5";
+const std::string kShop3Seed = "SUADRTGAXOWIVKIBXLWP55CR2RF3CFTZWYRXOPGOUDPHWKLZSTLHSIXWCE";
+
+TEST_CASE("actor binding: an nkey user is known by its public key", "[nats][actors]") {
+  NatsServer server(source_file("docs/security/actor-binding.conf"));
+  BoundEngine engine(server, documented_map());
+  TempDir dir;
+  const std::string seed_file = dir.sub("shop3.nk");
+  std::ofstream(seed_file) << kShop3Seed << "\n";
+  NatsUser shop3(server, kShop3, seed_file);
+  // Given the map lets shop3's public key act as customer carol only
+  CHECK(outcome_of(shop3.request(
+            "stockroom.cmd.cart.open",
+            command("c1", "carol", "customer",
+                    R"("cart_id":"k3","customer_id":"carol","currency":"EUR")"))) == "ok");
+  std::string message;
+  CHECK(
+      outcome_of(shop3.request("stockroom.cmd.cart.open",
+                               command("c2", "alice", "customer",
+                                       R"("cart_id":"k4","customer_id":"alice","currency":"EUR")")),
+                 &message) == "FORBIDDEN");
+  CHECK(message == "NATS account 'BACKEND' user '" + kShop3 +
+                       "' may not act as customer 'alice': the actor map does not list that "
+                       "actor id for it");
+  CHECK(engine.head() == 1);
 }
 
 TEST_CASE("actor binding: the inventory user acts as its staff actor only", "[nats][actors]") {
