@@ -372,6 +372,63 @@ TEST_CASE("actor binding: FlatBuffers commands are bound alike", "[nats][actors]
   CHECK(engine.head() == before);
 }
 
+// Not the documented config: BACKEND imports the commands WITHOUT share, the map
+// forbids the own account.
+const std::string kNoShareConfig = R"(accounts: {
+  STOCKROOM: {
+    users: [{user: stockroom, password: stockroom-example}, {user: operator, password: operator-example}]
+    exports: [{service: "stockroom.cmd.>"}]
+  }
+  BACKEND: {
+    users: [{user: shop1, password: shop1-example}]
+    imports: [{service: {account: STOCKROOM, subject: "stockroom.cmd.>"}}]
+  }
+})";
+const std::string kNoShareMap = R"({"own_account": "forbid", "identities": [
+  {"account": "BACKEND", "roles": ["staff"], "actors": ["ops-1"]},
+  {"account": "BACKEND", "user": "shop1", "roles": ["service"], "actors": ["*"]}]})";
+
+TEST_CASE("actor binding: behind an import without share only account-wide identities match",
+          "[nats][actors]") {
+  NatsServer server(kNoShareConfig);
+  Result<nats_adapter::ActorMap> map = nats_adapter::parse_actor_map(kNoShareMap, "test");
+  REQUIRE(map.has_value());
+  BoundEngine engine(server, *map);
+  NatsUser shop1(server, "shop1");
+  // The server names the account but no user: the account-wide identity applies
+  CHECK(outcome_of(shop1.request("stockroom.cmd.product.define",
+                                 command("d1", "ops-1", "staff", kProduct))) == "ok");
+  // The identity of user shop1 does not, forged header or not
+  for (const std::string forged :
+       {std::string(), std::string(R"({"acc":"BACKEND","user":"shop1"})")}) {
+    std::string message;
+    CHECK(outcome_of(shop1.request("stockroom.cmd.inventory.receive",
+                                   command("r1", "svc-1", "service", kReceive), forged),
+                     &message) == "FORBIDDEN");
+    CHECK(message ==
+          "NATS account 'BACKEND' (no user named) may not act as service 'svc-1': the actor map "
+          "does not give it the role service");
+  }
+  CHECK(engine.head() == 1);
+}
+
+TEST_CASE("actor binding: a member of the own account can forge the header (a documented limit)",
+          "[nats][actors]") {
+  NatsServer server(kNoShareConfig);
+  Result<nats_adapter::ActorMap> map = nats_adapter::parse_actor_map(kNoShareMap, "test");
+  REQUIRE(map.has_value());
+  BoundEngine engine(server, *map);
+  NatsUser op(server, "operator");
+  // Without a header own_account forbid refuses it
+  CHECK(outcome_of(op.request("stockroom.cmd.product.define",
+                              command("d1", "svc-1", "service", kProduct))) == "FORBIDDEN");
+  // With a header of its own making, the server passes it unchanged inside the account
+  CHECK(outcome_of(op.request("stockroom.cmd.product.define",
+                              command("d1", "svc-1", "service", kProduct),
+                              R"({"acc":"BACKEND","user":"shop1"})")) == "ok");
+  CHECK(engine.head() == 1);
+}
+
 TEST_CASE("without an actor map the actor is taken as written, header or not", "[nats][actors]") {
   NatsServer server(source_file("docs/security/actor-binding.conf"));
   BoundEngine engine(server, std::nullopt);
