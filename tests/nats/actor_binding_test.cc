@@ -429,7 +429,8 @@ TEST_CASE("actor binding: a member of the own account can forge the header (a do
   CHECK(engine.head() == 1);
 }
 
-TEST_CASE("without an actor map the actor is taken as written, header or not", "[nats][actors]") {
+TEST_CASE("without an actor map the actor is taken as written with a header or not",
+          "[nats][actors]") {
   NatsServer server(source_file("docs/security/actor-binding.conf"));
   BoundEngine engine(server, std::nullopt);
   // shop2 is in no map; with none, it may write as staff

@@ -153,7 +153,7 @@ TEST_CASE("a named user may claim the roles and actors its identity lists", "[ac
                                                           {"role", std::string("staff")}});
 }
 
-TEST_CASE("an identity without a user covers every user of its account, grants add up",
+TEST_CASE("an identity without a user covers every user of its account and grants add up",
           "[actor_map]") {
   const ActorMap map = map_of(kMap);
   // shop2 has only the account-wide identity: customer walk-in
