@@ -54,6 +54,7 @@ struct ServeConfig {
   int replicas = 3;
   int standbys = 1;
   int64_t lease_ttl_s = 10;
+  std::string actor_map;  // --actor-map: empty binds no actors
 };
 
 events::Durability durability_of(const std::string& name) {
@@ -112,6 +113,23 @@ engine::EngineOptions engine_options(const ServeConfig& c, ops::JsonLog& log) {
   return options;
 }
 
+// --actor-map FILE (docs/security-actor-binding.md), loaded once at start into `o`.
+// False after saying in one line why the file does not load (serve exits 1).
+bool load_actors(const ServeConfig& c, nats_adapter::ServiceOptions& o, ops::JsonLog& log) {
+  if (c.actor_map.empty()) return true;
+  Result<nats_adapter::ActorMap> map = nats_adapter::load_actor_map(c.actor_map);
+  if (!map) {
+    log.error("actor_map_failed", {{"message", map.error().message}});
+    fmt::print(stderr, "stockroom serve: --actor-map: {}\n", map.error().message);
+    return false;
+  }
+  log.info("actor_map", {{"file", c.actor_map},
+                         {"identities", uint64_t{map->identities.size()}},
+                         {"own_account", map->trust_own_account ? "trust" : "forbid"}});
+  o.actors = std::move(*map);
+  return true;
+}
+
 // The service options every partition (or the single node) shares.
 nats_adapter::ServiceOptions service_options_of(const ServeConfig& c) {
   nats_adapter::ServiceOptions o = c.service;
@@ -152,6 +170,7 @@ int run_cluster(const ServeConfig& c, const sigset_t& stop_signals) {
   o.data_dir = c.data;
   o.engine = engine_options(c, log);
   o.service = service_options_of(c);
+  if (!load_actors(c, o.service, log)) return 1;
   o.service.signing_key = open_key(c, log);
   if (!o.service.signing_key) return 1;
   auto node = cluster::ClusterNode::start(std::move(o), registry, log);
@@ -205,6 +224,7 @@ int run_serve(const ServeConfig& c) {
     return 1;
   }
   nats_adapter::ServiceOptions service_options = service_options_of(c);
+  if (!load_actors(c, service_options, log)) return 1;
   service_options.signing_key = open_key(c, log);
   if (!service_options.signing_key) return 1;
   auto service = nats_adapter::Service::connect(service_options, registry, log);
@@ -344,6 +364,9 @@ Runner add_serve(CLI::App& app) {
   opt("--nats-ca", c->service.connect.ca_file, "STOCKROOM_NATS_CA", "TLS CA file");
   opt("--nats-cert", c->service.connect.cert_file, "STOCKROOM_NATS_CERT", "TLS certificate");
   opt("--nats-key", c->service.connect.key_file, "STOCKROOM_NATS_KEY", "TLS key");
+  opt("--actor-map", c->actor_map, "STOCKROOM_ACTOR_MAP",
+      "JSON file of which actors each NATS account/user may claim; others: FORBIDDEN "
+      "(docs/security-actor-binding.md)");
   sub->add_flag("--cluster", c->cluster,
                 "serve partitions of a cluster on NATS with JetStream (docs/scale-out.md)")
       ->envname("STOCKROOM_CLUSTER");

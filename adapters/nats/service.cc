@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/nats/actor_map.h"
 #include "adapters/nats/admin_handler.h"
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/nats_status.h"
@@ -355,6 +356,17 @@ struct Service::Impl {
     return wire::encoding_for(value);
   }
 
+  // The Nats-Request-Info header (actor_map.h), read only when an actor map binds
+  // actors: without one a command pays nothing for it. nullopt: no header.
+  [[nodiscard]] std::optional<std::string_view> request_info_of(natsMsg* msg) const {
+    const char* value = nullptr;
+    if (!options.actors || natsMsgHeader_Get(msg, kRequestInfoHeader, &value) != NATS_OK ||
+        value == nullptr) {
+      return std::nullopt;
+    }
+    return value;
+  }
+
   void on_message(natsMsg* msg) {
     const std::string_view subject = natsMsg_GetSubject(msg);
     const char* reply_ptr = natsMsg_GetReply(msg);
@@ -363,7 +375,8 @@ struct Service::Impl {
     const std::string_view body(natsMsg_GetData(msg),
                                 static_cast<size_t>(natsMsg_GetDataLength(msg)));
     if (subject.starts_with(cmd_prefix)) {
-      on_command(subject.substr(cmd_prefix.size()), body, reply_to, encoding);
+      // The header's text lives in `msg`, which outlives on_command.
+      on_command(subject.substr(cmd_prefix.size()), body, reply_to, encoding, request_info_of(msg));
     } else if (subject.starts_with(query_prefix)) {
       on_query(subject.substr(query_prefix.size()), body, reply_to, encoding);
     } else if (subject == checkpoint_subject) {
@@ -381,8 +394,18 @@ struct Service::Impl {
                  {}};
   }
 
+  // With an actor map, the command's actor must be one its sender may claim; checked
+  // before anything else looks at the command, so a refused sender learns nothing more.
+  [[nodiscard]] Status check_actor(std::optional<std::string_view> request_info,
+                                   const Actor& actor) const {
+    if (!options.actors) return {};
+    Result<Sender> sender = sender_of(request_info);
+    if (!sender) return std::unexpected(std::move(sender.error()));
+    return check_sender(*options.actors, *sender, actor);
+  }
+
   void on_command(std::string_view tail, std::string_view body, const std::string& reply_to,
-                  wire::Encoding encoding) {
+                  wire::Encoding encoding, std::optional<std::string_view> request_info) {
     const auto start = std::chrono::steady_clock::now();
     const wire::Codec& codec = wire::codec_for(encoding);
     // A keyed subject (<group>.<name>.<key>): the name labels metrics, the key must be
@@ -392,6 +415,11 @@ struct Service::Impl {
     Result<CommandEnvelope> decoded = body.size() > options.max_payload
                                           ? std::unexpected(too_large(body.size()))
                                           : codec.decode_command(name, body);
+    if (decoded) {
+      if (Status may = check_actor(request_info, decoded->actor); !may) {
+        decoded = std::unexpected(std::move(may.error()));
+      }
+    }
     if (decoded && keyed.key) {
       if (Status same = wire::check_command_key(decoded->command, *keyed.key); !same) {
         decoded = std::unexpected(same.error());

@@ -30,6 +30,7 @@
 #include <string>
 
 #include "adapters/audit/signing_key.h"
+#include "adapters/nats/actor_map.h"
 #include "adapters/nats/nats_options.h"
 #include "adapters/nats/query_lane.h"
 #include "adapters/ops/json_log.h"
@@ -70,6 +71,10 @@ struct ServiceOptions {
     uint32_t count = 1;
   };
   std::optional<Partition> partition;
+  // Actor binding (actor_map.h, serve --actor-map): a command whose actor its sender's
+  // NATS account and user may not claim is refused FORBIDDEN, nothing written. Without
+  // a map the actor is taken as the client wrote it.
+  std::optional<ActorMap> actors;
 };
 
 class Service {

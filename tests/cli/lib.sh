@@ -2,7 +2,8 @@
 # - $dir: a scratch directory, removed at exit;
 # - kill_at_exit VAR...: the processes whose pids those variables hold at exit are
 #   killed (-9); a test empties a variable once its process ended as it should;
-# - start_nats: a nats-server on a free loopback port, $url its address, stopped at exit;
+# - start_nats [ARGS...]: a nats-server on a free loopback port (ARGS before the address
+#   and port, e.g. -c FILE), $url its address, stopped at exit;
 # - fail MESSAGE: prints it and the tail of every *.txt and *.log in $dir, exit 1.
 dir="$(mktemp -d)"
 nats_pid=
@@ -30,7 +31,7 @@ start_nats() {
     # Below Linux's ephemeral ports (32768 and up), which outgoing connections take.
     candidate=$((20000 + RANDOM % 12000))
     if (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then continue; fi
-    nats-server -a 127.0.0.1 -p "$candidate" >"$dir/nats.log" 2>&1 &
+    nats-server "$@" -a 127.0.0.1 -p "$candidate" >"$dir/nats.log" 2>&1 &
     nats_pid=$!
     # Another test may take the port between the probe and the bind: wait until this
     # server says it is ready, else try another port.
