@@ -18,6 +18,7 @@
 #include <string>
 
 #include "adapters/audit/key_file.h"
+#include "adapters/cli/nats_flags.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/cluster/cluster_node.h"
 #include "adapters/nats/service.h"
@@ -336,14 +337,7 @@ Runner add_serve(CLI::App& app) {
       "reply with how far they got")
       ->check(CLI::Range(int64_t{10}, int64_t{3'600'000}));
   opt("--queue-group", c->service.queue_group, "STOCKROOM_QUEUE_GROUP", "NATS queue group");
-  opt("--nats-user", c->service.connect.user, "STOCKROOM_NATS_USER", "NATS user");
-  opt("--nats-password", c->service.connect.password, "STOCKROOM_NATS_PASSWORD", "NATS password");
-  opt("--nats-token", c->service.connect.token, "STOCKROOM_NATS_TOKEN", "NATS token");
-  opt("--nats-creds", c->service.connect.creds_file, "STOCKROOM_NATS_CREDS",
-      "NATS credentials file");
-  opt("--nats-ca", c->service.connect.ca_file, "STOCKROOM_NATS_CA", "TLS CA file");
-  opt("--nats-cert", c->service.connect.cert_file, "STOCKROOM_NATS_CERT", "TLS certificate");
-  opt("--nats-key", c->service.connect.key_file, "STOCKROOM_NATS_KEY", "TLS key");
+  add_nats_auth_flags(*sub, c->service.connect);
   sub->add_flag("--cluster", c->cluster,
                 "serve partitions of a cluster on NATS with JetStream (docs/scale-out.md)")
       ->envname("STOCKROOM_CLUSTER");
