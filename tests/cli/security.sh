@@ -3,7 +3,8 @@
 # a config file written here or taken from docs/security/:
 # - TLS, mutual: certificates made now with openssl; serve and send over tls:// answer;
 #   serve given another CA exits 1 within seconds saying TLS and certificate;
-# - user/password, token, nkey (a seed made now with openssl and python3): the right
+# - user/password, token, nkey (a seed made now with openssl and python3) and a creds
+#   file (operator, account and user JWTs signed here, a MEMORY resolver): the right
 #   credential answers, a wrong one ends serve (and send) with exit 1, fast, saying
 #   "authorization", never retried in the background;
 # - a server not up yet is still waited for (serve keeps trying, then answers);
@@ -31,11 +32,12 @@ token="tk$(rand)"
 wrong="wrong$(rand)"
 
 # ---- keys and certificates, made now -------------------------------------------------
-gen_nkey() { # NAME: $dir/NAME.seed (SU...) and $dir/NAME.pub (U...)
+gen_nkey() { # NAME [TYPE]: $dir/NAME.seed (S<T>...) and $dir/NAME.pub (<T>...); T: user
+  # (20 << 3, "U"), account (0, "A") or operator (14 << 3, "O")
   openssl genpkey -algorithm ed25519 -outform DER -out "$dir/$1.der" 2>/dev/null
   openssl pkey -inform DER -in "$dir/$1.der" -pubout -outform DER -out "$dir/$1.pubder"
   # nkeys: base32 (no padding) of prefix bytes, the 32-byte key, CRC-16/XMODEM (LE).
-  python3 - "$dir/$1.der" "$dir/$1.pubder" "$dir/$1.seed" "$dir/$1.pub" <<'PY'
+  python3 - "$dir/$1.der" "$dir/$1.pubder" "$dir/$1.seed" "$dir/$1.pub" "${2:-160}" <<'PY'
 import base64, sys
 def crc16(data):
     crc = 0
@@ -48,9 +50,9 @@ def encode(raw):
     return base64.b32encode(raw + crc16(raw).to_bytes(2, "little")).decode().rstrip("=")
 seed = open(sys.argv[1], "rb").read()[-32:]   # PKCS#8 DER ends with the seed
 public = open(sys.argv[2], "rb").read()[-32:] # SubjectPublicKeyInfo DER ends with the key
-user = 20 << 3
-open(sys.argv[3], "w").write(encode(bytes([(18 << 3) | (user >> 5), (user & 31) << 3]) + seed) + "\n")
-open(sys.argv[4], "w").write(encode(bytes([user]) + public) + "\n")
+kind = int(sys.argv[5])
+open(sys.argv[3], "w").write(encode(bytes([(18 << 3) | (kind >> 5), (kind & 31) << 3]) + seed) + "\n")
+open(sys.argv[4], "w").write(encode(bytes([kind]) + public) + "\n")
 PY
 }
 gen_nkey alice
@@ -224,6 +226,58 @@ refused wrong-token "authorization" --nats "$token_url" --nats-token "$wrong"
   fail "send with a wrong token was answered"
 stop_srv
 
+# ---- decentralized auth (JWT): --nats-creds ------------------------------------------
+# An operator, an account and a user, their JWTs signed with ed25519 as nsc would
+# (header.payload signed by the issuer's key; jwt v2 claims), the account preloaded
+# into a MEMORY resolver. A user issued by an account the server does not know is
+# refused.
+jwt() { # ISSUER SUBJECT-KEY NATS-CLAIMS-JSON: a JWT that ISSUER's key signs
+  python3 - "$dir/$1.der" "$(cat "$dir/$1.pub")" "$2" "$3" <<'PY'
+import base64, json, subprocess, sys, tempfile, time
+der, issuer, subject, nats = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+b64 = lambda b: base64.urlsafe_b64encode(b).decode().rstrip("=")
+head = b64(json.dumps({"typ": "JWT", "alg": "ed25519-nkey"}).encode())
+claims = {"jti": subject[:20], "iat": int(time.time()), "iss": issuer, "name": subject[:8],
+          "sub": subject, "nats": nats}
+signed = head + "." + b64(json.dumps(claims).encode())
+with tempfile.NamedTemporaryFile() as f:
+    f.write(signed.encode())
+    f.flush()
+    signature = subprocess.run(["openssl", "pkeyutl", "-sign", "-keyform", "DER", "-inkey", der,
+                                "-rawin", "-in", f.name], capture_output=True, check=True).stdout
+print(signed + "." + b64(signature))
+PY
+}
+creds() { # ACCOUNT USER: $dir/USER.creds, as nsc writes it
+  local user_jwt
+  user_jwt="$(jwt "$1" "$(cat "$dir/$2.pub")" \
+    '{"pub":{},"sub":{},"subs":-1,"data":-1,"payload":-1,"type":"user","version":2}')"
+  printf -- '-----BEGIN NATS USER JWT-----\n%s\n------END NATS USER JWT------\n\n-----BEGIN USER NKEY SEED-----\n%s\n------END USER NKEY SEED------\n' \
+    "$user_jwt" "$(cat "$dir/$2.seed")" >"$dir/$2.creds"
+}
+gen_nkey operator $((14 << 3))
+gen_nkey account 0
+gen_nkey stranger-account 0
+gen_nkey carol
+gen_nkey dave
+limits='"limits":{"subs":-1,"data":-1,"payload":-1,"imports":-1,"exports":-1,"wildcards":true,"conn":-1,"leaf":-1}'
+cat >"$dir/jwt.body" <<EOF
+operator: $(jwt operator "$(cat "$dir/operator.pub")" '{"type":"operator","version":2}')
+resolver: MEMORY
+resolver_preload: {
+  $(cat "$dir/account.pub"): $(jwt operator "$(cat "$dir/account.pub")" "{$limits,\"type\":\"account\",\"version\":2}")
+}
+EOF
+creds account carol
+creds stranger-account dave
+printf '%s\n' "$(cat "$dir/carol.seed")" "$(cat "$dir/dave.seed")" >>"$dir/secrets.lst"
+start_conf jwt "$dir/jwt.body"
+serve_up creds --nats "nats://127.0.0.1:$port" --nats-creds "$dir/carol.creds"
+stop_serve
+echo "ok: creds (JWT)"
+refused unknown-account "authorization" --nats "nats://127.0.0.1:$port" --nats-creds "$dir/dave.creds"
+stop_srv
+
 # ---- a server not up yet is waited for -------------------------------------------------
 : >"$dir/plain.body"
 late_port="$(free_port)"
@@ -335,7 +389,8 @@ grep -q -- "--nats-password" "$out/send-help.txt" || fail "send --help lacks --n
 # The same grep first finds each secret where it is (the control: the servers' configs,
 # the seed and key files), then none in the outputs.
 mkdir "$dir/control"
-cp "$dir/users.conf" "$dir/token.conf" "$dir/alice.seed" "$dir/client.key" "$dir/control/"
+cp "$dir/users.conf" "$dir/token.conf" "$dir/alice.seed" "$dir/client.key" "$dir/carol.creds" \
+  "$dir/dave.creds" "$dir/control/"
 printf '%s\n' "$engine_pw" "$backend_pw" "$inventory_pw" "$analyst_pw" >"$dir/control/lp-env"
 cp "$dir/mallory.seed" "$dir/control/wrong.txt"
 echo "--nats-password $wrong" >>"$dir/control/wrong.txt"
