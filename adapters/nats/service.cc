@@ -755,8 +755,21 @@ void on_connected(natsConnection*, void* closure) {
   impl->log.info("nats_connected", {{"url", printable_url(impl->options.connect.url)}});
 }
 
-void on_closed(natsConnection*, void* closure) {
+void on_closed(natsConnection* nc, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
+  // NATS.c gives up reconnecting when a server refuses the credentials twice (a server
+  // that came up after serve with other credentials, or ones revoked): serve stays up,
+  // never ready again, so say why, once, as an error.
+  const char* why = nullptr;
+  const natsStatus last = natsConnection_GetLastError(nc, &why);
+  if (last == NATS_CONNECTION_AUTH_FAILED || last == NATS_NOT_PERMITTED || last == NATS_SSL_ERROR) {
+    impl->log.error(
+        "nats_closed",
+        {{"url", printable_url(impl->options.connect.url)},
+         {"message", std::string("NATS closed the connection for good: ") +
+                         (why != nullptr && *why != '\0' ? why : natsStatus_GetText(last)) +
+                         " (serve is not ready until restarted)"}});
+  }
   std::lock_guard lock(impl->closed_mutex);
   impl->closed = true;
   impl->closed_cv.notify_all();

@@ -7,7 +7,8 @@
 #   file (operator, account and user JWTs signed here, a MEMORY resolver): the right
 #   credential answers, a wrong one ends serve (and send) with exit 1, fast, saying
 #   "authorization", never retried in the background;
-# - a server not up yet is still waited for (serve keeps trying, then answers);
+# - a server not up yet is still waited for (serve keeps trying, then answers); one
+#   that comes up and refuses the password makes serve log nats_closed, not ready;
 # - least privilege: docs/security/least-privilege.conf as it is (included by a config
 #   that adds the port): each user answered on its subjects and refused ("Permissions
 #   Violation") outside them, the analyst's subscription to events allowed and to
@@ -297,6 +298,29 @@ done
 stop_serve
 stop_srv
 echo "ok: serve waits for a server not up yet"
+# One that comes up and refuses serve's password: NATS.c gives up after the second
+# refusal; serve says so as an error and is not ready.
+late_port="$(free_port)"
+"$stockroom" serve --data "$dir/data" --http 127.0.0.1:0 --nats "nats://127.0.0.1:$late_port" \
+  --nats-user alice --nats-password "$wrong" 2>"$out/serve-late-refused.log" &
+serve_pid=$!
+sleep 0.5
+start_conf late-users "$dir/users.body" "$late_port"
+for _ in $(seq 100); do
+  grep -q '"nats_closed"' "$out/serve-late-refused.log" && break
+  sleep 0.1
+done
+grep '"nats_closed"' "$out/serve-late-refused.log" | grep -q "Authorization Violation" ||
+  fail "serve did not say that the late server refused it: $(tail -3 "$out/serve-late-refused.log")"
+late_http="$(sed -n 's/.*"http_listening".*"port":\([0-9]*\).*/\1/p' "$out/serve-late-refused.log")"
+curl -s "http://127.0.0.1:$late_http/readyz" >"$out/http-late-refused-readyz.txt" || true
+grep -q "not ready" "$out/http-late-refused-readyz.txt" ||
+  fail "serve refused by the late server is ready: $(cat "$out/http-late-refused-readyz.txt")"
+kill -TERM "$serve_pid"
+wait "$serve_pid" 2>/dev/null || true
+serve_pid=
+stop_srv
+echo "ok: a late server that refuses the password: nats_closed logged, not ready"
 
 # ---- least privilege: docs/security/least-privilege.conf as it is ---------------------
 cp "$docs/least-privilege.conf" "$dir/least-privilege.conf"
