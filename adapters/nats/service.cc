@@ -762,7 +762,7 @@ void on_closed(natsConnection* nc, void* closure) {
   // never ready again, so say why, once, as an error.
   const char* why = nullptr;
   const natsStatus last = natsConnection_GetLastError(nc, &why);
-  if (last == NATS_CONNECTION_AUTH_FAILED || last == NATS_NOT_PERMITTED || last == NATS_SSL_ERROR) {
+  if (last == NATS_CONNECTION_AUTH_FAILED) {
     impl->log.error(
         "nats_closed",
         {{"url", printable_url(impl->options.connect.url)},
