@@ -5,18 +5,20 @@
 #   serve given another CA exits 1 within seconds saying TLS and certificate;
 # - user/password, token, nkey (a seed made now with openssl and python3) and a creds
 #   file (operator, account and user JWTs signed here, a MEMORY resolver): the right
-#   credential answers, a wrong one ends serve (and send) with exit 1, fast, saying
-#   "authorization", never retried in the background;
+#   credential answers, a wrong one ends serve with exit 1, fast, saying
+#   "authorization", never retried in the background (send too, for a wrong password
+#   or token);
 # - a server not up yet is still waited for (serve keeps trying, then answers); one
 #   that comes up and refuses the password makes serve log nats_closed, not ready;
 # - least privilege: docs/security/least-privilege.conf as it is (included by a config
 #   that adds the port): each user answered on its subjects and refused ("Permissions
 #   Violation") outside them, the analyst's subscription to events allowed and to
 #   commands refused;
-# - no secret leaks: the password, token, nkey seed and TLS client key appear in none
-#   of serve's stderr, /metrics, /healthz, /readyz, send's replies and errors, and
-#   serve --help / send --help (with the secrets in the environment); the same grep
-#   finds them in a control file first, so the check can fail.
+# - no secret leaks: the passwords, token, nkey and creds seeds and a line of the TLS
+#   client key appear in none of serve's stderr, /metrics, /healthz, /readyz, send's
+#   replies and errors, and serve --help / send --help (with the secrets in the
+#   environment); the same grep finds each in a control directory first, so the check
+#   can fail.
 set -euo pipefail
 stockroom="$1"
 source "$(dirname "$0")/lib.sh"
