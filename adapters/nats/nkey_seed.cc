@@ -6,7 +6,6 @@
 #include <array>
 #include <cstdint>
 #include <fstream>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -15,8 +14,9 @@ namespace stockroom::nats_adapter {
 namespace {
 
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-constexpr uint8_t kPrefixSeed = 18 << 3;  // base32 "S"
-constexpr uint8_t kPrefixUser = 20 << 3;  // base32 "U"
+constexpr uint8_t kPrefixSeed = 18 << 3;             // base32 "S"
+constexpr uint8_t kPrefixUser = 20 << 3;             // base32 "U"
+constexpr std::streamoff kMaxFileBytes = 64 * 1024;  // a seed or creds file is < 2 KiB
 
 // Wiped on every exit: a seed is a private key.
 struct Secret {
@@ -91,6 +91,7 @@ std::optional<std::string_view> find_user_seed(std::string_view text) {
 
 // The 32-byte Ed25519 seed of an encoded user seed, checked: prefixes and CRC.
 bool decode_user_seed(std::string_view encoded, Secret& raw) {
+  raw.bytes.reserve(encoded.size());  // no reallocation: no unwiped copy
   if (!base32_decode(encoded, raw.bytes) || raw.bytes.size() != 2 + 32 + 2) return false;
   const uint8_t* b = raw.bytes.data();
   const uint16_t stored = static_cast<uint16_t>(b[34] | (b[35] << 8));
@@ -108,9 +109,15 @@ Result<std::string> nkey_public_key_of_seed_file(const std::string& path) {
   };
   Secret file;
   {
-    std::ifstream in(path, std::ios::binary);
+    // Read into one buffer of the file's size: a growing string would leave copies
+    // of the seed behind in the buffers it freed, unwiped.
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) return refuse("cannot read the file");
-    file.text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    const std::streamoff size = in.tellg();
+    if (size < 0 || size > kMaxFileBytes) return refuse("cannot read the file (or above 64 KiB)");
+    file.text.resize(static_cast<size_t>(size));
+    in.seekg(0);
+    if (!in.read(file.text.data(), size)) return refuse("cannot read the file");
   }
   std::optional<std::string_view> encoded = find_user_seed(file.text);
   if (!encoded) return refuse("no nkey user seed (a word starting with SU) in the file");
