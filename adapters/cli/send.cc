@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "adapters/cli/nats_flags.h"
 #include "adapters/cli/stdout_sink.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/nats/client.h"
@@ -19,14 +20,13 @@ namespace {
 struct SendArgs {
   std::string subject;
   std::string body;
-  std::string nats = "nats://127.0.0.1:4222";
+  nats_adapter::ConnectOptions connect;
   std::string prefix = "stockroom";
   int timeout_ms = 5000;
 };
 
 int run_send(const SendArgs& a) {
-  nats_adapter::ConnectOptions options;
-  options.url = a.nats;
+  nats_adapter::ConnectOptions options = a.connect;
   options.name = "stockroom-send";
   auto client = nats_adapter::Client::connect(options);
   if (!client) {
@@ -40,8 +40,10 @@ int run_send(const SendArgs& a) {
   const std::string subject = a.prefix + "." + wire::keyed_subject_tail(tail, a.body);
   auto reply = (*client)->request(subject, a.body, {}, std::chrono::milliseconds(a.timeout_ms));
   if (!reply) {
-    fmt::print(stderr, "stockroom send: {}: {} (is `stockroom serve` running?)\n", subject,
-               reply.error().message);
+    // A refusal by the server's permissions is not a missing serve.
+    fmt::print(
+        stderr, "stockroom send: {}: {}{}\n", subject, reply.error().message,
+        reply.error().code == ErrorCode::kForbidden ? "" : " (is `stockroom serve` running?)");
     return 1;
   }
   // A closed pipe (`send ... | head -c 100`) is a failed write, not an abort.
@@ -63,7 +65,7 @@ Runner add_send(CLI::App& app) {
          "e.g. cmd.cart.open or stockroom.query.stock (the key token is added from the body)")
       ->required();
   sub->add_option("json", a->body, "the request body")->required();
-  sub->add_option("--nats", a->nats, "NATS server URL")
+  sub->add_option("--nats", a->connect.url, "NATS server URL")
       ->envname("STOCKROOM_NATS")
       ->capture_default_str();
   sub->add_option("--prefix", a->prefix, "subject prefix")
@@ -71,6 +73,7 @@ Runner add_send(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--timeout-ms", a->timeout_ms, "how long to wait for the reply")
       ->check(CLI::Range(1, 600'000));
+  add_nats_auth_flags(*sub, a->connect);
   return [a] { return run_send(*a); };
 }
 

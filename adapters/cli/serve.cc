@@ -18,6 +18,7 @@
 #include <string>
 
 #include "adapters/audit/key_file.h"
+#include "adapters/cli/nats_flags.h"
 #include "adapters/cli/subcommands.h"
 #include "adapters/cluster/cluster_node.h"
 #include "adapters/nats/service.h"
@@ -113,7 +114,7 @@ engine::EngineOptions engine_options(const ServeConfig& c, ops::JsonLog& log) {
   return options;
 }
 
-// --actor-map FILE (docs/security-actor-binding.md), loaded once at start into `o`.
+// --actor-map FILE (docs/security.md, "Actor binding"), loaded once at start into `o`.
 // False after saying in one line why the file does not load (serve exits 1).
 bool load_actors(const ServeConfig& c, nats_adapter::ServiceOptions& o, ops::JsonLog& log) {
   if (c.actor_map.empty()) return true;
@@ -356,17 +357,10 @@ Runner add_serve(CLI::App& app) {
       "reply with how far they got")
       ->check(CLI::Range(int64_t{10}, int64_t{3'600'000}));
   opt("--queue-group", c->service.queue_group, "STOCKROOM_QUEUE_GROUP", "NATS queue group");
-  opt("--nats-user", c->service.connect.user, "STOCKROOM_NATS_USER", "NATS user");
-  opt("--nats-password", c->service.connect.password, "STOCKROOM_NATS_PASSWORD", "NATS password");
-  opt("--nats-token", c->service.connect.token, "STOCKROOM_NATS_TOKEN", "NATS token");
-  opt("--nats-creds", c->service.connect.creds_file, "STOCKROOM_NATS_CREDS",
-      "NATS credentials file");
-  opt("--nats-ca", c->service.connect.ca_file, "STOCKROOM_NATS_CA", "TLS CA file");
-  opt("--nats-cert", c->service.connect.cert_file, "STOCKROOM_NATS_CERT", "TLS certificate");
-  opt("--nats-key", c->service.connect.key_file, "STOCKROOM_NATS_KEY", "TLS key");
+  add_nats_auth_flags(*sub, c->service.connect);
   opt("--actor-map", c->actor_map, "STOCKROOM_ACTOR_MAP",
       "JSON file of which actors each NATS account/user may claim; others: FORBIDDEN "
-      "(docs/security-actor-binding.md)");
+      "(docs/security.md)");
   sub->add_flag("--cluster", c->cluster,
                 "serve partitions of a cluster on NATS with JetStream (docs/scale-out.md)")
       ->envname("STOCKROOM_CLUSTER");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "adapters/cluster/internal/js_status.h"
+#include "adapters/nats/connect_failure.h"
 
 namespace stockroom::cluster {
 
@@ -20,8 +21,10 @@ Result<std::unique_ptr<JetLink>> JetLink::connect(const nats_adapter::ConnectOpt
   const natsStatus s = natsConnection_Connect(&nc, *opts);
   natsOptions_Destroy(*opts);
   if (s != NATS_OK) {
-    return fail(ErrorCode::kUnavailable,
-                internal::describe("no NATS server answers at " + options.url, s));
+    // kUnavailable only when no server answers; refused credentials and TLS failures
+    // say so (connect_failure.h), and the URL hides a password written into it.
+    return std::unexpected(
+        nats_adapter::classify_connect_failure(s, nats_adapter::printable_url(options.url)).error);
   }
   jsOptions js_opts;
   jsOptions_Init(&js_opts);

@@ -1,5 +1,5 @@
 // ActorMap: which actors a NATS identity may claim in a command (serve --actor-map
-// FILE; docs/security-actor-binding.md). Without a map the actor is whatever the
+// FILE; docs/security.md, "Actor binding"). Without a map the actor is whatever the
 // client writes; with one, a command whose sender may not claim its actor is refused
 // FORBIDDEN before it reaches the engine (nothing written).
 //

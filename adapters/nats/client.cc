@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include "adapters/nats/connect_failure.h"
 #include "adapters/nats/nats_status.h"
 
 namespace stockroom::nats_adapter {
@@ -53,9 +54,9 @@ Result<std::unique_ptr<Client>> Client::connect(const ConnectOptions& options) {
   const natsStatus s = natsConnection_Connect(&nc, *opts);
   natsOptions_Destroy(*opts);
   if (s != NATS_OK) {
-    return fail(ErrorCode::kUnavailable, "cannot connect to NATS at " + options.url + ": " +
-                                             natsStatus_GetText(s) +
-                                             " (is nats-server running? scripts/run starts one)");
+    ConnectFailure why = classify_connect_failure(s, printable_url(options.url));
+    if (why.server_not_up) why.error.message += " (is nats-server running? scripts/run starts one)";
+    return std::unexpected(std::move(why.error));
   }
   return std::unique_ptr<Client>(new Client(nc));
 }
@@ -78,6 +79,14 @@ Result<Message> Client::request(std::string_view subject, std::string_view data,
   if (s == NATS_OK) s = natsConnection_RequestMsg(&reply, nc_, req, timeout.count());
   natsMsg_Destroy(req);
   if (s != NATS_OK) {
+    // A publish the server's permissions refuse is dropped with an -ERR NATS.c keeps as
+    // the connection's last error; the request then just times out. Say the refusal.
+    const char* server_error = nullptr;
+    if (s == NATS_TIMEOUT &&
+        natsConnection_GetLastError(nc_, &server_error) == NATS_NOT_PERMITTED &&
+        server_error != nullptr) {
+      return fail(ErrorCode::kForbidden, std::string("NATS refused: ") + server_error);
+    }
     const std::string why = s == NATS_NO_RESPONDERS ? "no service listens on " + subj
                             : s == NATS_TIMEOUT
                                 ? "no reply within " + std::to_string(timeout.count()) + " ms"

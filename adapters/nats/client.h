@@ -43,14 +43,17 @@ class Subscription {
 
 class Client {
  public:
-  // kUnavailable when no server answers at the URL.
+  // kUnavailable when no server answers at the URL; kForbidden when it refuses the
+  // credentials, kInvalidArgument when TLS fails (connect_failure.h).
   [[nodiscard]] static Result<std::unique_ptr<Client>> connect(const ConnectOptions& options);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
 
   // Sends `data` to `subject` and waits for the reply. kUnavailable on a timeout or
-  // when no service listens (NATS "no responders").
+  // when no service listens (NATS "no responders"); kForbidden with the server's
+  // "Permissions Violation for Publish to ..." when it refused the publish (or the
+  // reply inbox subscription) and no reply came.
   [[nodiscard]] Result<Message> request(
       std::string_view subject, std::string_view data, std::string_view content_type = {},
       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "adapters/nats/nats_status.h"
+#include "adapters/nats/nkey_seed.h"
 
 namespace stockroom::nats_adapter {
 namespace {
@@ -74,6 +75,15 @@ Result<natsOptions*> make_nats_options(const ConnectOptions& o) {
         !s)
       return fail_with(s);
   }
+  if (!o.nkey_seed_file.empty()) {
+    Result<std::string> public_key = nkey_public_key_of_seed_file(o.nkey_seed_file);
+    if (!public_key) return fail_with(std::unexpected(public_key.error()));
+    if (auto s =
+            check(natsOptions_SetNKeyFromSeed(opts, public_key->c_str(), o.nkey_seed_file.c_str()),
+                  "--nats-nkey");
+        !s)
+      return fail_with(s);
+  }
   if (!o.ca_file.empty() || !o.cert_file.empty()) {
     if (auto s = check(natsOptions_SetSecure(opts, true), "TLS"); !s) return fail_with(s);
   }
@@ -90,6 +100,34 @@ Result<natsOptions*> make_nats_options(const ConnectOptions& o) {
       return fail_with(s);
   }
   return opts;
+}
+
+std::string printable_url(const std::string& url) {
+  std::string out;
+  std::string_view rest = url;
+  // Each server of a comma-separated list: "scheme://user:secret@host" -> "user:***@".
+  while (true) {
+    const size_t comma = rest.find(',');
+    std::string_view one = rest.substr(0, comma);
+    const size_t at = one.rfind('@');
+    const size_t scheme = one.find("://");
+    const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    if (at != std::string_view::npos && at >= start) {
+      const std::string_view userinfo = one.substr(start, at - start);
+      const size_t colon = userinfo.find(':');
+      out += one.substr(0, start);
+      // A lone word is a token; user:password keeps the user.
+      out += colon == std::string_view::npos ? std::string("***")
+                                             : std::string(userinfo.substr(0, colon)) + ":***";
+      out += one.substr(at);
+    } else {
+      out += one;
+    }
+    if (comma == std::string_view::npos) break;
+    out += ',';
+    rest.remove_prefix(comma + 1);
+  }
+  return out;
 }
 
 }  // namespace stockroom::nats_adapter

@@ -1,6 +1,8 @@
 // How Stockroom connects to NATS: the URL and the credentials and TLS files passed
 // through to NATS.c (cli.md: --nats, --nats-user, --nats-password, --nats-token,
-// --nats-creds, --nats-ca, --nats-cert, --nats-key).
+// --nats-creds, --nats-ca, --nats-cert, --nats-key; and --nats-nkey, an nkey seed file).
+// Secrets (password, token, the files' contents) go to NATS.c only: no message or log
+// line made here or from these options carries them.
 #pragma once
 
 #include <string>
@@ -18,6 +20,7 @@ struct ConnectOptions {
   std::string password;
   std::string token;
   std::string creds_file;
+  std::string nkey_seed_file;  // an nkey user seed ("SU..."); NATS.c reads it to sign
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
@@ -29,5 +32,9 @@ struct ConnectOptions {
 // the result (natsOptions_Destroy). kInvalidArgument names the option that failed
 // (e.g. a creds file that does not exist).
 [[nodiscard]] Result<__natsOptions*> make_nats_options(const ConnectOptions& options);
+
+// `url` for messages and logs: a password or token written into a URL
+// ("nats://user:secret@host:4222") shown as "nats://user:***@host:4222".
+[[nodiscard]] std::string printable_url(const std::string& url);
 
 }  // namespace stockroom::nats_adapter

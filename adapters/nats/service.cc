@@ -14,6 +14,7 @@
 
 #include "adapters/nats/actor_map.h"
 #include "adapters/nats/admin_handler.h"
+#include "adapters/nats/connect_failure.h"
 #include "adapters/nats/head_publisher.h"
 #include "adapters/nats/nats_status.h"
 #include "adapters/nats/outbox.h"
@@ -779,11 +780,24 @@ void on_reconnected(natsConnection*, void* closure) {
 void on_connected(natsConnection*, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
   impl->connected.store(true);
-  impl->log.info("nats_connected", {{"url", impl->options.connect.url}});
+  impl->log.info("nats_connected", {{"url", printable_url(impl->options.connect.url)}});
 }
 
-void on_closed(natsConnection*, void* closure) {
+void on_closed(natsConnection* nc, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
+  // NATS.c gives up reconnecting when a server refuses the credentials twice (a server
+  // that came up after serve with other credentials, or ones revoked): serve stays up,
+  // never ready again, so say why, once, as an error.
+  const char* why = nullptr;
+  const natsStatus last = natsConnection_GetLastError(nc, &why);
+  if (last == NATS_CONNECTION_AUTH_FAILED) {
+    impl->log.error(
+        "nats_closed",
+        {{"url", printable_url(impl->options.connect.url)},
+         {"message", std::string("NATS closed the connection for good: ") +
+                         (why != nullptr && *why != '\0' ? why : natsStatus_GetText(last)) +
+                         " (serve is not ready until restarted)"}});
+  }
   std::lock_guard lock(impl->closed_mutex);
   impl->closed = true;
   impl->closed_cv.notify_all();
@@ -819,24 +833,33 @@ Result<std::unique_ptr<Service>> Service::connect(ServiceOptions options, ops::R
   if (callbacks) {
     callbacks = from_nats(natsOptions_SetErrorHandler(*opts, on_async_error, raw), "error handler");
   }
-  if (callbacks) {
-    callbacks = from_nats(natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw),
-                          "retry on failed connect");
-  }
   if (!callbacks) {
     natsOptions_Destroy(*opts);
     return std::unexpected(callbacks.error());
   }
-  natsStatus s = natsConnection_Connect(&impl->nc, *opts);
+  // Once without retrying: a server that answers but refuses (credentials, TLS) will
+  // refuse again, so that ends serve now; only a server not up yet is worth waiting
+  // for, in the background (not ready meanwhile).
+  const std::string url = printable_url(impl->options.connect.url);
+  natsStatus s = natsOptions_SetRetryOnFailedConnect(*opts, false, nullptr, nullptr);
+  if (s == NATS_OK) s = natsConnection_Connect(&impl->nc, *opts);
+  if (s != NATS_OK) {
+    ConnectFailure why = classify_connect_failure(s, url);
+    if (!why.server_not_up) {
+      natsOptions_Destroy(*opts);
+      return std::unexpected(std::move(why.error));
+    }
+    s = natsOptions_SetRetryOnFailedConnect(*opts, true, on_connected, raw);
+    if (s == NATS_OK) s = natsConnection_Connect(&impl->nc, *opts);
+  }
   natsOptions_Destroy(*opts);
   if (s == NATS_OK) {
     impl->connected.store(true);
-    log.info("nats_connected", {{"url", impl->options.connect.url}});
+    log.info("nats_connected", {{"url", url}});
   } else if (s == NATS_NOT_YET_CONNECTED) {
-    log.warn("nats_not_yet_connected", {{"url", impl->options.connect.url}});
+    log.warn("nats_not_yet_connected", {{"url", url}});
   } else {
-    return fail(ErrorCode::kUnavailable, "cannot connect to NATS at " + impl->options.connect.url +
-                                             ": " + natsStatus_GetText(s));
+    return std::unexpected(classify_connect_failure(s, url).error);
   }
   impl->outbox = std::make_unique<Outbox>(impl->nc, [raw](const std::string& what) {
     raw->publish_failures->inc();

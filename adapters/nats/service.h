@@ -80,7 +80,9 @@ struct ServiceOptions {
 class Service {
  public:
   // Connects to NATS; when the server is not up yet, keeps trying in the background
-  // (not ready meanwhile). kInvalidArgument for bad options (URL, creds, TLS files).
+  // (not ready meanwhile). kInvalidArgument for bad options (URL, creds, TLS files) and
+  // a failed TLS handshake, kForbidden for credentials the server refused: at once,
+  // never retried (connect_failure.h).
   [[nodiscard]] static Result<std::unique_ptr<Service>> connect(ServiceOptions options,
                                                                 ops::Registry& metrics,
                                                                 ops::JsonLog& log);

@@ -1,4 +1,4 @@
-// Actor binding end to end (docs/security-actor-binding.md): a real nats-server
+// Actor binding end to end (docs/security.md, "Actor binding"): a real nats-server
 // started from docs/security/actor-binding.conf (accounts STOCKROOM, BACKEND,
 // INVENTORY; commands imported with share: true), the service with the actor map
 // docs/security/actor-binding.json. A sender may claim only the actors the map gives
