@@ -1,4 +1,4 @@
-// The real `stockroom serve` (STOCKROOM_BIN) as a child process on one data directory,
+// The real `stockroom serve` (STOCKROOM_BIN, --http off) as a child process on one data directory,
 // its stdout and stderr appended to a log file: started, killed (SIGKILL: a crash) or
 // stopped (SIGTERM) by pid, and started again on the same directory — the fault drills.
 // `file_size_limit` > 0: the child runs under RLIMIT_FSIZE with SIGXFSZ ignored, so a
@@ -25,8 +25,12 @@ namespace stockroom::testing {
 
 class ServeProcess {
  public:
-  ServeProcess(std::string data, std::string url, std::string log)
-      : data_(std::move(data)), url_(std::move(url)), log_(std::move(log)) {}
+  // `durability`: serve's --durability (sync, batch or none).
+  ServeProcess(std::string data, std::string url, std::string log, std::string durability = "sync")
+      : data_(std::move(data)),
+        url_(std::move(url)),
+        log_(std::move(log)),
+        durability_(std::move(durability)) {}
   ~ServeProcess() { stop(SIGKILL); }
   ServeProcess(const ServeProcess&) = delete;
   ServeProcess& operator=(const ServeProcess&) = delete;
@@ -48,7 +52,8 @@ class ServeProcess {
         ::setrlimit(RLIMIT_FSIZE, &limit);
       }
       ::execl(STOCKROOM_BIN, STOCKROOM_BIN, "serve", "--data", data_.c_str(), "--nats",
-              url_.c_str(), "--http", "off", "--durability", "sync", static_cast<char*>(nullptr));
+              url_.c_str(), "--http", "off", "--durability", durability_.c_str(),
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
   }
@@ -99,6 +104,7 @@ class ServeProcess {
   std::string data_;
   std::string url_;
   std::string log_;
+  std::string durability_;
   pid_t pid_ = -1;
 };
 
