@@ -38,19 +38,20 @@ struct Union {
   std::map<std::string, int> started;   // cart -> CheckoutStarted
   std::map<std::string, int> closed;    // cart -> CartCheckedOut + CheckoutFailed
   std::map<std::string, int> received;  // command id -> StockReceived events
+  // command id -> the positions of its events (per partition: a single node's are unique)
+  std::map<std::string, std::vector<uint64_t>> positions;
 };
 
 inline int64_t quantity_of(const rapidjson::Value& data) { return data["quantity"].GetInt64(); }
 
-// Reads every partition's stream (replay --cluster) and folds it. Each product's events
-// are in one partition, in position order: reserved and available are checked after
-// every event, not only at the end.
-inline Union fold_union(const std::string& urls) {
+// Folds what `replay_command` (a `stockroom replay` command line) prints. Each
+// product's events are in one partition, in position order: reserved and available are
+// checked after every event, not only at the end. A single node's log is partition 0.
+inline Union fold_replay(const std::string& replay_command) {
   Union u;
-  const Ran replayed =
-      run_command(std::string(STOCKROOM_BIN) + " replay --cluster --nats " + urls + " 2>&1");
+  const Ran replayed = run_command(replay_command + " 2>&1");
   if (replayed.exit_code != 0) {
-    u.broken.push_back("replay --cluster failed: " + replayed.out.substr(0, 2000));
+    u.broken.push_back("replay failed: " + replayed.out.substr(0, 2000));
     return u;
   }
   std::map<uint32_t, uint64_t> last;  // partition -> its last position
@@ -65,13 +66,14 @@ inline Union fold_union(const std::string& urls) {
       continue;
     }
     ++u.events;
-    const uint32_t p = e["partition"].GetUint();
+    const uint32_t p = e.HasMember("partition") ? e["partition"].GetUint() : 0;
     const uint64_t position = e["position"].GetUint64();
     if (position != last[p] + 1) {
       u.broken.push_back("partition " + std::to_string(p) + " has a gap before position " +
                          std::to_string(position));
     }
     last[p] = position;
+    u.positions[e["command_id"].GetString()].push_back(position);
     const std::string type = e["type"].GetString();
     const rapidjson::Value& data = e["data"];
     const auto sku_order = [&] {
@@ -122,7 +124,11 @@ inline Union fold_union(const std::string& urls) {
     } else if (type == "OrderCancelled" || type == "OrderExpired") {
       u.ended.insert(data["order_id"].GetString());
     } else if (type == "OrderShipped") {
-      u.order_shipped.insert(data["order_id"].GetString());
+      const std::string order = data["order_id"].GetString();
+      if (!u.order_shipped.insert(order).second) {
+        u.broken.push_back("order " + order + " shipped twice, again at position " +
+                           std::to_string(position));
+      }
     } else if (type == "CheckoutStarted") {
       ++u.started[data["cart_id"].GetString()];
     } else if (type == "CartCheckedOut" || type == "CheckoutFailed") {
@@ -130,6 +136,11 @@ inline Union fold_union(const std::string& urls) {
     }
   }
   return u;
+}
+
+// Reads every partition's stream from JetStream (replay --cluster) and folds it.
+inline Union fold_union(const std::string& urls) {
+  return fold_replay(std::string(STOCKROOM_BIN) + " replay --cluster --nats " + urls);
 }
 
 // What must hold once the system is quiet (every saga ended, every outbox drained).
