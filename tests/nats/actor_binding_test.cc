@@ -399,7 +399,7 @@ TEST_CASE("actor binding: behind an import without share only account-wide ident
   CHECK(outcome_of(shop1.request("stockroom.cmd.product.define",
                                  command("d1", "ops-1", "staff", kProduct))) == "ok");
   // The identity of user shop1 does not, forged header or not
-  for (const std::string forged :
+  for (const std::string& forged :
        {std::string(), std::string(R"({"acc":"BACKEND","user":"shop1"})")}) {
     std::string message;
     CHECK(outcome_of(shop1.request("stockroom.cmd.inventory.receive",

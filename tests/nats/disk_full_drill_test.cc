@@ -28,6 +28,7 @@
 
 #include "adapters/nats/client.h"
 #include "cluster/support/union_log.h"
+#include "nats/support/json_actors.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_process.h"
 #include "support/run_command.h"
@@ -44,7 +45,6 @@ constexpr uint64_t kMiB = uint64_t{1} << 20;
 constexpr uint64_t kDiskBytes = 12 * kMiB;
 constexpr uint64_t kRoomAgain = 256 * kMiB;
 constexpr uint64_t kFileLimit = 4 * kMiB;  // RLIMIT_FSIZE when no tmpfs can be mounted
-const std::string kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
 
 std::string sku_of(int client) { return "FULL-" + std::to_string(client); }
 

@@ -32,6 +32,7 @@
 
 #include "adapters/nats/client.h"
 #include "cluster/support/union_log.h"
+#include "nats/support/json_actors.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_process.h"
 #include "support/run_command.h"
@@ -52,7 +53,6 @@ constexpr int64_t kBulk = 1000000;  // units of each plentiful product
 constexpr int64_t kPrice = 100;     // every product's unit price, in cents
 constexpr auto kRequestTimeout = 500ms;
 constexpr auto kGiveUp = 60s;  // a command unanswered this long is a failure
-const std::string kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
 const std::string kPayments = R"("actor":{"id":"payment-svc","role":"service"})";
 const std::vector<std::string> kHotSkus = {"HOT-0", "HOT-1", "HOT-2", "HOT-3"};
 const std::vector<std::string> kBulkSkus = {"BULK-0", "BULK-1", "BULK-2", "BULK-3"};

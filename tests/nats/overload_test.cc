@@ -12,6 +12,7 @@
 #include "engine/engine.h"
 #include "events/support/slow_wal_file_system.h"
 #include "nats/support/flood.h"
+#include "nats/support/json_actors.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
 #include "support/json_object.h"
@@ -21,8 +22,6 @@ namespace stockroom::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-const std::string kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
 
 std::pair<std::string, std::string> receipt(const std::string& prefix, size_t i) {
   return {prefix + ".cmd.inventory.receive", R"({"command_id":"r)" + std::to_string(i) + R"(",)" +

@@ -6,15 +6,13 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "nats/support/json_actors.h"
 #include "nats/support/nats_server.h"
 #include "nats/support/serve_harness.h"
 #include "support/json_object.h"
 
 namespace stockroom::testing {
 namespace {
-
-const char* kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
-const char* kService = R"("actor":{"id":"svc","role":"service"})";
 
 std::string actor_of(const std::string& who) {
   return R"("actor":{"id":")" + who + R"(","role":"customer"})";

@@ -5,6 +5,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,6 +66,11 @@ class NatsServer {
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
+      // Dies with the test: a test process a sanitizer halted must not leave a server
+      // holding ctest's output pipe (ctest would wait for it until the timeout).
+      // PDEATHSIG follows the forking thread: start() and restart() run on the test's
+      // main thread.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       const std::string port = std::to_string(port_);
       if (config_file_.empty()) {
         ::execlp("nats-server", "nats-server", "-a", "127.0.0.1", "-p", port.c_str(), "-m", "0",
