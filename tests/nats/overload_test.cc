@@ -99,7 +99,7 @@ TEST_CASE("offered far more commands than it can take, serve answers every one a
   auto reopened = engine::Engine::open(eo);
   REQUIRE(reopened.has_value());
   CHECK((*reopened)->head().position.value == 1 + accepted.size());
-  auto receipts = (*reopened)->history("product-A", StreamVersion{2}, 1000);
+  auto receipts = (*reopened)->history("product-A", StreamVersion{2}, kOffered);
   REQUIRE(receipts.has_value());
   std::set<std::string> written;
   for (const auto& e : *receipts) written.insert(e.event.command_id.str());
