@@ -70,8 +70,12 @@ struct Slot {
   // Stopped before the engine it reads.
   std::unique_ptr<nats_adapter::SettleOutbox> outbox;
   uint64_t lease_revision = 0;
-  std::atomic<int64_t> lease_renewed_ns{0};  // the last create or renew that held
-  std::atomic<uint64_t> last_seq{0};         // the stream's last sequence, as owner
+  // When the last create or renewal that held was sent: the server counts the TTL from
+  // a later moment, so this is on the safe side.
+  std::atomic<int64_t> lease_renewed_ns{0};
+  // Open while the lease is surely ours (read_gate.h): queries and refusals need it.
+  nats_adapter::ReadGate reads;
+  std::atomic<uint64_t> last_seq{0};  // the stream's last sequence, as owner
   std::atomic<bool> fenced{false};
   std::atomic<bool> faulted{false};
   std::atomic<uint64_t> applied{0};
@@ -147,6 +151,21 @@ struct ClusterNode::Impl {
   // ago. Required to take a partition over (or back).
   [[nodiscard]] bool lease_fresh(const Slot& s) const {
     return now_ns() - s.lease_renewed_ns.load() < ttl().count();
+  }
+
+  // A create or renewal of s's lease held: sent at `sent_ns`, when the read gate's
+  // epoch was `epoch`. Nobody else can hold the lease for a TTL from then but by
+  // purging it, which a standby does only after our partition subject was silent for a
+  // second (owner_gone). So the gate opens only for a renewal sent while our service
+  // was subscribed: not for the create or adoption that starts a takeover (a standby
+  // may purge the lease while the takeover catches up, unanswered), and not across a
+  // reconnect of the service (which closes the gate).
+  void lease_held(Slot& s, uint64_t revision, int64_t sent_ns, uint64_t epoch) {
+    s.lease_revision = revision;
+    s.lease_renewed_ns = sent_ns;
+    if (s.service) {
+      s.reads.open_until(Clock::time_point(std::chrono::nanoseconds(sent_ns) + ttl()), epoch);
+    }
   }
 
   // An owner keeps serving while its lease was renewed within two TTLs. Safety does
@@ -488,24 +507,29 @@ struct ClusterNode::Impl {
       }
       return;
     }
-    if (now_ns() - s.lease_renewed_ns.load() < (ttl() / 3).count()) return;
+    // Renewed every third of a TTL, and at once when the read gate closed (the service
+    // lost its connection): queries wait for it.
+    if (now_ns() - s.lease_renewed_ns.load() < (ttl() / 3).count() && s.reads.open()) return;
+    const int64_t sent = now_ns();
+    const uint64_t epoch = s.reads.epoch();
     auto renewed = leases->renew(
         lease_key(s.index), incarnation, s.lease_revision,
         deadline_in(std::chrono::duration_cast<std::chrono::milliseconds>(ttl() / 4)));
     if (renewed) {
-      s.lease_revision = *renewed;
-      s.lease_renewed_ns = now_ns();
+      lease_held(s, *renewed, sent, epoch);
       return;
     }
-    if (renewed.error().code == ErrorCode::kConflict) {
+    if (renewed.error().code == ErrorCode::kConflict ||
+        renewed.error().code == ErrorCode::kNotFound) {
       // The key changed since our revision: another node took it, or it expired while
-      // the bucket had no leader. Free: create it again and carry on; claimers wait
-      // kOwnerGrace while we still answer. Safe either way: appends are fenced by the
-      // stream, not by the lease.
+      // the bucket had no leader (kNotFound: an election longer than the TTL). Free:
+      // create it again and carry on; claimers wait kOwnerGrace while we still answer.
+      // Safe either way: appends are fenced by the stream, not by the lease.
+      const int64_t sent_again = now_ns();
+      const uint64_t epoch_again = s.reads.epoch();
       auto again = leases->create(lease_key(s.index), incarnation, deadline_in(2s));
       if (again) {
-        s.lease_revision = *again;
-        s.lease_renewed_ns = now_ns();
+        lease_held(s, *again, sent_again, epoch_again);
         log.info("lease_recreated", {{"partition", int64_t{s.index}}});
         return;
       }
@@ -532,10 +556,11 @@ struct ClusterNode::Impl {
   // CI run of the lease-bucket drill waited 11.6 s. Renewed first, as its age is
   // unknown. False when it cannot be renewed or taken over (then it is released).
   bool adopt(Slot& s, uint64_t revision) {
+    const int64_t sent = now_ns();
+    const uint64_t epoch = s.reads.epoch();
     auto renewed = leases->renew(lease_key(s.index), incarnation, revision, deadline_in(2s));
     if (!renewed) return false;
-    s.lease_revision = *renewed;
-    s.lease_renewed_ns = now_ns();
+    lease_held(s, *renewed, sent, epoch);
     log.info("lease_adopted", {{"partition", int64_t{s.index}}});
     if (take_over(s)) return true;
     release_lease(s);
@@ -543,10 +568,11 @@ struct ClusterNode::Impl {
   }
 
   bool take(Slot& s) {
+    const int64_t sent = now_ns();
+    const uint64_t epoch = s.reads.epoch();
     auto created = leases->create(lease_key(s.index), incarnation, deadline_in(2s));
     if (!created) return false;
-    s.lease_revision = *created;
-    s.lease_renewed_ns = now_ns();
+    lease_held(s, *created, sent, epoch);
     if (take_over(s)) return true;
     release_lease(s);
     return false;
@@ -612,7 +638,7 @@ struct ClusterNode::Impl {
   bool open_owner(Slot& s, uint64_t applied) {
     s.registry = std::make_unique<ops::Registry>();
     nats_adapter::ServiceOptions so = options.service;
-    so.partition = nats_adapter::ServiceOptions::Partition{s.index, partitions};
+    so.partition = nats_adapter::ServiceOptions::Partition{s.index, partitions, &s.reads};
     so.connect.name = fmt::format("stockroom-{}-p{}", options.node_id, s.index);
     auto service = nats_adapter::Service::connect(so, *s.registry, log);
     if (!service) {
@@ -710,6 +736,7 @@ struct ClusterNode::Impl {
 
   // REQUIRES: mu held.
   bool demote(Slot& s, const std::string& why, bool release, std::chrono::milliseconds timeout) {
+    s.reads.close();  // what it still answers while draining is a refusal to retry
     bool drained = true;
     if (s.service) drained = s.service->drain(timeout);
     s.outbox.reset();  // saves its cursor; reads the engine until then

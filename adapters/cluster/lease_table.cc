@@ -74,10 +74,11 @@ Attempt<uint64_t> judge_refused_renewal(kvStore* kv, const std::string& key, std
   }
   // "wrong last sequence: 0" with the key nowhere to be read: seen right after the
   // bucket's leader was killed, while the new leader's view of the subject is not
-  // complete. An expired lease looks the same, so this is retried until the deadline
-  // and only then called lost (another holder's value, read above, is lost at once).
+  // complete. An expired lease looks the same (an election longer than the TTL ages
+  // it out), so this is retried until the deadline and then kNotFound: the holder
+  // creates it again (another holder's value, read above, is lost at once).
   if (!entry && why.find("wrong last sequence: 0") != std::string::npos) {
-    return retry_later<uint64_t>(std::move(why));
+    return {fail(ErrorCode::kNotFound, std::move(why)), true};
   }
   return done<uint64_t>(fail(ErrorCode::kConflict, std::move(why)));
 }

@@ -64,7 +64,9 @@ class LeaseTable {
   // key changed since (released, expired, taken). A refusal while the key still holds
   // `value` at `revision` is retried (2.9.10 gives such refusals after an election);
   // when the key holds `value` at a later revision, a lost try renewed it and that
-  // revision is returned. Liveness only: see the top.
+  // revision is returned. kNotFound when, until the deadline, the key could not be
+  // read and the server said it holds nothing: expired (an election longer than the
+  // TTL ages leases out), so create() it again. Liveness only: see the top.
   [[nodiscard]] Result<uint64_t> renew(std::string_view key, std::string_view value,
                                        uint64_t revision, Deadline deadline);
 

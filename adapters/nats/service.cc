@@ -147,6 +147,25 @@ struct Service::Impl {
                 {{"partition", int64_t{home}}});
   }
 
+  // In a cluster, whether this node may answer from its copy (read_gate.h): a query or
+  // a refusal decided on a copy a newer owner has moved past would be a wrong answer
+  // that nothing in the stream fences, so it is UNAVAILABLE (retried) instead.
+  [[nodiscard]] Status vouched() const {
+    if (!options.partition || options.partition->reads == nullptr ||
+        options.partition->reads->open()) {
+      return {};
+    }
+    return fail(ErrorCode::kUnavailable,
+                "partition " + std::to_string(options.partition->index) +
+                    ": this node's lease on it is being renewed, so it cannot vouch that its "
+                    "copy is the latest; retry shortly");
+  }
+
+  // Ownership is in doubt while the connection is down (read_gate.h).
+  void close_reads() const {
+    if (options.partition && options.partition->reads != nullptr) options.partition->reads->close();
+  }
+
   Impl(ServiceOptions o, ops::Registry& r, ops::JsonLog& l)
       : options(std::move(o)), registry(r), log(l) {
     cmd_prefix = listen_prefix() + ".cmd.";
@@ -550,6 +569,11 @@ struct Service::Impl {
     ticket->seconds = seconds_since(ticket->start);
     outbox->post([this, ticket](std::vector<Outgoing>& out) {
       const std::unique_ptr<CommandTicket> t(ticket);
+      // A refusal was decided on this node's copy and left nothing in the stream to
+      // fence it: said only while the copy is vouched for. An ok is in the stream.
+      if (!t->result && t->result.error().code != ErrorCode::kUnavailable) {
+        if (Status ours = vouched(); !ours) t->result = std::unexpected(std::move(ours.error()));
+      }
       std::string data;
       const wire::Codec& codec = wire::codec_for(t->encoding);
       codec.command_reply(t->id.str(), t->result, data);
@@ -660,8 +684,15 @@ struct Service::Impl {
           std::string out;
           const wire::Codec& codec = wire::codec_for(encoding);
           const ReplyLimit limit = reply_limit(encoding);
-          const QueryEnd end = answer_query(*engine, codec, query, limit, out, head_source, budget);
           const std::string what = "query." + name;
+          if (Status ours = vouched(); !ours) {
+            codec.error_reply(ours.error(), out);
+            queries_total->with({name, error_code_name(ErrorCode::kUnavailable)}).inc();
+            reply(reply_to.c_str(), encoding, std::move(out), what);
+            end_request();
+            return;
+          }
+          const QueryEnd end = answer_query(*engine, codec, query, limit, out, head_source, budget);
           std::string_view outcome = end == QueryEnd::kCutShort ? "cut_short" : "answered";
           if (!limit.fits(out.size())) {
             note_oversized(what, out.size(), limit, "PAYLOAD_TOO_LARGE");
@@ -766,12 +797,14 @@ void on_msg(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
 void on_disconnected(natsConnection*, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
   impl->connected.store(false);
+  impl->close_reads();
   impl->disconnects->inc();
   impl->log.warn("nats_disconnected", {});
 }
 
 void on_reconnected(natsConnection*, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
+  impl->close_reads();  // a standby may have taken the partition meanwhile
   impl->connected.store(true);
   impl->reconnects->inc();
   impl->log.info("nats_reconnected", {});

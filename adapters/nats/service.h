@@ -33,6 +33,7 @@
 #include "adapters/nats/actor_map.h"
 #include "adapters/nats/nats_options.h"
 #include "adapters/nats/query_lane.h"
+#include "adapters/nats/read_gate.h"
 #include "adapters/ops/json_log.h"
 #include "adapters/ops/metrics.h"
 #include "engine/engine.h"
@@ -66,9 +67,14 @@ struct ServiceOptions {
   // <p>.p.<index>.cmd.> and <p>.p.<index>.query.> (where the server's mapping sends
   // keyed subjects), and refuses (INVALID_ARGUMENT) a command or per-aggregate query
   // without a key or whose key belongs to another partition. Pushes stay on <p>.
+  // `reads` (read_gate.h): while it is closed, queries and refusals are answered
+  // UNAVAILABLE, as this node cannot vouch that its copy is the partition's latest;
+  // the service closes it when its connection drops. Null: always answered. Not owned;
+  // must outlive drain().
   struct Partition {
     uint32_t index = 0;
     uint32_t count = 1;
+    ReadGate* reads = nullptr;
   };
   std::optional<Partition> partition;
   // Actor binding (actor_map.h, serve --actor-map): a command whose actor its sender's

@@ -18,6 +18,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -377,16 +378,44 @@ class Load {
   std::vector<std::pair<size_t, std::string>> receipts_;
 };
 
+// What the engines said about partitions, leases and their NATS connections, to read
+// beside a failed check or a long gap.
+void dump_engine_logs(Drill& drill) {
+  for (const char* e : {"e0", "e1"}) {
+    const std::string text = drill.engine_log(e);
+    std::string lines;
+    for (size_t at = 0; at < text.size();) {
+      size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      const std::string_view line(text.data() + at, end - at);
+      for (const char* said :
+           {"\"event\":\"partition_", "\"event\":\"lease_", "\"event\":\"nats_"}) {
+        if (line.find(said) != std::string_view::npos) {
+          lines.append(line).append("\n");
+          break;
+        }
+      }
+      at = end + 1;
+    }
+    WARN(e << ":\n" << lines);
+  }
+}
+
 // What must hold after every drill.
 void check_after(Drill& drill, Load& load) {
   CHECK(load.failures() == 0);
-  REQUIRE(drill.wait_served(30s));
+  const bool served = drill.wait_served(30s);
+  if (!served) dump_engine_logs(drill);
+  REQUIRE(served);
+  bool counted = true;
   for (size_t s = 0; s < drill.skus().size(); ++s) {
     auto view = drill.stock(drill.skus()[s]);
     INFO(drill.skus()[s]);
     // Every acknowledged receipt exactly once: none lost, none doubled.
     CHECK(view["on_hand"].GetInt64() == load.received(s));
+    counted = counted && view["on_hand"].GetInt64() == load.received(s);
   }
+  if (!counted) dump_engine_logs(drill);
   for (size_t s = 0; s < drill.limited().size(); ++s) {
     auto view = drill.stock(drill.limited()[s]);
     INFO(drill.limited()[s]);
@@ -415,20 +444,7 @@ void check_after(Drill& drill, Load& load) {
   }
   for (uint32_t p = 0; p < kPartitions; ++p) CHECK(drill.verify_partition(p) > 0);
   // A long gap: what the engines did, to read beside the figure.
-  if (load.longest_gap_seconds() > 5) {
-    for (const char* e : {"e0", "e1"}) {
-      std::string text = drill.engine_log(e);
-      std::string lines;
-      size_t at = 0;
-      while ((at = text.find("\"event\":\"partition_", at)) != std::string::npos) {
-        const size_t b = text.rfind('\n', at);
-        const size_t end = text.find('\n', at);
-        lines += text.substr(b == std::string::npos ? 0 : b + 1, end - b) + "\n";
-        at = end;
-      }
-      WARN(e << ":\n" << lines);
-    }
-  }
+  if (load.longest_gap_seconds() > 5) dump_engine_logs(drill);
 
   WARN("acknowledged " << load.acked() << " commands (" << load.duplicates()
                        << " answered as duplicates of a resend); longest client-visible gap "

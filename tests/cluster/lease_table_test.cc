@@ -171,3 +171,24 @@ TEST_CASE("lease calls ride out a kill -9 of the lease bucket's leader", "[clust
   REQUIRE(held.has_value());
   CHECK(*held == LeaseEntry{"node-a/1", *renewed});
 }
+
+TEST_CASE("a renewal of a lease that expired is kNotFound and its holder creates it again",
+          "[cluster][lease]") {
+  NatsCluster cluster;
+  auto link = connect_link(cluster.urls());
+  auto table = open_table(*link, std::chrono::seconds(2));
+  auto rev = table->create("p-5", "node-a/1", in_seconds(10));
+  REQUIRE(rev.has_value());
+  // Not renewed for longer than the TTL (as when a lease-bucket election outlasts it):
+  // the server ages the key out and answers a renewal "wrong last sequence: 0".
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  auto renewed = table->renew("p-5", "node-a/1", *rev, in_seconds(3));
+  REQUIRE_FALSE(renewed.has_value());
+  INFO(renewed.error().message);
+  CHECK(renewed.error().code == ErrorCode::kNotFound);
+  auto again = table->create("p-5", "node-a/1", in_seconds(10));
+  REQUIRE(again.has_value());
+  CHECK(*again > *rev);
+  auto next = table->renew("p-5", "node-a/1", *again, in_seconds(10));
+  CHECK(next.has_value());
+}

@@ -1,6 +1,7 @@
 // TempDir: a fresh directory under the system temp dir (mkdtemp), removed with
 // everything in it when the TempDir goes out of scope. One per test, so tests never
-// share a store.
+// share a store. STOCKROOM_KEEP_TEST_DIRS=1 keeps them (engine and nats-server logs of
+// a failed drill, to read afterwards; docs/testing.md).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -20,6 +21,7 @@ class TempDir {
     path_ = pattern;
   }
   ~TempDir() {
+    if (const char* keep = std::getenv("STOCKROOM_KEEP_TEST_DIRS"); keep && *keep == '1') return;
     std::error_code ignored;  // a leftover temp dir is not worth failing a test over
     std::filesystem::remove_all(path_, ignored);
   }
