@@ -402,7 +402,9 @@ void dump_engine_logs(Drill& drill) {
 }
 
 // What must hold after every drill.
-void check_after(Drill& drill, Load& load) {
+// `slowest_election`: the longest stream election the fault caused (0: none), which no
+// command that needs that stream can beat.
+void check_after(Drill& drill, Load& load, double slowest_election = 0) {
   CHECK(load.failures() == 0);
   const bool served = drill.wait_served(30s);
   if (!served) dump_engine_logs(drill);
@@ -451,8 +453,10 @@ void check_after(Drill& drill, Load& load) {
                        << load.longest_gap_seconds() << " s; longest wait of a command across "
                        << "partitions " << load.longest_spanning_seconds() << " s");
   // Two failovers in turn, each within 10 s, plus the saga's retries: a generous bound
-  // that still catches a saga stuck until the 120 s client deadline.
-  CHECK(load.longest_spanning_seconds() <= 40.0);
+  // that still catches a saga stuck until the 120 s client deadline. An election that
+  // outlasts it (seen: 44 s for a stream's leader, two drills at once on 2 cores) moves
+  // it by as much.
+  CHECK(load.longest_spanning_seconds() <= std::max(40.0, slowest_election + 20.0));
 }
 
 // The stockroom binary with `args`; its stdout (and stderr when `with_stderr`).
@@ -566,7 +570,6 @@ void kill_leader_drill(const std::string& stream) {
   drill.nats().kill(leader);
   std::this_thread::sleep_for(15s);
   load.stop();
-  check_after(drill, load);
   // The 10 s holds when the servers elect in one round (4-9 s after the kill in 2.9.10).
   // A split vote costs a second round (up to 18 s), and no write or renewal can be
   // taken before it ends: then the bound is the engine's own share, 3 s after the
@@ -578,6 +581,7 @@ void kill_leader_drill(const std::string& stream) {
     elections += s + " " + std::to_string(seconds) + " s; ";
     slowest = std::max(slowest, seconds);
   }
+  check_after(drill, load, slowest);
   WARN("elections after the kill: " << elections << "longest gap " << load.longest_gap_seconds()
                                     << " s");
   CHECK(slowest > 0);  // every election was found in the servers' logs
