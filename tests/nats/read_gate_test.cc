@@ -31,6 +31,15 @@ std::string code_of(const std::string& reply) {
 
 const std::string kStaff = R"("actor":{"id":"ops-1","role":"staff"})";
 
+// The service of partition 0 of 1 (every key is its own), behind `gate`.
+struct GatedService {
+  GatedService(const NatsServer& server, ReadGate& gate)
+      : harness(server, "stockroom", "", nullptr, [&gate](nats_adapter::ServiceOptions& o) {
+          o.partition = nats_adapter::ServiceOptions::Partition{0, 1, &gate};
+        }) {}
+  ServeHarness harness;
+};
+
 }  // namespace
 
 TEST_CASE("read gate: open until a moment, closed by close, a stale epoch opens nothing",
@@ -56,9 +65,8 @@ TEST_CASE("a partition's service answers queries and refusals only while its rea
           "[nats][read_gate]") {
   NatsServer server;
   ReadGate gate;
-  ServeHarness h(server, "stockroom", "", nullptr, [&](nats_adapter::ServiceOptions& o) {
-    o.partition = nats_adapter::ServiceOptions::Partition{0, 1, &gate};
-  });
+  GatedService gated(server, gate);
+  ServeHarness& h = gated.harness;
   // Closed: an accepted command is answered (it is in the log), a query and a refusal
   // are UNAVAILABLE.
   CHECK(code_of(h.send("p.0.cmd.product.define.A",
@@ -85,9 +93,7 @@ TEST_CASE("a partition's service closes its read gate when its NATS connection d
           "[nats][read_gate]") {
   NatsServer server;
   ReadGate gate;
-  ServeHarness h(server, "stockroom", "", nullptr, [&](nats_adapter::ServiceOptions& o) {
-    o.partition = nats_adapter::ServiceOptions::Partition{0, 1, &gate};
-  });
+  const GatedService gated(server, gate);
   gate.open_until(ReadGate::Clock::now() + 600s, gate.epoch());
   REQUIRE(gate.open());
   server.restart();
