@@ -15,6 +15,9 @@ void add_nats_auth_flags(CLI::App& sub, nats_adapter::ConnectOptions& target) {
        "NATS credentials file (user JWT and nkey seed, as nsc writes it)");
   flag("--nats-nkey", target.nkey_seed_file, "STOCKROOM_NATS_NKEY",
        "NATS nkey user seed file (SU...); the public key is derived from it");
+  flag("--nats-inbox-prefix", target.inbox_prefix, "STOCKROOM_NATS_INBOX_PREFIX",
+       "subject prefix of reply inboxes (default _INBOX); per user, so that the server "
+       "can permit each user only its own replies");
   flag("--nats-ca", target.ca_file, "STOCKROOM_NATS_CA",
        "TLS: CA file that signed the server's certificate");
   flag("--nats-cert", target.cert_file, "STOCKROOM_NATS_CERT",

@@ -1,8 +1,8 @@
 // The NATS credential and TLS flags, one table for every subcommand that connects
 // (serve, send): --nats-user, --nats-password, --nats-token, --nats-creds,
-// --nats-nkey, --nats-ca, --nats-cert, --nats-key, each also STOCKROOM_<NAME> in the
-// environment. No default is captured for help: a value given in the environment
-// never shows in --help.
+// --nats-nkey, --nats-inbox-prefix, --nats-ca, --nats-cert, --nats-key, each also STOCKROOM_<NAME>
+// in the environment. No default is captured for help: a value given in the environment never shows
+// in --help.
 #pragma once
 
 #include <CLI/CLI.hpp>

@@ -52,6 +52,12 @@ Result<natsOptions*> make_nats_options(const ConnectOptions& o) {
       return fail_with(s);
   }
   if (auto s = check(natsOptions_SetName(opts, o.name.c_str()), "name"); !s) return fail_with(s);
+  if (!o.inbox_prefix.empty()) {
+    if (auto s = check(natsOptions_SetCustomInboxPrefix(opts, o.inbox_prefix.c_str()),
+                       "--nats-inbox-prefix (a subject without * or >)");
+        !s)
+      return fail_with(s);
+  }
   if (auto s = check(natsOptions_SetSendAsap(opts, true), "send asap"); !s) return fail_with(s);
   if (auto s = check(natsOptions_SetMaxReconnect(opts, -1), "reconnect"); !s) return fail_with(s);
   if (auto s = check(natsOptions_SetReconnectWait(opts, o.reconnect_wait_ms), "reconnect wait"); !s)

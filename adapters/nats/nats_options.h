@@ -1,6 +1,7 @@
 // How Stockroom connects to NATS: the URL and the credentials and TLS files passed
 // through to NATS.c (cli.md: --nats, --nats-user, --nats-password, --nats-token,
-// --nats-creds, --nats-ca, --nats-cert, --nats-key; and --nats-nkey, an nkey seed file).
+// --nats-creds, --nats-ca, --nats-cert, --nats-key; and two additions: --nats-nkey, an
+// nkey seed file, and --nats-inbox-prefix, the subject prefix of the reply inboxes).
 // Secrets (password, token, the files' contents) go to NATS.c only: no message or log
 // line made here or from these options carries them.
 #pragma once
@@ -24,6 +25,10 @@ struct ConnectOptions {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
+  // Replies to this connection's requests arrive on "<inbox_prefix>.<id>" ("_INBOX"
+  // when empty): a per-user prefix lets the server permit each user only its own
+  // replies (docs/security.md, "Least privilege"). A valid subject, no wildcard.
+  std::string inbox_prefix;
   int reconnect_wait_ms = 250;
 };
 

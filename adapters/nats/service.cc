@@ -836,10 +836,15 @@ void on_closed(natsConnection* nc, void* closure) {
   impl->closed_cv.notify_all();
 }
 
-void on_async_error(natsConnection*, natsSubscription* sub, natsStatus err, void* closure) {
+void on_async_error(natsConnection* nc, natsSubscription* sub, natsStatus err, void* closure) {
   auto* impl = static_cast<Service::Impl*>(closure);
   if (err == NATS_SLOW_CONSUMER) return impl->on_slow_consumer(sub);
-  impl->log.error("nats_error", {{"status", natsStatus_GetText(err)}});
+  // The server's own words ("Permissions Violation for Publish to ...") say what was
+  // refused; the status alone ("Not Permitted") does not.
+  const char* text = nullptr;
+  natsConnection_GetLastError(nc, &text);
+  impl->log.error("nats_error",
+                  {{"status", natsStatus_GetText(err)}, {"message", text != nullptr ? text : ""}});
 }
 
 }  // namespace
@@ -1015,8 +1020,12 @@ bool Service::drain(std::chrono::milliseconds timeout) {
     }
   }
   // Nothing may reach the engine after this returns (it is closed next).
+  // A subscription whose drain completed is already gone: NATS.c answers
+  // NATS_INVALID_SUBSCRIPTION, which is the outcome wanted, not a failed step.
   for (natsSubscription* sub : {i.cmd_sub, i.query_sub, i.admin_sub}) {
-    if (sub != nullptr) i.note_drain_step(natsSubscription_Unsubscribe(sub), "unsubscribe");
+    if (sub == nullptr) continue;
+    const natsStatus unsubscribed = natsSubscription_Unsubscribe(sub);
+    if (unsubscribed != NATS_INVALID_SUBSCRIPTION) i.note_drain_step(unsubscribed, "unsubscribe");
   }
   // A saga waits on other partitions: it stops where it is (the next owner resumes it)
   // and its waiting replies are answered UNAVAILABLE, so the drain does not wait on it.

@@ -13,7 +13,8 @@
 # - least privilege: docs/security/least-privilege.conf as it is (included by a config
 #   that adds the port): each user answered on its subjects and refused ("Permissions
 #   Violation") outside them, the analyst's subscription to events allowed and to
-#   commands refused;
+#   commands refused; each user on its own inbox prefix (--nats-inbox-prefix), refused
+#   another's and the default one;
 # - no secret leaks: the passwords, token, nkey and creds seeds and a line of the TLS
 #   client key appear in none of serve's stderr, /metrics, /healthz, /readyz, send's
 #   replies and errors, and serve --help / send --help (with the secrets in the
@@ -215,6 +216,8 @@ echo "ok: nkey"
 refused unknown-nkey "authorization" --nats "$users_url" --nats-nkey "$dir/mallory.seed"
 echo "garbage" >"$dir/bad.seed"
 refused bad-seed-file "nkey" --nats "$users_url" --nats-nkey "$dir/bad.seed"
+refused bad-inbox-prefix "inbox-prefix" --nats "$users_url" --nats-user alice \
+  --nats-password "$password" --nats-inbox-prefix "_INBOX_alice.>"
 stop_srv
 
 # ---- token ---------------------------------------------------------------------------
@@ -336,11 +339,13 @@ STOCKROOM_ENGINE_PASSWORD="$engine_pw" STOCKROOM_BACKEND_PASSWORD="$backend_pw" 
   STOCKROOM_INVENTORY_PASSWORD="$inventory_pw" STOCKROOM_ANALYST_PASSWORD="$analyst_pw" \
   start_conf lp "$dir/lp.body"
 lp_url="nats://127.0.0.1:$port"
-STOCKROOM_NATS_PASSWORD="$engine_pw" serve_up lp-engine --nats "$lp_url" --nats-user stockroom-engine
-as() { # USER PASSWORD FILE SUBJECT JSON: send as that user
+STOCKROOM_NATS_PASSWORD="$engine_pw" serve_up lp-engine --nats "$lp_url" \
+  --nats-user stockroom-engine --nats-inbox-prefix _INBOX_engine
+as() { # USER PASSWORD FILE SUBJECT JSON: send as that user, on its own inbox prefix
   local user="$1" pw="$2" file="$3"
   shift 3
-  STOCKROOM_NATS_PASSWORD="$pw" send_timeout_ms=1000 send "$file" --nats "$lp_url" --nats-user "$user" "$@"
+  STOCKROOM_NATS_PASSWORD="$pw" send_timeout_ms=1000 send "$file" --nats "$lp_url" \
+    --nats-user "$user" --nats-inbox-prefix "_INBOX_$user" "$@"
 }
 allowed() { # FILE: answered: a command accepted, or the stock view
   grep -q '"ok":true\|"sku":"LAMP"' "$out/$1.txt" || fail "$1 was not answered: $(cat "$out/$1.txt")"
@@ -378,6 +383,20 @@ grep -q "Permissions Violation for Subscription to \"stockroom.cmd.>\"" "$dir/an
 kill "$sub_pid" 2>/dev/null || true
 wait "$sub_pid" 2>/dev/null || true
 echo "ok: the analyst's subscription to stockroom.cmd.> refused"
+# Replies: each user reads only its own inbox prefix, not another's nor the default.
+for inbox in "_INBOX.>" "_INBOX_analyst.>"; do
+  raw_sub backend "$backend_pw" "$inbox" "$dir/backend-inbox-sub.txt"
+  grep -q "Permissions Violation for Subscription to \"$inbox\"" "$dir/backend-inbox-sub.txt" ||
+    fail "the backend may subscribe to $inbox: $(cat "$dir/backend-inbox-sub.txt")"
+  kill "$sub_pid" 2>/dev/null || true
+  wait "$sub_pid" 2>/dev/null || true
+  echo "ok: the backend's subscription to $inbox refused"
+done
+! STOCKROOM_NATS_PASSWORD="$backend_pw" send_timeout_ms=1000 send be-default-inbox \
+  --nats "$lp_url" --nats-user backend cmd.cart.open \
+  '{"command_id":"c0","actor":{"id":"ann","role":"customer"},"cart_id":"c0","customer_id":"ann","currency":"EUR"}' ||
+  fail "the backend got a reply on the default inbox: $(cat "$out/be-default-inbox.txt")"
+echo "ok: a request on the default inbox gets no reply: $(cat "$out/be-default-inbox.txt")"
 raw_sub analyst "$analyst_pw" "stockroom.events.>" "$dir/analyst-events.txt"
 as backend "$backend_pw" be-cart cmd.cart.open \
   '{"command_id":"c1","actor":{"id":"ann","role":"customer"},"cart_id":"c1","customer_id":"ann","currency":"EUR"}' || true

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Least privilege on a cluster (docs/security.md, "Least privilege"):
+# docs/security/least-privilege.conf as it is, included by three nats-servers with
+# JetStream, routes and the partition mapping (docs/scale-out.md); two
+# `serve --cluster` engines log in as its stockroom-engine user on their own inbox
+# prefix. Then:
+# - the engines claim both partitions and a checkout that spans them (the cart and a
+#   product on one, the order and another product on the other) goes through: the
+#   engine's user reaches everything a cluster needs (the JetStream API, its streams
+#   and KV buckets, the partition subjects, the pushes), and no engine logged a
+#   permissions violation;
+# - inventory, backend and analyst are answered on their subjects;
+# - behind the mapping (the server checks publish permissions on the mapped subject)
+#   each reaches only its own groups: stockroom.p.<i>.cmd.<another group>.> is refused
+#   by the server, and a command of its own group sent by hand to the wrong partition is
+#   refused by the engine;
+# - none of them reaches into the engines' machinery: publishing to stockroom.log.>
+#   (the replicated log), $JS.API.> or a lease key in $KV.> is refused by the server,
+#   and so is subscribing to them, to stockroom.p.> or to the engine's inbox.
+set -euo pipefail
+stockroom="$1"
+source "$(dirname "$0")/lib.sh"
+docs="$(cd "$(dirname "$0")/../../docs/security" && pwd)"
+pids=()
+engine_pids=()
+_cluster_cleanup() {
+  local pid
+  for pid in "${engine_pids[@]}" "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  _cleanup
+}
+trap _cluster_cleanup EXIT
+rand() { openssl rand -hex 16; }
+engine_pw="e$(rand)"
+backend_pw="b$(rand)"
+inventory_pw="i$(rand)"
+analyst_pw="a$(rand)"
+partitions=2
+
+# ---- three nats-servers, each including the file --------------------------------------
+used=" "
+free_port() { # a loopback port nobody listens on, below the ephemeral range
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 12000))
+    [[ "$used" == *" $p "* ]] && continue
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      used+="$p "
+      echo "$p"
+      return
+    fi
+  done
+}
+cp "$docs/least-privilege.conf" "$dir/least-privilege.conf"
+client_ports=() route_ports=()
+for i in 0 1 2; do client_ports+=("$(free_port)") route_ports+=("$(free_port)"); done
+urls=""
+for i in 0 1 2; do
+  urls+="${urls:+,}nats://127.0.0.1:${client_ports[$i]}"
+  routes=""
+  for j in 0 1 2; do
+    [ "$j" = "$i" ] || routes+="${routes:+, }nats-route://127.0.0.1:${route_ports[$j]}"
+  done
+  cat >"$dir/n$i.conf" <<CONF
+server_name: n$i
+listen: 127.0.0.1:${client_ports[$i]}
+jetstream { store_dir: "$dir/n$i-store" }
+cluster { name: lp, listen: 127.0.0.1:${route_ports[$i]}, routes: [ $routes ] }
+mappings = {
+  "stockroom.cmd.*.*.*": "stockroom.p.{{partition($partitions,3)}}.cmd.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}"
+  "stockroom.query.*.*": "stockroom.p.{{partition($partitions,2)}}.query.{{wildcard(1)}}.{{wildcard(2)}}"
+}
+include ./least-privilege.conf
+CONF
+  STOCKROOM_ENGINE_PASSWORD="$engine_pw" STOCKROOM_BACKEND_PASSWORD="$backend_pw" \
+    STOCKROOM_INVENTORY_PASSWORD="$inventory_pw" STOCKROOM_ANALYST_PASSWORD="$analyst_pw" \
+    nats-server -c "$dir/n$i.conf" >"$dir/n$i.log" 2>&1 &
+  pids+=($!)
+done
+for i in 0 1 2; do
+  for _ in $(seq 200); do grep -qs "Server is ready" "$dir/n$i.log" && break; sleep 0.05; done
+  grep -qs "Server is ready" "$dir/n$i.log" || fail "nats-server n$i did not start"
+done
+
+# ---- two engines as stockroom-engine ---------------------------------------------------
+for m in 0 1; do
+  STOCKROOM_NATS_PASSWORD="$engine_pw" "$stockroom" serve --cluster --nats "$urls" \
+    --nats-user stockroom-engine --nats-inbox-prefix _INBOX_engine --node-id "engine$m" \
+    --partitions "$partitions" --replicas 3 --standbys 1 --lease-ttl 10 \
+    --data "$dir/engine$m" --signing-key "$dir/engine$m.key" --http off \
+    2>"$dir/engine$m.log" &
+  engine_pids+=($!)
+done
+
+as() { # USER FILE SUBJECT JSON: stockroom send as that user on its own inbox prefix
+  local user="$1" file="$2" pw
+  shift 2
+  case "$user" in
+    backend) pw="$backend_pw" ;; inventory) pw="$inventory_pw" ;; analyst) pw="$analyst_pw" ;;
+  esac
+  STOCKROOM_NATS_PASSWORD="$pw" "$stockroom" send --timeout-ms 2000 --nats "$urls" \
+    --nats-user "$user" --nats-inbox-prefix "_INBOX_$user" "$@" >"$dir/$file.txt" 2>&1
+}
+until_ok() { # SECONDS USER FILE SUBJECT JSON: resent (same command id) until accepted
+  local seconds="$1"
+  shift
+  local deadline=$((SECONDS + seconds))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    as "$@" && grep -q '"ok":true' "$dir/$2.txt" && { echo "ok: $2"; return 0; }
+    for pid in "${engine_pids[@]}"; do kill -0 "$pid" 2>/dev/null || fail "an engine exited"; done
+    sleep 0.5
+  done
+  fail "$2 not accepted within $seconds s: $(cat "$dir/$2.txt")"
+}
+# The partition of a key: fnv1a32 mod N, as the mapping computes it.
+partition_of() {
+  local s="$1" h=2166136261 i c
+  for ((i = 0; i < ${#s}; i++)); do
+    printf -v c '%d' "'${s:i:1}"
+    h=$((((h ^ c) * 16777619) & 0xFFFFFFFF))
+  done
+  echo $((h % partitions))
+}
+id_in() { # PREFIX PARTITION: the first PREFIX-<k> that lives in PARTITION
+  local k=0
+  while [ "$(partition_of "$1-$k")" != "$2" ]; do k=$((k + 1)); done
+  echo "$1-$k"
+}
+staff='"actor":{"id":"ops","role":"staff"}'
+ann='"actor":{"id":"ann","role":"customer"}'
+near="$(id_in LAMP 0)" far="$(id_in MUG 1)" cart="$(id_in cart 0)" order="$(id_in order 1)"
+
+# ---- the engines' user reaches what a cluster needs ------------------------------------
+for sku in "$near" "$far"; do
+  until_ok 90 inventory "define-$sku" cmd.product.define \
+    "{\"command_id\":\"d-$sku\",$staff,\"sku\":\"$sku\",\"name\":\"x\",\"price\":{\"amount\":100,\"currency\":\"EUR\"}}"
+  until_ok 30 inventory "receive-$sku" cmd.inventory.receive \
+    "{\"command_id\":\"r-$sku\",$staff,\"sku\":\"$sku\",\"quantity\":5}"
+done
+until_ok 30 backend open cmd.cart.open \
+  "{\"command_id\":\"o-1\",$ann,\"cart_id\":\"$cart\",\"customer_id\":\"ann\",\"currency\":\"EUR\"}"
+for sku in "$near" "$far"; do
+  until_ok 30 backend "add-$sku" cmd.cart.add_item \
+    "{\"command_id\":\"a-$sku\",$ann,\"cart_id\":\"$cart\",\"sku\":\"$sku\",\"quantity\":2}"
+done
+until_ok 30 backend checkout cmd.cart.checkout \
+  "{\"command_id\":\"c-1\",$ann,\"cart_id\":\"$cart\",\"order_id\":\"$order\"}"
+# The saga places the order in partition 1 and holds stock in both, then the analyst
+# reads it there.
+for _ in $(seq 60); do
+  as analyst order query.order "{\"order_id\":\"$order\"}" || true
+  grep -q '"status":"awaiting_payment"' "$dir/order.txt" && break
+  sleep 0.5
+done
+grep -q '"status":"awaiting_payment"' "$dir/order.txt" || fail "order: $(cat "$dir/order.txt")"
+echo "ok: the checkout across partitions placed $order"
+for sku in "$near" "$far"; do
+  as analyst "stock-$sku" query.stock "{\"sku\":\"$sku\"}" || true
+  grep -q '"reserved":2' "$dir/stock-$sku.txt" || fail "stock $sku: $(cat "$dir/stock-$sku.txt")"
+done
+echo "ok: stock held in both partitions"
+grep -Eil "permi" "$dir"/engine*.log && fail "an engine met a permissions violation"
+echo "ok: no engine logged a permissions violation"
+
+# ---- and the clients reach nothing else ------------------------------------------------
+if as backend define-by-backend cmd.product.define \
+  "{\"command_id\":\"d-x\",$staff,\"sku\":\"$near\",\"name\":\"x\",\"price\":{\"amount\":1,\"currency\":\"EUR\"}}"; then
+  fail "the backend may define a product"
+fi
+grep -q "Permissions Violation for Publish" "$dir/define-by-backend.txt" ||
+  fail "backend define: $(cat "$dir/define-by-backend.txt")"
+echo "ok: the backend may not define a product"
+port="${client_ports[0]}"
+raw() { # USER PASSWORD FILE PROTOCOL-LINES: a raw NATS client, its output in FILE up
+  # to the PONG that answers the PING after the lines (a violation comes before it)
+  local fd cat_pid
+  exec {fd}<>"/dev/tcp/127.0.0.1/$port"
+  printf 'CONNECT {"user":"%s","pass":"%s","verbose":false,"pedantic":false}\r\n%bPING\r\n' \
+    "$1" "$2" "$4" >&"$fd"
+  timeout 5 cat <&"$fd" >"$3" &
+  cat_pid=$!
+  exec {fd}>&-
+  for _ in $(seq 100); do grep -q PONG "$3" && break; sleep 0.05; done
+  kill "$cat_pid" 2>/dev/null || true
+  wait "$cat_pid" 2>/dev/null || true
+}
+refused_pub() { # USER PASSWORD SUBJECT
+  raw "$1" "$2" "$dir/raw.txt" "PUB $3 2\r\n{}\r\n"
+  grep -q "Permissions Violation for Publish to \"$3\"" "$dir/raw.txt" ||
+    fail "$1 may publish to $3: $(cat "$dir/raw.txt")"
+  echo "ok: $1 may not publish to $3"
+}
+refused_sub() { # USER PASSWORD SUBJECT
+  raw "$1" "$2" "$dir/raw.txt" "SUB $3 1\r\n"
+  grep -q "Permissions Violation for Subscription to \"$3\"" "$dir/raw.txt" ||
+    fail "$1 may subscribe to $3: $(cat "$dir/raw.txt")"
+  echo "ok: $1 may not subscribe to $3"
+}
+# The control: the same raw client is answered where it may go.
+raw backend "$backend_pw" "$dir/raw.txt" "SUB _INBOX_backend.x 1\r\n"
+grep -q PONG "$dir/raw.txt" && ! grep -q "Violation" "$dir/raw.txt" ||
+  fail "raw control: $(cat "$dir/raw.txt")"
+# Behind the mapping a client may reach its own groups only (least-privilege.conf) ...
+refused_pub backend "$backend_pw" "stockroom.p.0.cmd.product.define.$near"
+refused_pub backend "$backend_pw" "stockroom.p.0.query.stock.$near"
+refused_pub inventory "$inventory_pw" "stockroom.p.0.cmd.cart.open.$cart"
+refused_pub analyst "$analyst_pw" "stockroom.p.0.cmd.cart.open.$cart"
+refused_pub analyst "$analyst_pw" "stockroom.p.1.cmd.inventory.receive.$far"
+# ... and a command it sends to a partition subject by hand is the engine's to refuse
+# unless its key lives there.
+stray="$(id_in cart-stray 0)"
+for _ in $(seq 20); do
+  as backend stray p.1.cmd.cart.open.$stray \
+    "{\"command_id\":\"o-stray\",$ann,\"cart_id\":\"$stray\",\"customer_id\":\"ann\",\"currency\":\"EUR\"}" || true
+  grep -q "belongs to partition 0" "$dir/stray.txt" && break
+  sleep 0.5
+done
+grep -q "belongs to partition 0" "$dir/stray.txt" || fail "stray: $(cat "$dir/stray.txt")"
+echo "ok: a cart command sent by hand to the wrong partition is refused"
+for user in backend inventory analyst; do
+  pw_var="${user}_pw"
+  refused_pub "$user" "${!pw_var}" stockroom.log.0
+  refused_pub "$user" "${!pw_var}" '$JS.API.STREAM.PURGE.STOCKROOM_P0'
+  refused_pub "$user" "${!pw_var}" '$KV.STOCKROOM_leases.0'
+  refused_sub "$user" "${!pw_var}" '$KV.>'
+  refused_sub "$user" "${!pw_var}" 'stockroom.p.>'
+  refused_sub "$user" "${!pw_var}" '_INBOX_engine.>'
+done
+for pid in "${engine_pids[@]}"; do kill -TERM "$pid"; done
+for pid in "${engine_pids[@]}"; do wait "$pid" || fail "an engine exited $? after SIGTERM"; done
+engine_pids=()
+echo "cluster least privilege: all checks passed"
