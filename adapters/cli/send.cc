@@ -4,6 +4,7 @@
 // query on one aggregate is sent on its keyed subject ("cmd.cart.open.<cart_id>"), the
 // key read from the body, unless the subject names a key already.
 #include <fmt/format.h>
+#include <rapidjson/document.h>
 
 #include <memory>
 #include <string>
@@ -24,6 +25,16 @@ struct SendArgs {
   std::string prefix = "stockroom";
   int timeout_ms = 5000;
 };
+
+// Whether a reply is a refusal, {"ok":false,...}: the member is looked up, not the
+// reply's first bytes, as a cluster's reply starts with "partition".
+bool refused(const std::string& reply) {
+  rapidjson::Document doc;
+  doc.Parse(reply.data(), reply.size());
+  if (doc.HasParseError() || !doc.IsObject()) return false;
+  const auto ok = doc.FindMember("ok");
+  return ok != doc.MemberEnd() && ok->value.IsFalse();
+}
 
 int run_send(const SendArgs& a) {
   nats_adapter::ConnectOptions options = a.connect;
@@ -52,7 +63,7 @@ int run_send(const SendArgs& a) {
     return 1;
   }
   // A refusal is {"ok":false,...}: exit 1 as cli.md asks for a refused operation.
-  return reply->data.starts_with("{\"ok\":false") ? 1 : 0;
+  return refused(reply->data) ? 1 : 0;
 }
 
 }  // namespace

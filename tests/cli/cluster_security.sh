@@ -21,65 +21,22 @@ set -euo pipefail
 stockroom="$1"
 source "$(dirname "$0")/lib.sh"
 docs="$(cd "$(dirname "$0")/../../docs/security" && pwd)"
-pids=()
-engine_pids=()
-_cluster_cleanup() {
-  local pid
-  for pid in "${engine_pids[@]}" "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  _cleanup
-}
-trap _cluster_cleanup EXIT
+source "$(dirname "$0")/cluster_lib.sh"
 rand() { openssl rand -hex 16; }
 engine_pw="e$(rand)"
 backend_pw="b$(rand)"
 inventory_pw="i$(rand)"
 analyst_pw="a$(rand)"
-partitions=2
 
 # ---- three nats-servers, each including the file --------------------------------------
-used=" "
-free_port() { # a loopback port nobody listens on, below the ephemeral range
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 12000))
-    [[ "$used" == *" $p "* ]] && continue
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      used+="$p "
-      echo "$p"
-      return
-    fi
-  done
-}
 cp "$docs/least-privilege.conf" "$dir/least-privilege.conf"
-client_ports=() route_ports=()
-for i in 0 1 2; do client_ports+=("$(free_port)") route_ports+=("$(free_port)"); done
-urls=""
-for i in 0 1 2; do
-  urls+="${urls:+,}nats://127.0.0.1:${client_ports[$i]}"
-  routes=""
-  for j in 0 1 2; do
-    [ "$j" = "$i" ] || routes+="${routes:+, }nats-route://127.0.0.1:${route_ports[$j]}"
-  done
-  cat >"$dir/n$i.conf" <<CONF
-server_name: n$i
-listen: 127.0.0.1:${client_ports[$i]}
-jetstream { store_dir: "$dir/n$i-store" }
-cluster { name: lp, listen: 127.0.0.1:${route_ports[$i]}, routes: [ $routes ] }
-mappings = {
-  "stockroom.cmd.*.*.*": "stockroom.p.{{partition($partitions,3)}}.cmd.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}"
-  "stockroom.query.*.*": "stockroom.p.{{partition($partitions,2)}}.query.{{wildcard(1)}}.{{wildcard(2)}}"
+STOCKROOM_ENGINE_PASSWORD="$engine_pw" STOCKROOM_BACKEND_PASSWORD="$backend_pw" \
+  STOCKROOM_INVENTORY_PASSWORD="$inventory_pw" STOCKROOM_ANALYST_PASSWORD="$analyst_pw" \
+  start_cluster lp "mappings = {
+  \"stockroom.cmd.*.*.*\": \"stockroom.p.{{partition($partitions,3)}}.cmd.{{wildcard(1)}}.{{wildcard(2)}}.{{wildcard(3)}}\"
+  \"stockroom.query.*.*\": \"stockroom.p.{{partition($partitions,2)}}.query.{{wildcard(1)}}.{{wildcard(2)}}\"
 }
-include ./least-privilege.conf
-CONF
-  STOCKROOM_ENGINE_PASSWORD="$engine_pw" STOCKROOM_BACKEND_PASSWORD="$backend_pw" \
-    STOCKROOM_INVENTORY_PASSWORD="$inventory_pw" STOCKROOM_ANALYST_PASSWORD="$analyst_pw" \
-    nats-server -c "$dir/n$i.conf" >"$dir/n$i.log" 2>&1 &
-  pids+=($!)
-done
-for i in 0 1 2; do
-  for _ in $(seq 200); do grep -qs "Server is ready" "$dir/n$i.log" && break; sleep 0.05; done
-  grep -qs "Server is ready" "$dir/n$i.log" || fail "nats-server n$i did not start"
-done
+include ./least-privilege.conf"
 
 # ---- two engines as stockroom-engine ---------------------------------------------------
 for m in 0 1; do
@@ -110,20 +67,6 @@ until_ok() { # SECONDS USER FILE SUBJECT JSON: resent (same command id) until ac
     sleep 0.5
   done
   fail "$2 not accepted within $seconds s: $(cat "$dir/$2.txt")"
-}
-# The partition of a key: fnv1a32 mod N, as the mapping computes it.
-partition_of() {
-  local s="$1" h=2166136261 i c
-  for ((i = 0; i < ${#s}; i++)); do
-    printf -v c '%d' "'${s:i:1}"
-    h=$((((h ^ c) * 16777619) & 0xFFFFFFFF))
-  done
-  echo $((h % partitions))
-}
-id_in() { # PREFIX PARTITION: the first PREFIX-<k> that lives in PARTITION
-  local k=0
-  while [ "$(partition_of "$1-$k")" != "$2" ]; do k=$((k + 1)); done
-  echo "$1-$k"
 }
 staff='"actor":{"id":"ops","role":"staff"}'
 ann='"actor":{"id":"ann","role":"customer"}'
