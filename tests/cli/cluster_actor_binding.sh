@@ -42,17 +42,6 @@ as() { # USER FILE SUBJECT JSON: stockroom send as that user, to the nodes in tu
     --nats "nats://127.0.0.1:$port" --nats-user "$user" "$@" >"$dir/$file.txt" 2>&1 || rc=$?
   return "$rc"
 }
-until_ok() { # SECONDS USER FILE SUBJECT JSON: resent (same command id) until accepted
-  local seconds="$1"
-  shift
-  local deadline=$((SECONDS + seconds))
-  while [ "$SECONDS" -lt "$deadline" ]; do
-    as "$@" && grep -q '"ok":true' "$dir/$2.txt" && { echo "ok: $2"; return 0; }
-    for pid in "${engine_pids[@]}"; do kill -0 "$pid" 2>/dev/null || fail "an engine exited"; done
-    sleep 0.5
-  done
-  fail "$2 not accepted within $seconds s: $(cat "$dir/$2.txt")"
-}
 forbidden() { # USER FILE SUBJECT JSON NAMED: FORBIDDEN, send exits 1, the message says NAMED
   local user="$1" file="$2" named="$5" rc=0
   as "$1" "$2" "$3" "$4" || rc=$?
@@ -63,14 +52,8 @@ forbidden() { # USER FILE SUBJECT JSON NAMED: FORBIDDEN, send exits 1, the messa
 }
 staff='"actor":{"id":"inventory-svc","role":"staff"}'
 alice='"actor":{"id":"alice","role":"customer"}'
-near="$(id_in LAMP 0)" far="$(id_in MUG 1)" cart="$(id_in cart 0)" order="$(id_in order 1)"
 
-for sku in "$near" "$far"; do
-  until_ok 90 stock-app "define-$sku" cmd.product.define \
-    "{\"command_id\":\"d-$sku\",$staff,\"sku\":\"$sku\",\"name\":\"x\",\"price\":{\"amount\":100,\"currency\":\"EUR\"}}"
-  until_ok 30 stock-app "receive-$sku" cmd.inventory.receive \
-    "{\"command_id\":\"r-$sku\",$staff,\"sku\":\"$sku\",\"quantity\":5}"
-done
+stock_both stock-app "$staff"
 
 # ---- refused: nothing written ----------------------------------------------------------
 for p in 0 1; do
@@ -95,25 +78,7 @@ forbidden shop2 shop2 cmd.cart.open \
   "NATS account 'BACKEND' user 'shop2' may not send commands"
 
 # ---- allowed: a checkout across the partitions ----------------------------------------
-until_ok 30 shop1 open cmd.cart.open \
-  "{\"command_id\":\"o-1\",$alice,\"cart_id\":\"$cart\",\"customer_id\":\"alice\",\"currency\":\"EUR\"}"
-for sku in "$near" "$far"; do
-  until_ok 30 shop1 "add-$sku" cmd.cart.add_item \
-    "{\"command_id\":\"a-$sku\",$alice,\"cart_id\":\"$cart\",\"sku\":\"$sku\",\"quantity\":2}"
-done
-until_ok 30 shop1 checkout cmd.cart.checkout \
-  "{\"command_id\":\"c-1\",$alice,\"cart_id\":\"$cart\",\"order_id\":\"$order\"}"
-for _ in $(seq 60); do
-  as shop1 order query.order "{\"order_id\":\"$order\"}" || true
-  grep -q '"status":"awaiting_payment"' "$dir/order.txt" && break
-  sleep 0.5
-done
-grep -q '"status":"awaiting_payment"' "$dir/order.txt" || fail "order: $(cat "$dir/order.txt")"
-for sku in "$near" "$far"; do
-  as shop1 "stock-$sku" query.stock "{\"sku\":\"$sku\"}" || true
-  grep -q '"reserved":2' "$dir/stock-$sku.txt" || fail "stock $sku: $(cat "$dir/stock-$sku.txt")"
-done
-echo "ok: alice's checkout placed $order in partition 1 and held stock in both partitions"
+checkout_both shop1 "$alice" alice shop1
 
 for pid in "${engine_pids[@]}"; do kill -TERM "$pid"; done
 for pid in "${engine_pids[@]}"; do wait "$pid" || fail "an engine exited $? after SIGTERM"; done

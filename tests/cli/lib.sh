@@ -4,10 +4,14 @@
 #   killed (-9); a test empties a variable once its process ended as it should;
 # - start_nats [ARGS...]: a nats-server on a free loopback port (ARGS before the address
 #   and port, e.g. -c FILE), $url its address, stopped at exit;
-# - fail MESSAGE: prints it and the tail of every *.txt and *.log in $dir, exit 1.
+# - fail MESSAGE: prints it and the tail of every *.txt and *.log in $dir, exit 1;
+# - raw_nats PORT USER PASSWORD FILE LINES: a raw NATS client that logs in, sends LINES
+#   (protocol lines, "\r\n" escapes allowed) and a PING, its output in FILE; returns
+#   once the PONG came (a violation comes before it), the client left running for up
+#   to 5 s as $raw_pid (raw_stop ends it).
 dir="$(mktemp -d)"
 nats_pid=
-_kill_vars=()
+_kill_vars=(raw_pid)
 kill_at_exit() { _kill_vars+=("$@"); }
 _cleanup() {
   local var
@@ -48,4 +52,21 @@ start_nats() {
     nats_pid=
   done
   fail "no nats-server could listen on a free loopback port"
+}
+raw_pid=
+raw_nats() {
+  local fd
+  exec {fd}<>"/dev/tcp/127.0.0.1/$1"
+  printf 'CONNECT {"user":"%s","pass":"%s","verbose":false,"pedantic":false}\r\n%bPING\r\n' \
+    "$2" "$3" "$5" >&"$fd"
+  timeout 5 cat <&"$fd" >"$4" &
+  raw_pid=$!
+  exec {fd}>&-
+  for _ in $(seq 100); do grep -q PONG "$4" && return 0; sleep 0.05; done
+  fail "raw NATS client $2 got no PONG: $(cat "$4")"
+}
+raw_stop() {
+  [ -n "$raw_pid" ] && kill "$raw_pid" 2>/dev/null || true
+  [ -n "$raw_pid" ] && wait "$raw_pid" 2>/dev/null || true
+  raw_pid=
 }

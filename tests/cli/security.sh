@@ -26,8 +26,7 @@ source "$(dirname "$0")/lib.sh"
 docs="$(cd "$(dirname "$0")/../../docs/security" && pwd)"
 serve_pid=
 srv_pid=
-sub_pid=
-kill_at_exit serve_pid srv_pid sub_pid
+kill_at_exit serve_pid srv_pid
 out="$dir/out" # everything a secret must not appear in
 mkdir -p "$out"
 rand() { openssl rand -hex 16; }
@@ -367,29 +366,20 @@ allowed inv-receive
 denied inv-cart
 # The analyst follows the events: allowed on stockroom.events.>, refused on commands.
 raw_sub() { # USER PASSWORD SUBJECT FILE: a raw NATS client subscribed for a few seconds
-  exec {fd}<>"/dev/tcp/127.0.0.1/$port"
-  printf 'CONNECT {"user":"%s","pass":"%s","verbose":false,"pedantic":false}\r\nSUB %s 1\r\nPING\r\n' \
-    "$1" "$2" "$3" >&"$fd"
-  timeout 5 cat <&"$fd" >"$4" &
-  sub_pid=$!
-  exec {fd}>&-
-  for _ in $(seq 50); do grep -q PONG "$4" && return 0; sleep 0.05; done
-  fail "raw subscriber $1 got no PONG: $(cat "$4")"
+  raw_nats "$port" "$1" "$2" "$4" "SUB $3 1\r\n"
 }
 port="${lp_url##*:}"
 raw_sub analyst "$analyst_pw" "stockroom.cmd.>" "$dir/analyst-cmd-sub.txt"
 grep -q "Permissions Violation for Subscription to \"stockroom.cmd.>\"" "$dir/analyst-cmd-sub.txt" ||
   fail "the analyst may subscribe to commands: $(cat "$dir/analyst-cmd-sub.txt")"
-kill "$sub_pid" 2>/dev/null || true
-wait "$sub_pid" 2>/dev/null || true
+raw_stop
 echo "ok: the analyst's subscription to stockroom.cmd.> refused"
 # Replies: each user reads only its own inbox prefix, not another's nor the default.
 for inbox in "_INBOX.>" "_INBOX_analyst.>"; do
   raw_sub backend "$backend_pw" "$inbox" "$dir/backend-inbox-sub.txt"
   grep -q "Permissions Violation for Subscription to \"$inbox\"" "$dir/backend-inbox-sub.txt" ||
     fail "the backend may subscribe to $inbox: $(cat "$dir/backend-inbox-sub.txt")"
-  kill "$sub_pid" 2>/dev/null || true
-  wait "$sub_pid" 2>/dev/null || true
+  raw_stop
   echo "ok: the backend's subscription to $inbox refused"
 done
 ! STOCKROOM_NATS_PASSWORD="$backend_pw" send_timeout_ms=1000 send be-default-inbox \
@@ -405,9 +395,7 @@ for _ in $(seq 50); do grep -q "^MSG stockroom.events.cart.c1" "$dir/analyst-eve
 grep -q "^MSG stockroom.events.cart.c1" "$dir/analyst-events.txt" ||
   fail "the analyst did not receive the CartOpened event: $(cat "$dir/analyst-events.txt")"
 grep -q "Permissions Violation" "$dir/analyst-events.txt" && fail "analyst events: $(cat "$dir/analyst-events.txt")"
-kill "$sub_pid" 2>/dev/null || true
-wait "$sub_pid" 2>/dev/null || true
-sub_pid=
+raw_stop
 echo "ok: the analyst receives stockroom.events.>"
 ! as backend "$backend_pw" be-define cmd.product.define "$(define_json MUG)" ||
   fail "the backend may define a product"
