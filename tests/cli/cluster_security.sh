@@ -75,20 +75,17 @@ grep -q "Permissions Violation for Publish" "$dir/define-by-backend.txt" ||
   fail "backend define: $(cat "$dir/define-by-backend.txt")"
 echo "ok: the backend may not define a product"
 port="${client_ports[0]}"
-refused_pub() { # USER PASSWORD SUBJECT
-  raw_nats "$port" "$1" "$2" "$dir/raw.txt" "PUB $3 2\r\n{}\r\n"
+refused() { # USER PASSWORD Publish|Subscription SUBJECT: the server refuses it
+  local line="PUB $4 2\r\n{}\r\n"
+  [ "$3" = Subscription ] && line="SUB $4 1\r\n"
+  raw_nats "$port" "$1" "$2" "$dir/raw.txt" "$line"
   raw_stop
-  grep -q "Permissions Violation for Publish to \"$3\"" "$dir/raw.txt" ||
-    fail "$1 may publish to $3: $(cat "$dir/raw.txt")"
-  echo "ok: $1 may not publish to $3"
+  grep -q "Permissions Violation for $3 to \"$4\"" "$dir/raw.txt" ||
+    fail "$1 may $3 $4: $(cat "$dir/raw.txt")"
+  echo "ok: $1 refused $3 to $4"
 }
-refused_sub() { # USER PASSWORD SUBJECT
-  raw_nats "$port" "$1" "$2" "$dir/raw.txt" "SUB $3 1\r\n"
-  raw_stop
-  grep -q "Permissions Violation for Subscription to \"$3\"" "$dir/raw.txt" ||
-    fail "$1 may subscribe to $3: $(cat "$dir/raw.txt")"
-  echo "ok: $1 may not subscribe to $3"
-}
+refused_pub() { refused "$1" "$2" Publish "$3"; }
+refused_sub() { refused "$1" "$2" Subscription "$3"; }
 # The control: the same raw client is answered where it may go.
 raw_nats "$port" backend "$backend_pw" "$dir/raw.txt" "SUB _INBOX_backend.x 1\r\n"
 raw_stop
