@@ -27,7 +27,10 @@ namespace stockroom::events::internal {
 // When `status` says that RocksDB found the store at `dir` damaged, kInvalidState
 // saying what, in the words of a data directory rather than RocksDB's ("its table file
 // 000033.sst, which the MANIFEST lists, is missing" for RocksDB's "…000033.ldb: No such
-// file or directory…"), what to do, and RocksDB's text. nullopt for any other status.
+// file or directory…"), what to do, and RocksDB's text. A Corruption whose text names
+// no table file (RocksDB 7.8 blames the MANIFEST for a damaged properties block) opens
+// each table file in `dir` alone and names the first that fails. nullopt for any other
+// status.
 [[nodiscard]] std::optional<Error> damaged_store(const std::string& dir,
                                                  const rocksdb::Status& status);
 
