@@ -59,6 +59,9 @@ raw_nats() {
   exec {fd}<>"/dev/tcp/127.0.0.1/$1"
   printf 'CONNECT {"user":"%s","pass":"%s","verbose":false,"pedantic":false}\r\n%bPING\r\n' \
     "$2" "$3" "$5" >&"$fd"
+  # Emptied here, not only by the redirection below: that runs in the background job,
+  # maybe after the wait for PONG has read the last client's output from FILE.
+  : >"$4"
   timeout 5 cat <&"$fd" >"$4" &
   raw_pid=$!
   exec {fd}>&-
