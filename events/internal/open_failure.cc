@@ -107,7 +107,9 @@ std::string what_is_damaged(const rocksdb::Status& status) {
 // MANIFEST ("properties unsorted in file .../MANIFEST-000044"), without the file's
 // name. Opening a table file reads its footer, meta-index, properties and index, the
 // parts the store's open reads, not its data blocks; so this costs a few small reads per
-// file, and only on the path of an open that already failed.
+// file, and only on the path of an open that already failed. A table file no MANIFEST
+// lists (a crash's half-written flush, deleted by the next open that succeeds) may be
+// the one named; RocksDB's own text stays in the message beside it.
 std::optional<std::pair<std::string, rocksdb::Status>> damaged_table_file(const std::string& dir) {
   std::vector<std::filesystem::path> tables;
   std::error_code ec;
