@@ -157,7 +157,10 @@ class Drill {
     while (Clock::now() < until) {
       auto r =
           admin_->request(subject, R"({"from_position":)" + std::to_string(from) + "}", {}, 2000ms);
-      if (!r) continue;
+      if (!r) {
+        std::this_thread::sleep_for(200ms);  // "no responders" comes at once: no spinning
+        continue;
+      }
       rapidjson::Document d;
       d.Parse(r->data.c_str());
       if (!d.IsObject() || !d.HasMember("checked")) {
@@ -202,7 +205,11 @@ class Drill {
     rapidjson::Document d;
     while (Clock::now() < until) {
       auto r = c.request("stockroom.cmd." + name + "." + key, body, {}, 1000ms);
-      if (!r) continue;  // no reply (a dead owner, an election): resend
+      if (!r) {
+        // A dead owner, an election: resend after a pause ("no responders" comes at once).
+        std::this_thread::sleep_for(50ms);
+        continue;
+      }
       d.Parse(r->data.c_str());
       if (d.HasParseError() || is_unavailable(d)) {
         std::this_thread::sleep_for(50ms);
@@ -220,9 +227,10 @@ class Drill {
     for (int attempt = 0; attempt < 30; ++attempt) {
       auto r = admin_->request("stockroom.query.stock." + sku, R"({"sku":")" + sku + R"("})", {},
                                1000ms);
-      if (!r) continue;
-      d.Parse(r->data.c_str());
-      if (d.IsObject() && d.HasMember("on_hand")) return d;
+      if (r) {
+        d.Parse(r->data.c_str());
+        if (d.IsObject() && d.HasMember("on_hand")) return d;
+      }
       std::this_thread::sleep_for(200ms);
     }
     FAIL("no stock view of " << sku);

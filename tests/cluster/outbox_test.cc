@@ -147,7 +147,10 @@ class OutboxCluster {
     const auto until = Clock::now() + 60s;
     while (Clock::now() < until) {
       auto r = client_->request("stockroom.cmd." + name + "." + key, body, {}, 2000ms);
-      if (!r) continue;
+      if (!r) {
+        std::this_thread::sleep_for(100ms);  // "no responders" comes at once: no spinning
+        continue;
+      }
       d.Parse(r->data.c_str());
       if (d.HasParseError() || is_unavailable(d)) {
         std::this_thread::sleep_for(100ms);

@@ -96,7 +96,13 @@ inline rapidjson::Document send_until_answered(nats_adapter::Client& c, const st
   rapidjson::Document d;
   while (std::chrono::steady_clock::now() < until) {
     auto r = c.request("stockroom.cmd." + name + "." + key, body, {}, 1000ms);
-    if (!r) continue;  // no reply (a dead owner, an election): resend
+    if (!r) {
+      // No reply: a dead owner, an election, or no owner yet — NATS answers "no
+      // responders" at once then, so a pause before the resend, as a real client's
+      // backoff: without it 16 load threads spin on the server while the engines take over.
+      std::this_thread::sleep_for(50ms);
+      continue;
+    }
     d.Parse(r->data.c_str());
     if (d.HasParseError() || reply_code(d) == "UNAVAILABLE") {
       std::this_thread::sleep_for(50ms);
