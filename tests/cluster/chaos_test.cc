@@ -354,8 +354,12 @@ TEST_CASE(
     // The owner of a random partition: a coordinator, a product partition and an order
     // partition of the checkouts in flight.
     const uint32_t p = static_cast<uint32_t>(rng() % kPartitions);
+    // Right after a kill the partition may have no owner for a lease TTL (8 s) and a
+    // takeover; 30 s leaves room for a loaded machine (a run with four chaos tests on
+    // two cores waited more than 10 s once).
     std::string owner;
-    for (int i = 0; i < 50 && owner.empty(); ++i) {
+    const auto until = Clock::now() + 30s;
+    while (owner.empty() && Clock::now() < until) {
       owner = chaos.owner_of(p);
       if (owner.empty()) std::this_thread::sleep_for(200ms);
     }
