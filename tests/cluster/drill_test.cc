@@ -75,10 +75,6 @@ std::string json_text(const rapidjson::Value& v) {
 bool is_ok(const rapidjson::Document& d) {
   return d.IsObject() && d.HasMember("ok") && d["ok"].IsBool() && d["ok"].GetBool();
 }
-bool is_unavailable(const rapidjson::Document& d) {
-  return d.IsObject() && d.HasMember("error") && d["error"].IsObject() &&
-         d["error"]["code"] == "UNAVAILABLE";
-}
 
 std::unique_ptr<nats_adapter::Client> client_of(const std::string& urls) {
   nats_adapter::ConnectOptions o;
@@ -198,27 +194,11 @@ class Drill {
   }
 
   // A command on its keyed subject, resent with the same id until it is answered with
-  // anything but UNAVAILABLE; a null document if `until` passes first. No assertions:
-  // the load's threads call it (Catch's are not thread-safe).
+  // anything but UNAVAILABLE; a null document if `until` passes first
+  // (send_until_answered). No assertions: the load's threads call it.
   rapidjson::Document send(nats_adapter::Client& c, const std::string& name, const std::string& key,
                            const std::string& body, Clock::time_point until) {
-    rapidjson::Document d;
-    while (Clock::now() < until) {
-      auto r = c.request("stockroom.cmd." + name + "." + key, body, {}, 1000ms);
-      if (!r) {
-        // A dead owner, an election: resend after a pause ("no responders" comes at once).
-        std::this_thread::sleep_for(50ms);
-        continue;
-      }
-      d.Parse(r->data.c_str());
-      if (d.HasParseError() || is_unavailable(d)) {
-        std::this_thread::sleep_for(50ms);
-        continue;
-      }
-      return d;
-    }
-    d.SetNull();
-    return d;
+    return send_until_answered(c, name, key, body, until);
   }
 
   // The stock view, asked again while the partition is between owners.
