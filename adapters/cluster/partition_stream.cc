@@ -246,9 +246,7 @@ Status PartitionStream::ensure(Deadline deadline) {
     // A lost answer to an earlier attempt may have created it: compare below.
     if (err == internal::kJsStreamNameExists) return done<bool>(false);
     std::string why = describe("create stream " + name_, s);
-    // "stream not found" to a create: another engine's create of it is being placed
-    // (as for the KV buckets, internal/kv_bucket.cc); it passes.
-    if (is_transient(s, err) || s == NATS_NOT_FOUND || err == internal::kJsStreamNotFound) {
+    if (is_transient(s, err) || internal::create_being_placed(s, err)) {
       return retry_later<bool>(std::move(why));
     }
     return done<bool>(fail(ErrorCode::kInvalidState, std::move(why)));

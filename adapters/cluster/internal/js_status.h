@@ -30,6 +30,16 @@ inline constexpr int kJsWrongLastSequence = 10071;  // the fence: Nats-Expected-
 // cluster answers while it elects leaders or places replicas.
 [[nodiscard]] bool is_transient(natsStatus status, int err_code);
 
+// True for a create of a stream (or of the KV bucket over one) answered "Not Found" (a
+// JetStream 404, "stream not found"): seen when engines start together with a cluster
+// still forming — one engine's create is being placed and the server answers
+// another's so (CI, 2026-12-04: an engine exited "KV bucket STOCKROOM_leases: Not
+// Found"). It passes; the caller's deadline bounds it. `err_code` 0 when unknown (the
+// KV API hides it).
+[[nodiscard]] inline bool create_being_placed(natsStatus status, int err_code) {
+  return status == NATS_NOT_FOUND || err_code == kJsStreamNotFound;
+}
+
 // "<what>: <NATS.c's text> (<the server's or NATS.c's detail>)" for the call that just
 // failed on this thread (NATS.c keeps the last error per thread).
 [[nodiscard]] std::string describe(std::string_view what, natsStatus status);

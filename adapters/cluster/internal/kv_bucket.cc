@@ -19,11 +19,7 @@ Attempt<KvPtr> open_bucket(jsCtx* js, const std::string& bucket, int64_t ttl_ns,
   if (why.find("configuration is different") != std::string::npos) {
     return done<KvPtr>(fail(ErrorCode::kInvalidState, std::move(why)));
   }
-  // A create answered "Not Found" (a JetStream 404) passes: seen when engines start
-  // together with a cluster still forming — one engine's create of the bucket is being
-  // placed and the server answers another's with "stream not found" (CI, 2026-12-04,
-  // an engine exited "KV bucket STOCKROOM_leases: Not Found"). The deadline bounds it.
-  if (s == NATS_NOT_FOUND) return retry_later<KvPtr>(std::move(why));
+  if (create_being_placed(s, 0)) return retry_later<KvPtr>(std::move(why));
   return kv_refused<KvPtr>(s, std::move(why));
 }
 
